@@ -1,0 +1,1 @@
+"""Scheduling rules in pure Python: calendars, open slots, booking decisions, sessions."""

@@ -1,0 +1,139 @@
+"""Open slots: when a service can be booked with a free therapist in a free room."""
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from services.scheduling.domain.calendar import (
+    Appointment,
+    ClinicSettings,
+    Room,
+    Service,
+    Therapist,
+)
+
+
+# A NamedTuple rather than a dataclass: one query builds thousands, and tuples are cheap.
+class Slot(NamedTuple):
+    """A bookable start: therapist, room, and the UTC start and end of the service."""
+
+    therapist_id: str
+    room_id: str
+    start: datetime
+    end: datetime
+
+
+class _Timeline:
+    """The busy spans of one therapist or room, merged and sorted for quick look-ups."""
+
+    def __init__(self, spans: Iterable[tuple[datetime, datetime]]) -> None:
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        for start, end in sorted(spans):
+            if self.ends and start <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def is_free(self, start: datetime, end: datetime) -> bool:
+        # Merged spans never overlap, so their ends are sorted as well: the first span
+        # ending after `start` is the only one that can overlap [start, end).
+        index = bisect_right(self.ends, start)
+        return index == len(self.starts) or self.starts[index] >= end
+
+    def free_parts(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        index = bisect_right(self.ends, start)
+        cursor = start
+        while index < len(self.starts) and self.starts[index] < end:
+            if self.starts[index] > cursor:
+                yield cursor, self.starts[index]
+            cursor = max(cursor, self.ends[index])
+            index += 1
+        if cursor < end:
+            yield cursor, end
+
+
+def open_slots(
+    service: Service,
+    therapists: Sequence[Therapist],
+    rooms: Sequence[Room],
+    appointments: Iterable[Appointment],
+    settings: ClinicSettings,
+    window_from: datetime,
+    window_to: datetime,
+    now: datetime,
+    step_minutes: int = 15,
+) -> list[Slot]:
+    """Slots for the service lying wholly inside [window_from, window_to), sorted by start.
+
+    Starts sit on a grid of `step_minutes` from the start of each working-hours block.
+    Each therapist and start is offered once, in the first free room in `rooms` order.
+    """
+    if step_minutes <= 0:
+        raise ValueError("step_minutes must be positive")
+    earliest = max(window_from, now + timedelta(minutes=settings.minimum_notice_minutes))
+    latest_start = now + timedelta(days=settings.booking_horizon_days)
+    duration = service.duration
+    step = timedelta(minutes=step_minutes)
+    buffer = timedelta(minutes=settings.buffer_minutes)
+
+    by_therapist: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    by_room: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for appointment in appointments:
+        if appointment.holds_time:
+            # The buffer keeps both the therapist and the room free around each visit
+            # (turnover, notes, linen).
+            span = (appointment.start - buffer, appointment.end + buffer)
+            by_therapist[appointment.therapist_id].append(span)
+            by_room[appointment.room_id].append(span)
+    room_timelines = [(room.id, _Timeline(by_room[room.id])) for room in rooms]
+
+    slots = []
+    for therapist in therapists:
+        busy = _Timeline(
+            by_therapist[therapist.id] + [(off.start, off.end) for off in therapist.time_off]
+        )
+        for block_start, block_end in _working_blocks(therapist, settings, window_from, window_to):
+            for free_from, free_to in busy.free_parts(block_start, min(block_end, window_to)):
+                start = _first_on_grid(block_start, max(free_from, earliest), step)
+                while start + duration <= free_to and start <= latest_start:
+                    end = start + duration
+                    for room_id, room in room_timelines:
+                        if room.is_free(start, end):
+                            slots.append(Slot(therapist.id, room_id, start, end))
+                            break
+                    start += step
+    slots.sort(key=lambda slot: (slot.start, slot.therapist_id))
+    return slots
+
+
+def _first_on_grid(origin: datetime, not_before: datetime, step: timedelta) -> datetime:
+    """The first point of the grid origin + k * step that is at or after `not_before`."""
+    if not_before <= origin:
+        return origin
+    return origin - ((origin - not_before) // step) * step
+
+
+def _working_blocks(
+    therapist: Therapist, settings: ClinicSettings, window_from: datetime, window_to: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The therapist's working hours as UTC spans, for each local day the window touches."""
+    zone = settings.zone
+    first_day = window_from.astimezone(zone).date()
+    last_day = window_to.astimezone(zone).date()
+    blocks = []
+    for offset in range((last_day - first_day).days + 1):
+        day = first_day + timedelta(days=offset)
+        for start, end in therapist.weekly_hours.get(day.weekday(), ()):
+            # Combining the local date and wall-clock time with the zone, then converting,
+            # is what keeps 9:00-17:00 at 9:00-17:00 local on DST change days.
+            blocks.append((_to_utc(day, start, zone), _to_utc(day, end, zone)))
+    return blocks
+
+
+def _to_utc(day: date, wall_clock: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, wall_clock, tzinfo=zone).astimezone(UTC)

@@ -1,0 +1,147 @@
+"""Recording a completed session: what was done, where, for how long, and what it bills."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from services.scheduling.domain.calendar import Appointment
+from services.scheduling.domain.precautions import Restrictions
+from shared.billing.techniques import minutes_by_code
+from shared.billing.units import compute_units
+from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, TECHNIQUES
+
+
+@dataclass(frozen=True)
+class TechniqueRecord:
+    """Minutes of one technique on some body regions, as the therapist records them."""
+
+    technique: str
+    minutes: int
+    body_regions: tuple[str, ...]
+    pressure: str | None = None
+
+
+@dataclass(frozen=True)
+class BilledCode:
+    """One timed code of the session: its minutes and the units they bill."""
+
+    code: str
+    minutes: int
+    units: int
+
+
+@dataclass(frozen=True)
+class CompletedSession:
+    """The record a claim is built from; reproducible from the techniques it lists."""
+
+    appointment_id: str
+    client_id: str
+    therapist_id: str
+    techniques: tuple[TechniqueRecord, ...]
+    codes: tuple[BilledCode, ...]
+    counting_method: str
+    overridden: tuple[str, ...] = ()
+    override_reason: str | None = None
+
+    @property
+    def total_minutes(self) -> int:
+        """Timed minutes of the whole session."""
+        return sum(record.minutes for record in self.techniques)
+
+
+class SessionRejected(ValueError):
+    """The session cannot be recorded; `errors` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{f}: {', '.join(m)}" for f, m in errors.items()))
+        self.errors = dict(errors)
+
+
+def record_session(
+    appointment: Appointment,
+    techniques: Sequence[TechniqueRecord],
+    restrictions: Restrictions,
+    override_reason: str | None,
+    technique_codes: Mapping[str, str],
+    method: str = "cms",
+) -> CompletedSession:
+    """Check a therapist's session record and count the units it bills."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field_name: str, message: str) -> None:
+        errors.setdefault(field_name, []).append(message)
+
+    if appointment.status != "booked":
+        refuse("appointment", f"appointment is {appointment.status}, not booked")
+    if not techniques:
+        refuse("techniques", "record at least one technique")
+    breaches: list[str] = []
+    for index, record in enumerate(techniques):
+        for field_name, message in _problems(record, technique_codes, restrictions):
+            refuse(f"techniques[{index}].{field_name}", message)
+        breaches.extend(_breaches(record, restrictions))
+    overridden = tuple(dict.fromkeys(breaches))
+    total = sum(record.minutes for record in techniques)
+    if total > appointment.duration_minutes:
+        refuse(
+            "techniques",
+            f"{total} minutes recorded in a {appointment.duration_minutes}-minute appointment",
+        )
+    reason = (override_reason or "").strip() or None
+    if overridden and reason is None:
+        # Precautions travel with the client; going past one needs a stated reason.
+        refuse("override_reason", f"needed to go past precautions: {', '.join(overridden)}")
+    if errors:
+        raise SessionRejected(errors)
+
+    minutes = minutes_by_code(((r.technique, r.minutes) for r in techniques), technique_codes)
+    units = compute_units(minutes, method)
+    codes = tuple(BilledCode(code, minutes[code], units.get(code, 0)) for code in sorted(minutes))
+    return CompletedSession(
+        appointment_id=appointment.id,
+        client_id=appointment.client_id,
+        therapist_id=appointment.therapist_id,
+        techniques=tuple(techniques),
+        codes=codes,
+        counting_method=method,
+        overridden=overridden,
+        override_reason=reason if overridden else None,
+    )
+
+
+def _problems(
+    record: TechniqueRecord, technique_codes: Mapping[str, str], restrictions: Restrictions
+) -> list[tuple[str, str]]:
+    problems = []
+    if record.technique not in TECHNIQUES:
+        problems.append(("technique", f"unknown technique {record.technique!r}"))
+    elif record.technique not in technique_codes:
+        problems.append(("technique", f"no billing code for {record.technique!r}"))
+    if record.minutes <= 0:
+        problems.append(("minutes", "minutes must be positive"))
+    if not record.body_regions:
+        problems.append(("body_regions", "record at least one body region"))
+    problems.extend(
+        ("body_regions", f"unknown body region {region!r}")
+        for region in record.body_regions
+        if region not in BODY_REGIONS
+    )
+    if record.pressure is not None and record.pressure not in PRESSURE_LEVELS:
+        problems.append(("pressure", f"unknown pressure level {record.pressure!r}"))
+    if restrictions.pressure_limit is not None and record.pressure is None:
+        # Without a recorded pressure the limit cannot be shown to have been kept.
+        problems.append(("pressure", f"record the pressure (limit {restrictions.pressure_limit})"))
+    return problems
+
+
+def _breaches(record: TechniqueRecord, restrictions: Restrictions) -> list[str]:
+    breaches = []
+    if record.technique in restrictions.restricted_techniques:
+        breaches.append(f"technique {record.technique}")
+    breaches.extend(
+        f"region {region}"
+        for region in record.body_regions
+        if region in restrictions.restricted_regions
+    )
+    if record.pressure in PRESSURE_LEVELS and not restrictions.allows_pressure(record.pressure):
+        breaches.append(f"pressure {record.pressure} (limit {restrictions.pressure_limit})")
+    return breaches

@@ -1,0 +1,17 @@
+"""Recognising the same client entered twice."""
+
+import unicodedata
+from datetime import date
+
+
+def client_identity_key(
+    last_name: str, first_name: str, birth_date: date, member_id: str | None
+) -> str:
+    """A key equal for two entries of one client despite case, spacing and accent forms."""
+    member = "".join((member_id or "").split()).upper()
+    return "|".join((_name(last_name), _name(first_name), birth_date.isoformat(), member))
+
+
+def _name(name: str) -> str:
+    # NFKC so a composed and a decomposed "é" compare equal; casefold for "ß" and friends.
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())

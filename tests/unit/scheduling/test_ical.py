@@ -1,0 +1,81 @@
+"""The therapist's calendar feed: RFC 5545 text, UTC times, folding, no client names."""
+
+from datetime import UTC, datetime
+
+from services.scheduling.domain.ical import fold_line, render_therapist_calendar
+from tests.unit.scheduling.builders import a_therapist, an_appointment, local
+
+STAMP = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def unfold(text: str) -> list[str]:
+    return text.replace("\r\n ", "").split("\r\n")
+
+
+def test_calendar_lists_the_therapists_appointments_in_utc():
+    booked = an_appointment(local(2026, 3, 10, 10), appointment_id="a-42")
+    text = render_therapist_calendar(a_therapist(), [booked], STAMP)
+    lines = unfold(text)
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert lines[-2:] == ["END:VCALENDAR", ""]
+    assert "UID:a-42@medmassage" in lines
+    assert "DTSTAMP:20260301T120000Z" in lines
+    assert "DTSTART:20260310T140000Z" in lines
+    assert "DTEND:20260310T150000Z" in lines
+    assert "STATUS:CONFIRMED" in lines
+
+
+def test_summary_names_no_client_only_a_short_id():
+    booked = an_appointment(
+        local(2026, 3, 10, 10), client_id="c0ffee00-1234-4bcd-9abc-0123456789ab"
+    )
+    lines = unfold(render_therapist_calendar(a_therapist(), [booked], STAMP))
+    assert "SUMMARY:Medical massage — client c0ffee00" in lines
+
+
+def test_cancelled_appointments_are_marked_cancelled():
+    cancelled = an_appointment(local(2026, 3, 10, 10), status="cancelled")
+    lines = unfold(render_therapist_calendar(a_therapist(), [cancelled], STAMP))
+    assert "STATUS:CANCELLED" in lines
+
+
+def test_other_therapists_appointments_are_left_out():
+    mine = an_appointment(local(2026, 3, 10, 10), appointment_id="mine")
+    theirs = an_appointment(local(2026, 3, 10, 10), therapist_id="t-2", appointment_id="theirs")
+    lines = unfold(render_therapist_calendar(a_therapist(), [theirs, mine], STAMP))
+    assert "UID:mine@medmassage" in lines
+    assert "UID:theirs@medmassage" not in lines
+
+
+def test_every_line_ends_with_crlf_and_fits_75_octets():
+    long_id = "appointment-" + "x" * 150
+    booked = an_appointment(local(2026, 3, 10, 10), appointment_id=long_id)
+    text = render_therapist_calendar(a_therapist(), [booked], STAMP)
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert f"UID:{long_id}@medmassage" in unfold(text)
+
+
+def test_folding_continues_with_a_space_that_counts_toward_75_octets():
+    folded = fold_line("X" * 160)
+    pieces = folded.split("\r\n")
+    assert [len(p) for p in pieces] == [75, 75, 12]  # 75 + (1 + 74) + (1 + 11)
+    assert all(p.startswith(" ") for p in pieces[1:])
+
+
+def test_folding_never_splits_a_multi_byte_character():
+    line = "SUMMARY:" + "é" * 80  # 2 octets each
+    pieces = fold_line(line).split("\r\n")
+    assert all(len(p.encode()) <= 75 for p in pieces)
+    assert "".join(p.removeprefix(" ") for p in pieces) == line
+
+
+def test_short_lines_are_not_folded():
+    assert fold_line("VERSION:2.0") == "VERSION:2.0"
+
+
+def test_text_values_escape_commas_and_semicolons():
+    booked = an_appointment(local(2026, 3, 10, 10), appointment_id="a;1,2")
+    lines = unfold(render_therapist_calendar(a_therapist(), [booked], STAMP))
+    assert "UID:a\\;1\\,2@medmassage" in lines
