@@ -1,0 +1,222 @@
+"""The sandbox clearinghouse's HTTP face: a real socket, so clients meet real network faults."""
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from deploy.sandbox_clearinghouse.clearinghouse import (
+    AmbiguousInterchange,
+    Clearinghouse,
+    UnknownInterchange,
+)
+from deploy.sandbox_clearinghouse.faults import Fault, FaultPlan
+from deploy.sandbox_clearinghouse.rules import RejectionRules
+from deploy.sandbox_clearinghouse.submission import NotAnInterchange
+
+DEFAULT_API_KEYS = ("sandbox-key",)
+X12_CONTENT_TYPES = ("text/plain", "application/edi-x12")
+
+logger = logging.getLogger(__name__)
+
+
+class SandboxServer:
+    """A running (or ready to run) sandbox clearinghouse on one port."""
+
+    def __init__(
+        self,
+        clearinghouse: Clearinghouse,
+        api_keys: Iterable[str],
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.clearinghouse = clearinghouse
+        self.api_keys = frozenset(api_keys)
+        self.faults = FaultPlan()
+        self.stopping = threading.Event()
+        self._httpd = _HTTPServer((host, port), _Handler, self)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:8009."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "SandboxServer":
+        """Serve in a background thread and return self."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving, cut short any slow-fault sleep, and free the port."""
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def make_server(
+    port: int = 0,
+    rules: RejectionRules | None = None,
+    api_keys: Iterable[str] = DEFAULT_API_KEYS,
+    host: str = "127.0.0.1",
+) -> SandboxServer:
+    """Build a sandbox on `port` (0 = any free port); call `.start()` to serve."""
+    return SandboxServer(Clearinghouse(rules or RejectionRules()), api_keys, host, port)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    def __init__(self, address: tuple[str, int], handler: type, sandbox: SandboxServer) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        body = self._read_body()
+        if path == "/v1/_faults":
+            self._arm_fault(body)
+        elif path == "/v1/claims/837":
+            if self._suffer_fault():
+                self._submit_837(body)
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: {path}"})
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/v1/_submissions":
+            receipts = self.server.sandbox.clearinghouse.receipts()
+            self._send_json(HTTPStatus.OK, {"submissions": [r.as_json() for r in receipts]})
+        elif url.path == "/v1/claims/277ca":
+            if self._suffer_fault():
+                self._claim_acknowledgement(parse_qs(url.query))
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: {url.path}"})
+
+    def do_DELETE(self) -> None:
+        if urlsplit(self.path).path == "/v1/_faults":
+            self.server.sandbox.faults.clear()
+            self.send_response(HTTPStatus.NO_CONTENT)
+            self.end_headers()
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "no such endpoint"})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def _suffer_fault(self) -> bool:
+        """Apply the armed fault, if any; return whether the request should still be served."""
+        sandbox = self.server.sandbox
+        fault = sandbox.faults.take()
+        if fault is None:
+            return True
+        if fault.mode == "503":
+            self._send_json(
+                HTTPStatus.SERVICE_UNAVAILABLE, {"error": "injected fault"}, {"Retry-After": "1"}
+            )
+            return False
+        if fault.mode == "drop":
+            # Close without a status line: the client sees the connection reset or closed.
+            self.close_connection = True
+            return False
+        # A slow server still does the work: a client that gave up may have submitted.
+        sandbox.stopping.wait(fault.seconds)
+        return True
+
+    def _submit_837(self, body: bytes) -> None:
+        if not self._authorised():
+            return
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type not in X12_CONTENT_TYPES:
+            self._send_json(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                {"error": f"send X12 as one of {', '.join(X12_CONTENT_TYPES)}"},
+            )
+            return
+        try:
+            functional_ack = self.server.sandbox.clearinghouse.receive_837(body.decode())
+        except (NotAnInterchange, UnicodeDecodeError) as error:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
+            return
+        self._send_x12(functional_ack)
+
+    def _claim_acknowledgement(self, query: dict[str, list[str]]) -> None:
+        if not self._authorised():
+            return
+        clearinghouse = self.server.sandbox.clearinghouse
+        if "interchange" not in query:
+            pending = clearinghouse.pending_claim_acknowledgements()
+            self._send_json(HTTPStatus.OK, {"pending": pending})
+            return
+        number = query["interchange"][0]
+        number = number.zfill(9) if number.isdigit() else number
+        sender = query.get("sender", [None])[0]
+        try:
+            self._send_x12(clearinghouse.claim_acknowledgement(number, sender))
+        except UnknownInterchange as error:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": str(error)})
+        except AmbiguousInterchange as error:
+            self._send_json(HTTPStatus.CONFLICT, {"error": f"{error}; add &sender=<ISA06>"})
+
+    def _arm_fault(self, body: bytes) -> None:
+        try:
+            fault = Fault.from_json(json.loads(body or b"{}"))
+        except (ValueError, TypeError, AttributeError) as error:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
+            return
+        self.server.sandbox.faults.arm(fault)
+        self._send_json(HTTPStatus.OK, {"armed": fault.__dict__})
+
+    def _authorised(self) -> bool:
+        scheme, _, key = self.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and key.strip() in self.server.sandbox.api_keys:
+            return True
+        self._send_json(
+            HTTPStatus.UNAUTHORIZED,
+            {"error": "missing or unknown API key"},
+            {"WWW-Authenticate": "Bearer"},
+        )
+        return False
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send_x12(self, text: str) -> None:
+        self._send(HTTPStatus.OK, text.encode(), "application/edi-x12", {})
+
+    def _send_json(
+        self, status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json", headers or {})
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str, headers: dict) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)

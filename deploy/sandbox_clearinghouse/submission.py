@@ -1,0 +1,172 @@
+"""Read an incoming 837P with pyx12: validate it into a 999 and pull out what the 277CA needs."""
+
+import io
+import threading
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import pyx12.errors
+import pyx12.params
+import pyx12.x12file
+import pyx12.x12n_document
+from pyx12.segment import Segment
+
+PROFESSIONAL_CLAIM_GUIDE = "005010X222A1"
+
+# pyx12 keeps module-level state (loggers, map caches); one validation at a time is plenty
+# for a test double.
+_PYX12_LOCK = threading.Lock()
+
+
+class NotAnInterchange(ValueError):
+    """The body is not an X12 837P interchange we could acknowledge."""
+
+
+@dataclass(frozen=True)
+class SubmittedClaim:
+    """The parts of one 837P claim (2300 and the loops above it) the payer front end checks."""
+
+    claim_id: str
+    charge: str
+    member_id: str
+    patient_last_name: str
+    patient_first_name: str
+    payer_id: str
+    has_prior_authorization: bool
+    service_dates: tuple[str, ...]
+    billing_provider_name: str
+    billing_provider_npi: str
+
+
+@dataclass(frozen=True)
+class Interchange:
+    """An 837P interchange: its envelope ids and its claims."""
+
+    sender_id: str
+    receiver_id: str
+    control_number: str
+    usage: str
+    batch_reference: str
+    submitter_name: str
+    submitter_id: str
+    claims: tuple[SubmittedClaim, ...]
+
+
+def acknowledge_syntax(x12_text: str) -> tuple[bool, str]:
+    """Validate with pyx12's 837P map; return (accepted, the 999 pyx12 writes)."""
+    ack = io.StringIO()
+    with _PYX12_LOCK:
+        try:
+            valid = pyx12.x12n_document.x12n_document(
+                pyx12.params.params(), io.StringIO(x12_text), ack, None
+            )
+        except (pyx12.errors.X12Error, pyx12.errors.EngineError) as error:
+            raise NotAnInterchange(str(error)) from error
+    if not ack.getvalue():
+        raise NotAnInterchange("pyx12 could not read an interchange from the body")
+    return valid, ack.getvalue()
+
+
+@dataclass
+class _Reading:
+    """Where the reader is in the 837P hierarchy while walking its segments."""
+
+    envelope: dict[str, str] = field(default_factory=dict)
+    billing_provider: tuple[str, str] = ("", "")
+    subscriber: tuple[str, str, str] = ("", "", "")  # last, first, member id
+    patient: tuple[str, str] | None = None
+    payer_id: str = ""
+    claim: dict[str, Any] | None = None
+    claims: list[SubmittedClaim] = field(default_factory=list)
+
+    def close_claim(self) -> None:
+        if self.claim is not None:
+            self.claims.append(SubmittedClaim(**self.claim))
+            self.claim = None
+
+
+def read_interchange(x12_text: str) -> Interchange:
+    """Pull envelope ids and claims out of an 837P (assumes pyx12 could read it)."""
+    try:
+        reader = pyx12.x12file.X12Reader(io.StringIO(x12_text))
+    except pyx12.errors.X12Error as error:
+        raise NotAnInterchange(str(error)) from error
+    state = _Reading()
+    for segment in reader:
+        _read_segment(state, segment)
+    state.close_claim()
+    envelope = state.envelope
+    if envelope.get("guide") != PROFESSIONAL_CLAIM_GUIDE:
+        raise NotAnInterchange(f"only {PROFESSIONAL_CLAIM_GUIDE} claims are accepted here")
+    return Interchange(
+        sender_id=envelope["sender"],
+        receiver_id=envelope["receiver"],
+        control_number=envelope["control"],
+        usage=envelope["usage"],
+        batch_reference=envelope.get("batch", ""),
+        submitter_name=envelope.get("submitter_name", ""),
+        submitter_id=envelope.get("submitter_id", ""),
+        claims=tuple(state.claims),
+    )
+
+
+def _read_segment(state: _Reading, segment: Segment) -> None:
+    tag = segment.get_seg_id()
+    value = partial(_text, segment)
+    if tag == "ISA":
+        state.envelope |= {
+            "sender": value("ISA06"),
+            "receiver": value("ISA08"),
+            "control": value("ISA13"),
+            "usage": value("ISA15"),
+        }
+    elif tag == "GS":
+        state.envelope["guide"] = value("GS08")
+    elif tag == "BHT":
+        state.envelope["batch"] = value("BHT03")
+    elif tag in ("HL", "SE"):
+        state.close_claim()
+        if tag == "HL" and value("HL03") in ("20", "22"):
+            state.patient = None
+    elif tag == "NM1":
+        _read_name(state, segment)
+    elif tag == "CLM":
+        state.close_claim()
+        last, first, member_id = state.subscriber
+        patient_last, patient_first = state.patient or (last, first)
+        state.claim = {
+            "claim_id": value("CLM01"),
+            "charge": value("CLM02"),
+            "member_id": member_id,
+            "patient_last_name": patient_last,
+            "patient_first_name": patient_first,
+            "payer_id": state.payer_id,
+            "has_prior_authorization": False,
+            "service_dates": (),
+            "billing_provider_name": state.billing_provider[0],
+            "billing_provider_npi": state.billing_provider[1],
+        }
+    elif state.claim is not None and tag == "REF" and value("REF01") == "G1":
+        state.claim["has_prior_authorization"] = True
+    elif state.claim is not None and tag == "DTP" and value("DTP01") == "472":
+        state.claim["service_dates"] += (value("DTP03"),)
+
+
+def _read_name(state: _Reading, segment: Segment) -> None:
+    value = partial(_text, segment)
+    entity = value("NM101")
+    if entity == "41":
+        state.envelope |= {"submitter_name": value("NM103"), "submitter_id": value("NM109")}
+    elif entity == "85":
+        state.billing_provider = (value("NM103"), value("NM109"))
+    elif entity == "IL":
+        state.subscriber = (value("NM103"), value("NM104"), value("NM109"))
+    elif entity == "QC":
+        state.patient = (value("NM103"), value("NM104"))
+    elif entity == "PR":
+        state.payer_id = value("NM109")
+
+
+def _text(segment: Segment, ref: str) -> str:
+    return (segment.get_value(ref) or "").strip()

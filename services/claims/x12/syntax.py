@@ -1,0 +1,75 @@
+"""X12 delimiters, free-text cleaning and segment splitting shared by writer and readers."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+ELEMENT_SEPARATOR = "*"
+COMPONENT_SEPARATOR = ":"
+REPETITION_SEPARATOR = "^"
+SEGMENT_TERMINATOR = "~"
+
+# X12 basic character set minus our four delimiters. The basic set has no lower case;
+# payers that only accept it reject lower-case names, so free text is upper-cased.
+_NOT_BASIC = re.compile(r"""[^A-Z0-9!"&'()+,\-./;?= ]""")
+_SPACES = re.compile(r" {2,}")
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_TRANSLITERATIONS = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ł": "l",
+     "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH"}
+)  # fmt: skip
+
+# ISA is fixed width: the element separator is its 4th character, the component
+# separator ISA16 is the 105th and the segment terminator the 106th.
+_ISA_LENGTH = 106
+
+
+class X12SyntaxError(ValueError):
+    """The text is not an X12 interchange we can read."""
+
+
+def clean_text(value: str, max_length: int) -> str:
+    """Return free text reduced to the X12 basic character set and cut to `max_length`."""
+    decomposed = unicodedata.normalize("NFKD", value.translate(_TRANSLITERATIONS))
+    ascii_text = decomposed.encode("ascii", "ignore").decode()
+    basic = _NOT_BASIC.sub(" ", ascii_text.upper())
+    return _SPACES.sub(" ", basic).strip()[:max_length].rstrip()
+
+
+def segment(*elements: str) -> str:
+    """Join a segment id and its elements, dropping trailing empty elements."""
+    values = list(elements)
+    while values and values[-1] == "":
+        values.pop()
+    return ELEMENT_SEPARATOR.join(values) + SEGMENT_TERMINATOR
+
+
+def composite(*components: str) -> str:
+    """Join the components of a composite element, dropping trailing empty components."""
+    values = list(components)
+    while values and values[-1] == "":
+        values.pop()
+    return COMPONENT_SEPARATOR.join(values)
+
+
+@dataclass(frozen=True)
+class Segments:
+    """An interchange split into segments of elements, and the component separator it uses."""
+
+    segments: list[list[str]]
+    component_separator: str
+
+
+def split_segments(text: str) -> Segments:
+    """Split an interchange into segments of elements, using the delimiters its ISA declares."""
+    text = text.lstrip()
+    if not text.startswith("ISA") or len(text) < _ISA_LENGTH:
+        raise X12SyntaxError("an interchange starts with a 106-character ISA segment")
+    element_separator = text[3]
+    terminator = text[_ISA_LENGTH - 1]
+    segments = []
+    for raw in text.split(terminator):
+        raw = raw.strip()
+        if raw:
+            segments.append(raw.split(element_separator))
+    return Segments(segments, component_separator=text[_ISA_LENGTH - 2])
