@@ -1,0 +1,1 @@
+"""Kafka adapters: producer and admin helpers, and the idempotent consumer runner."""

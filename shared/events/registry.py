@@ -1,0 +1,97 @@
+"""Which event types exist, the topic each travels on, and the schema of its payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError
+
+from shared.events.envelope import Event, MalformedEvent
+
+
+@dataclass(frozen=True)
+class EventType:
+    """An event type at one version: ``scheduling.session.completed`` v1 -> topic ``...v1``."""
+
+    name: str
+    version: int
+    schema: type[Schema]
+    description: str = ""
+
+    @property
+    def topic(self) -> str:
+        """The Kafka topic: ``<domain>.<event>.v<N>``; also the CloudEvents ``type``."""
+        return f"{self.name}.v{self.version}"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        """Where messages of this type that cannot be processed are parked."""
+        return f"{self.topic}.dlq"
+
+
+class UnknownEventType(LookupError):
+    """An event type nobody registered."""
+
+
+@dataclass
+class EventRegistry:
+    """The catalogue of event types; producers and consumers validate through it."""
+
+    _by_type: dict[str, EventType] = field(default_factory=dict)
+
+    def register(self, event_type: EventType) -> EventType:
+        """Add a type; registering the same topic twice is a programming error."""
+        if event_type.topic in self._by_type:
+            raise ValueError(f"event type {event_type.topic} registered twice")
+        self._by_type[event_type.topic] = event_type
+        return event_type
+
+    def __getitem__(self, type_name: str) -> EventType:
+        try:
+            return self._by_type[type_name]
+        except KeyError:
+            raise UnknownEventType(type_name) from None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self._by_type.values(), key=lambda t: t.topic))
+
+    def build(
+        self,
+        event_type: EventType,
+        *,
+        source: str,
+        subject: str,
+        data: dict[str, Any],
+        correlation_id: str | None = None,
+    ) -> Event:
+        """Make a validated event: ``data`` is dumped to JSON types, then checked."""
+        payload = event_type.schema().dump(data)
+        errors = event_type.schema().validate(payload)
+        if errors:
+            raise ValueError(f"{event_type.topic} payload invalid: {errors}")
+        return Event(
+            type=event_type.topic,
+            source=source,
+            subject=subject,
+            data=payload,
+            correlation_id=correlation_id,
+        )
+
+    def load_payload(self, event: Event) -> dict[str, Any]:
+        """Validate a consumed event's payload; unknown fields are ignored (tolerant reader)."""
+        event_type = self[event.type]
+        try:
+            return event_type.schema(unknown=EXCLUDE).load(event.data)
+        except ValidationError as exc:
+            raise MalformedEvent(
+                f"{event.type} payload invalid: fields {sorted(exc.messages_dict)}"
+            ) from exc
+
+
+EVENTS = EventRegistry()
+
+
+def define_event(name: str, version: int, schema: type[Schema], description: str = "") -> EventType:
+    """Register an event type in the project's catalogue (used by contracts modules)."""
+    return EVENTS.register(EventType(name, version, schema, description))

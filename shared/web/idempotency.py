@@ -1,0 +1,138 @@
+"""``Idempotency-Key`` on POSTs that create things, in the same transaction as the effect.
+
+The key row is inserted *before* the view runs, inside the transaction the view writes
+in (``unit_of_work``). A concurrent request with the same key therefore waits (or, on
+SQLite, is serialised) and then finds the stored answer; a crash loses the effect and
+the key together, so a retry runs cleanly.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from flask import Response, g, make_response, request
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared.db import UtcDateTime, insert_if_absent, utcnow, write_transaction
+from shared.web.problems import Problem
+
+metadata = MetaData()
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("endpoint", String(200), primary_key=True),
+    Column("request_fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response_body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+View = TypeVar("View", bound=Callable[..., Any])
+_PENDING = 0
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Connection]:
+    """The request's write transaction: the idempotency one if open, else a new one."""
+    if "unit_of_work" in g:
+        yield g.unit_of_work
+        return
+    from shared.web.app import service_context
+
+    with write_transaction(service_context().engine) as connection:
+        yield connection
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(request.method.encode() + request.path.encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def idempotent(view: View) -> View:
+    """Replay the stored answer when a request repeats its ``Idempotency-Key``."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(key) <= 200:
+            raise Problem(
+                400,
+                "Invalid Idempotency-Key",
+                "Use 1 to 200 characters.",
+                "validation-error",
+                errors={"Idempotency-Key": ["Length 1-200."]},
+            )
+        from shared.web.app import service_context
+
+        endpoint = request.endpoint or request.path
+        fingerprint = _fingerprint()
+        try:
+            with write_transaction(service_context().engine) as connection:
+                row = {
+                    "key": key,
+                    "endpoint": endpoint,
+                    "request_fingerprint": fingerprint,
+                    "status_code": _PENDING,
+                    "response_body": "",
+                    "created_at": utcnow(),
+                }
+                if not insert_if_absent(connection, idempotency_keys, row):
+                    return _replay(connection, key, endpoint, fingerprint)
+                g.unit_of_work = connection
+                try:
+                    response = make_response(view(*args, **kwargs))
+                finally:
+                    g.pop("unit_of_work", None)
+                connection.execute(
+                    update(idempotency_keys)
+                    .where(idempotency_keys.c.key == key, idempotency_keys.c.endpoint == endpoint)
+                    .values(
+                        status_code=response.status_code,
+                        response_body=response.get_data(as_text=True),
+                    )
+                )
+                return response
+        except IntegrityError as exc:
+            raise Problem(
+                409,
+                "Request in progress",
+                "A request with this Idempotency-Key is being processed; retry.",
+                "idempotency-in-progress",
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _replay(connection: Connection, key: str, endpoint: str, fingerprint: str) -> Response:
+    stored = connection.execute(
+        select(idempotency_keys).where(
+            idempotency_keys.c.key == key, idempotency_keys.c.endpoint == endpoint
+        )
+    ).one()
+    if stored.request_fingerprint != fingerprint:
+        raise Problem(
+            422,
+            "Idempotency-Key reused",
+            "This key was used for a different request.",
+            "idempotency-key-reused",
+        )
+    if stored.status_code == _PENDING:
+        raise Problem(
+            409,
+            "Request in progress",
+            "A request with this Idempotency-Key is being processed; retry.",
+            "idempotency-in-progress",
+        )
+    content_type = "application/problem+json" if stored.status_code >= 400 else "application/json"
+    response = Response(stored.response_body, status=stored.status_code, mimetype=content_type)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response

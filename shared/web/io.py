@@ -1,0 +1,55 @@
+"""Requests in through a marshmallow schema, responses out through one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json, request
+from marshmallow import Schema, ValidationError
+
+from shared.web.problems import Problem
+
+
+def _invalid(exc: ValidationError) -> Problem:
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return Problem(
+        400,
+        "Invalid request",
+        "Some fields are missing or wrong; see errors.",
+        "validation-error",
+        errors=messages,
+    )
+
+
+def load_body(schema: Schema) -> Any:
+    """Parse the JSON body with ``schema``; answer 400 with field messages when invalid."""
+    if not request.is_json:
+        raise Problem(
+            415,
+            "Unsupported Media Type",
+            "Send the body as application/json.",
+            "unsupported-media-type",
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Problem(400, "Invalid request", "The body is not valid JSON.", "malformed-json")
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+def load_query(schema: Schema) -> Any:
+    """Parse query-string parameters with ``schema`` (400 with field messages when invalid)."""
+    raw = {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+def respond(schema: Schema, value: Any, status: int = 200, headers: dict | None = None) -> Response:
+    """Dump ``value`` with ``schema`` as a JSON response."""
+    return Response(
+        json.dumps(schema.dump(value)), status=status, headers=headers, mimetype="application/json"
+    )

@@ -1,0 +1,86 @@
+"""RFC 9457 problem details: every error answer is ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, json, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+log = logging.getLogger("shared.web")
+
+
+class Problem(Exception):
+    """An error answer: raise it anywhere in a request to reply with problem+json.
+
+    ``type`` is a short slug (``not-eligible``) turned into ``/problems/<slug>``;
+    ``errors`` maps field names to messages for validation failures; ``extra`` adds
+    machine-readable members such as ``reasons``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        type: str | None = None,
+        errors: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type
+        self.errors = errors
+        self.extra = extra
+
+    def to_response(self) -> Response:
+        """Render as an RFC 9457 document."""
+        body: dict[str, Any] = {
+            "type": f"/problems/{self.type}" if self.type else "about:blank",
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        body["instance"] = request.path
+        if "request_id" in g:
+            body["request_id"] = g.request_id
+        response = Response(json.dumps(body), status=self.status, mimetype=PROBLEM_CONTENT_TYPE)
+        if self.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="medmassage"'
+        return response
+
+
+def register_problem_handlers(app: Flask) -> None:
+    """Make every error, expected or not, leave the service as problem+json."""
+
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem) -> Response:
+        return problem.to_response()
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        slug = (exc.name or "error").lower().replace(" ", "-")
+        response = Problem(exc.code or 500, exc.name or "Error", exc.description, slug)
+        answer = response.to_response()
+        if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            answer.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return answer
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # The body says nothing about the cause (it may hold PHI); the log has the trace.
+        log.error("unhandled error", exc_info=exc, extra={"path": request.path})
+        return Problem(
+            500,
+            "Internal Server Error",
+            "The error was logged; quote the request id.",
+            "internal-error",
+        ).to_response()

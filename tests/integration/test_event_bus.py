@@ -1,0 +1,332 @@
+"""The event bus end to end on a real broker and real databases: outbox, relay, consumers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy import func, select
+
+from shared.config import KafkaSettings
+from shared.events.envelope import encode
+from shared.kafka.clients import ensure_topics, make_producer
+from shared.kafka.consumer import ConsumerRunner, Subscription
+from shared.kafka.retry import RetryPolicy
+from shared.outbox import OutboxRelay, RelayPolicy, outbox, pending_summary
+from tests.support.bus import (
+    effects,
+    event_type_for,
+    prepare_database,
+    record_effect,
+    write_events,
+)
+from tests.support.waiting import wait_for
+
+
+def effect_counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(rows in effects, distinct event ids in effects)."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count(), func.count(effects.c.event_id.distinct()))
+        ).one()
+
+
+def start_process(role: str, db: str, bootstrap: str, suffix: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.bus",
+            role,
+            "--db",
+            db,
+            "--bootstrap",
+            bootstrap,
+            "--topic-suffix",
+            suffix,
+        ],
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+
+
+def start_thread(loop) -> threading.Thread:  # type: ignore[no-untyped-def]
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_thousand_events_apply_exactly_once_while_the_consumer_is_killed_and_restarted(
+    database_url, kafka_settings, unique
+):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    engine = prepare_database(database_url)
+    relay = OutboxRelay(
+        engine, lambda: make_producer(kafka_settings), "bustest", RelayPolicy(idle_sleep=0.05)
+    )
+    relay_thread = start_thread(relay)
+    consumer = start_process("consume", database_url, kafka_settings.bootstrap_servers, unique)
+    try:
+        write_events(engine, registry, event_type, 1000)
+        wait_for(lambda: effect_counts(engine)[0] >= 300, what="a third applied")
+        consumer.kill()  # SIGKILL: no chance to commit offsets or finish anything
+        consumer.wait()
+        consumer = start_process("consume", database_url, kafka_settings.bootstrap_servers, unique)
+        wait_for(lambda: effect_counts(engine)[1] == 1000, timeout=90, what="all applied")
+        assert effect_counts(engine) == (1000, 1000)
+    finally:
+        consumer.terminate()
+        consumer.wait()
+        relay.stop()
+        relay_thread.join()
+
+
+def test_sigterm_stops_a_consumer_without_losing_or_double_applying(
+    kafka_settings, unique, tmp_path
+):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    url = f"sqlite:///{tmp_path / 'sigterm.db'}"
+    engine = prepare_database(url)
+    write_events(engine, registry, event_type, 600)
+    relay = OutboxRelay(engine, lambda: make_producer(kafka_settings), "bustest")
+    while relay.relay_once():
+        pass
+    consumer = start_process("consume", url, kafka_settings.bootstrap_servers, unique)
+    wait_for(lambda: effect_counts(engine)[0] >= 100, what="some applied")
+    consumer.send_signal(signal.SIGTERM)
+    assert consumer.wait(timeout=30) == 0
+    consumer = start_process("consume", url, kafka_settings.bootstrap_servers, unique)
+    try:
+        wait_for(lambda: effect_counts(engine)[1] == 600, timeout=60, what="all applied")
+        assert effect_counts(engine) == (600, 600)
+    finally:
+        consumer.terminate()
+        consumer.wait()
+
+
+def test_events_apply_exactly_once_while_the_broker_is_stopped_and_restarted(
+    own_broker, unique, tmp_path
+):
+    settings = KafkaSettings(bootstrap_servers=own_broker.bootstrap_servers)
+    registry, event_type = event_type_for(unique)
+    ensure_topics(settings, [event_type.topic, event_type.dead_letter_topic])
+    engine = prepare_database(f"sqlite:///{tmp_path / 'outage.db'}")
+    relay = OutboxRelay(
+        engine,
+        lambda: make_producer(settings),
+        "bustest",
+        RelayPolicy(idle_sleep=0.05, max_backoff=1.0),
+    )
+    consumer = ConsumerRunner(
+        engine,
+        settings,
+        f"g-{unique}",
+        [Subscription(event_type, record_effect)],
+        registry=registry,
+    )
+    threads = [start_thread(relay), start_thread(consumer)]
+    try:
+        write_events(engine, registry, event_type, 500)
+        wait_for(lambda: effect_counts(engine)[0] >= 100, what="some applied")
+        own_broker.stop_process()
+        write_events(engine, registry, event_type, 500, start=500)
+        own_broker.restart()
+        wait_for(lambda: effect_counts(engine)[1] == 1000, timeout=120, what="all applied")
+        assert effect_counts(engine) == (1000, 1000)
+    finally:
+        relay.stop()
+        consumer.stop()
+        for thread in threads:
+            thread.join(timeout=60)
+
+
+def test_the_outbox_keeps_events_while_the_broker_is_down_and_publishes_them_in_key_order(
+    own_broker, unique, tmp_path
+):
+    settings = KafkaSettings(bootstrap_servers=own_broker.bootstrap_servers)
+    registry, event_type = event_type_for(unique)
+    ensure_topics(settings, [event_type.topic])
+    engine = prepare_database(f"sqlite:///{tmp_path / 'down.db'}")
+    own_broker.stop_process()
+    relay = OutboxRelay(
+        engine,
+        lambda: make_producer(settings),
+        "bustest",
+        RelayPolicy(idle_sleep=0.05, max_backoff=0.5),
+    )
+    thread = start_thread(relay)
+    try:
+        write_events(engine, registry, event_type, 200, clients=5)
+        threading.Event().wait(3)  # the relay tries and fails meanwhile
+        with engine.connect() as connection:
+            assert pending_summary(connection)[0] == 200
+        own_broker.restart()
+        wait_for(lambda: _pending(engine) == 0, timeout=60, what="outbox drained")
+    finally:
+        relay.stop()
+        thread.join(timeout=30)
+    received = _read_all(settings, event_type.topic, 200)
+    by_client: dict[str, list[int]] = defaultdict(list)
+    for value in received:
+        by_client[value["client_id"]].append(value["seq"])
+    assert sum(len(v) for v in by_client.values()) >= 200
+    for seqs in by_client.values():
+        first_seen = list(dict.fromkeys(seqs))
+        assert first_seen == sorted(first_seen)
+        assert len(first_seen) == 40
+
+
+def _pending(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return pending_summary(connection)[0]
+
+
+def _read_all(settings: KafkaSettings, topic: str, at_least: int) -> list[dict]:
+    import json
+
+    consumer = KafkaConsumer(
+        topic,
+        **settings.client_options(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+    )
+    values = [json.loads(m.value)["data"] for m in consumer]
+    consumer.close()
+    assert len(values) >= at_least
+    return values
+
+
+def _dead_letters(settings: KafkaSettings, topic: str, expected: int) -> list:
+    consumer = KafkaConsumer(
+        f"{topic}.dlq",
+        **settings.client_options(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    found: list = []
+    wait_for(
+        lambda: (
+            found.extend(m for batch in consumer.poll(500).values() for m in batch)
+            or len(found) >= expected
+        ),
+        timeout=30,
+        what="dead letters",
+    )
+    consumer.close()
+    return found
+
+
+def test_malformed_messages_and_a_failing_handler_go_to_the_dlq_and_later_messages_flow(
+    kafka_settings, unique, tmp_path
+):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    engine = prepare_database(f"sqlite:///{tmp_path / 'dlq.db'}")
+
+    def fails_for_seq_13(connection, event, payload):  # type: ignore[no-untyped-def]
+        if payload["seq"] == 13:
+            raise RuntimeError("cannot apply seq 13")
+        record_effect(connection, event, payload)
+
+    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
+    topic = event_type.topic
+    producer.send(topic, key=b"c1", value=b"this is not json")
+    producer.send(
+        topic,
+        key=b"c1",
+        value=encode(
+            registry.build(event_type, source="t", subject="c1", data={"client_id": "c1", "seq": 1})
+        ).replace(b'"seq":1', b'"seq":"one"'),
+    )
+    for seq in (12, 13, 14):
+        producer.send(
+            topic,
+            key=b"c1",
+            value=encode(
+                registry.build(
+                    event_type, source="t", subject="c1", data={"client_id": "c1", "seq": seq}
+                )
+            ),
+        )
+    producer.flush()
+    runner = ConsumerRunner(
+        engine,
+        kafka_settings,
+        f"g-{unique}",
+        [Subscription(event_type, fails_for_seq_13)],
+        registry=registry,
+        retry=RetryPolicy(max_attempts=3, initial_backoff=0.01),
+    )
+    thread = start_thread(runner)
+    try:
+        wait_for(lambda: effect_counts(engine)[0] == 2, what="good messages applied")
+        dead = _dead_letters(kafka_settings, topic, 3)
+    finally:
+        runner.stop()
+        thread.join(timeout=30)
+    reasons = sorted(dict(m.headers)["dlq.reason"].decode() for m in dead)
+    assert reasons == ["handler_failed", "malformed", "malformed"]
+    failed = next(m for m in dead if dict(m.headers)["dlq.reason"] == b"handler_failed")
+    assert b"cannot apply seq 13" in dict(failed.headers)["dlq.error"]
+    assert dict(failed.headers)["dlq.attempts"] == b"3"
+    assert dict(failed.headers)["dlq.original_topic"] == topic.encode()
+    with engine.connect() as connection:
+        assert sorted(connection.execute(select(effects.c.seq)).scalars()) == [12, 14]
+
+
+def test_a_redelivered_event_is_a_no_op(kafka_settings, unique, tmp_path):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    engine = prepare_database(f"sqlite:///{tmp_path / 'dupes.db'}")
+    event = registry.build(event_type, source="t", subject="c9", data={"client_id": "c9", "seq": 9})
+    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
+    for _ in range(3):
+        producer.send(event_type.topic, key=b"c9", value=encode(event))
+    later = registry.build(
+        event_type, source="t", subject="c9", data={"client_id": "c9", "seq": 10}
+    )
+    producer.send(event_type.topic, key=b"c9", value=encode(later))
+    producer.flush()
+    runner = ConsumerRunner(
+        engine,
+        kafka_settings,
+        f"g-{unique}",
+        [Subscription(event_type, record_effect)],
+        registry=registry,
+    )
+    thread = start_thread(runner)
+    try:
+        wait_for(lambda: effect_counts(engine)[1] == 2, what="both events applied")
+    finally:
+        runner.stop()
+        thread.join(timeout=30)
+    assert effect_counts(engine) == (2, 2)
+
+
+@pytest.mark.parametrize("relays", [2])
+def test_only_one_relay_per_database_publishes_at_a_time(
+    relays, database_url, kafka_settings, unique
+):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic])
+    engine = prepare_database(database_url)
+    write_events(engine, registry, event_type, 50)
+    first, second = (
+        OutboxRelay(engine, lambda: make_producer(kafka_settings), "bustest") for _ in range(relays)
+    )
+    assert first.relay_once() == 50
+    write_events(engine, registry, event_type, 10, start=50)
+    assert second.relay_once() == 0
+    assert first.relay_once() == 10
+    with engine.connect() as connection:
+        assert (
+            connection.execute(select(func.count()).where(outbox.c.sent_at.is_(None))).scalar() == 0
+        )
