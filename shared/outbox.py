@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.db import UtcDateTime, utcnow, write_transaction
 from shared.events.envelope import Event, encode
+from shared.events.registry import EVENTS, EventType
 
 log = logging.getLogger("shared.outbox")
 
@@ -245,3 +246,19 @@ class OutboxRelay:
             except Exception:  # closing a broken producer may fail; we discard it anyway
                 log.debug("closing publisher failed", exc_info=True)
             self._publisher = None
+
+
+def emit(
+    connection: Connection,
+    event_type: EventType,
+    *,
+    source: str,
+    subject: str,
+    data: dict[str, Any],
+    correlation_id: str | None = None,
+) -> Event:
+    """Validate an event against the catalogue and queue it in the caller's transaction."""
+    event = EVENTS.build(event_type, source=source, subject=subject, data=data,
+                         correlation_id=correlation_id)
+    add_to_outbox(connection, event)
+    return event

@@ -1,0 +1,53 @@
+"""Building blocks shared by the contracts: a tolerant base schema and common shapes."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, TECHNIQUES, TIMED_CODES
+
+
+class Contract(Schema):
+    """Base for event payloads: readers ignore fields they do not know (producers may add)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def technique() -> fields.String:
+    """A technique from the shared vocabulary."""
+    return fields.String(required=True, validate=validate.OneOf(sorted(TECHNIQUES)))
+
+
+def body_region() -> fields.String:
+    """A body region from the shared vocabulary."""
+    return fields.String(required=True, validate=validate.OneOf(sorted(BODY_REGIONS)))
+
+
+def timed_code() -> fields.String:
+    """A timed CPT code this product bills (97124, 97140)."""
+    return fields.String(required=True, validate=validate.OneOf(sorted(TIMED_CODES)))
+
+
+def pressure_level(**kwargs) -> fields.String:  # type: ignore[no-untyped-def]
+    """A pressure level, lightest first."""
+    return fields.String(validate=validate.OneOf(PRESSURE_LEVELS), **kwargs)
+
+
+class Address(Contract):
+    line1 = fields.String(required=True)
+    line2 = fields.String(load_default=None, allow_none=True)
+    city = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.Length(equal=2))
+    postal_code = fields.String(required=True)
+
+
+class Person(Contract):
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+    sex = fields.String(required=True, validate=validate.OneOf(["F", "M", "U"]))
+    address = fields.Nested(Address, required=True)
+
+
+class Physician(Contract):
+    name = fields.String(required=True)
+    npi = fields.String(required=True, validate=validate.Regexp(r"^\d{10}$"))

@@ -1,0 +1,81 @@
+"""Events the scheduling service publishes: appointments and completed sessions."""
+
+from marshmallow import fields, validate
+
+from shared.events.contracts.base import Contract, Physician, body_region, technique, timed_code
+from shared.events.registry import define_event
+
+
+class AppointmentPayload(Contract):
+    appointment_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    therapist_id = fields.String(required=True)
+    room_id = fields.String(required=True)
+    service = fields.String(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    series_id = fields.String(load_default=None, allow_none=True)
+
+
+class AppointmentRescheduledPayload(AppointmentPayload):
+    previous_start = fields.AwareDateTime(required=True)
+    late = fields.Boolean(required=True)
+
+
+class AppointmentCancelledPayload(Contract):
+    appointment_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    cancelled_at = fields.AwareDateTime(required=True)
+    late = fields.Boolean(required=True)
+    fee = fields.Decimal(as_string=True, load_default=None, allow_none=True)
+
+
+class AppointmentNoShowPayload(Contract):
+    appointment_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    fee = fields.Decimal(as_string=True, load_default=None, allow_none=True)
+
+
+class BilledCode(Contract):
+    code = timed_code()
+    minutes = fields.Integer(required=True, validate=validate.Range(min=0))
+    units = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class TechniqueMinutes(Contract):
+    technique = technique()
+    minutes = fields.Integer(required=True, validate=validate.Range(min=1))
+    body_regions = fields.List(body_region(), required=True, validate=validate.Length(min=1))
+
+
+class SessionCompletedPayload(Contract):
+    """What a claim is built from: units per code and the minutes behind them."""
+
+    session_id = fields.String(required=True)
+    appointment_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    rendering_provider = fields.Nested(Physician, required=True)
+    date_of_service = fields.Date(required=True)
+    place_of_service = fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
+    counting_method = fields.String(required=True, validate=validate.OneOf(["cms", "per_code"]))
+    codes = fields.List(fields.Nested(BilledCode), required=True, validate=validate.Length(min=1))
+    techniques = fields.List(fields.Nested(TechniqueMinutes), required=True)
+    completed_at = fields.AwareDateTime(required=True)
+
+
+APPOINTMENT_BOOKED = define_event("scheduling.appointment.booked", 1, AppointmentPayload,
+                                  "A client was booked into a slot.")
+APPOINTMENT_RESCHEDULED = define_event("scheduling.appointment.rescheduled", 1,
+                                       AppointmentRescheduledPayload,
+                                       "An appointment moved to another time or therapist.")
+APPOINTMENT_CANCELLED = define_event("scheduling.appointment.cancelled", 1,
+                                     AppointmentCancelledPayload, "An appointment was cancelled.")
+APPOINTMENT_NO_SHOW = define_event("scheduling.appointment.no_show", 1, AppointmentNoShowPayload,
+                                   "The client did not come.")
+SESSION_COMPLETED = define_event("scheduling.session.completed", 1, SessionCompletedPayload,
+                                 "A session was given and recorded; carries units per code.")
