@@ -18,7 +18,7 @@ from shared.web.app import ServiceContext, init_app
 
 
 def create_service_app(
-    settings: Settings, title: str, blueprints: Iterable[Blueprint], migrations: Path
+    settings: Settings, title: str, blueprints: Iterable[Blueprint], migrations: Path | None
 ) -> tuple[Flask, ServiceContext]:
     """Migrate the service database and build its Flask app (routes + shared plumbing)."""
     engine = make_engine(settings.database_url)

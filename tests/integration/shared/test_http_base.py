@@ -1,0 +1,173 @@
+"""The HTTP base every service gets: problems, auth, idempotency, health, metrics, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from flask import Blueprint, Flask
+from sqlalchemy import func, select
+
+from shared.config import KafkaSettings, Settings
+from shared.db import make_engine
+from shared.web import init_app
+from shared.web.app import ServiceContext
+from tests.support.http import auth
+from tests.support.webapp import make_app, notes
+
+
+@pytest.fixture
+def app(database_url):  # type: ignore[no-untyped-def]
+    return make_app(database_url)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def count_notes(app) -> int:  # type: ignore[no-untyped-def]
+    with app.extensions["medmassage"].engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(notes)).scalar()
+
+
+def test_invalid_fields_get_a_problem_document_naming_each_field(client):
+    response = client.post("/notes", json={"text": "", "stars": 9}, headers=auth("front_desk"))
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["type"] == "/problems/validation-error"
+    assert set(body["errors"]) == {"text", "stars"}
+    assert body["instance"] == "/notes"
+    assert body["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_a_body_that_is_not_json_is_refused_clearly(client):
+    response = client.post(
+        "/notes",
+        data="text=hi",
+        headers={**auth("front_desk"), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert response.mimetype == "application/problem+json"
+    broken = client.post(
+        "/notes", data="{oops", headers={**auth("front_desk"), "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert broken.get_json()["type"] == "/problems/malformed-json"
+
+
+def test_unknown_routes_and_methods_answer_with_problems(client):
+    missing = client.get("/nothing-here")
+    assert (missing.status_code, missing.mimetype) == (404, "application/problem+json")
+    wrong_method = client.delete("/notes")
+    assert wrong_method.status_code == 405
+    assert "POST" in wrong_method.headers["Allow"]
+
+
+def test_no_token_is_401_and_the_wrong_role_is_403(client):
+    anonymous = client.post("/notes", json={"text": "hi"})
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+    therapist = client.post("/notes", json={"text": "hi"}, headers=auth("therapist"))
+    assert therapist.status_code == 403
+    assert "front_desk" in therapist.get_json()["allowed_roles"]
+    forged = client.post(
+        "/notes", json={"text": "hi"}, headers={"Authorization": "Bearer not.a.jwt"}
+    )
+    assert forged.status_code == 401
+
+
+def test_admin_may_use_any_staff_endpoint(client):
+    assert client.post("/notes", json={"text": "hi"}, headers=auth("admin")).status_code == 201
+
+
+def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(client, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
+    assert "Jane" not in response.get_data(as_text=True)
+    assert "request_id" in response.get_json()
+
+
+def test_a_repeated_idempotency_key_replays_the_first_answer(app, client):
+    headers = {**auth("front_desk"), "Idempotency-Key": "key-1"}
+    first = client.post("/notes", json={"text": "hello"}, headers=headers)
+    second = client.post("/notes", json={"text": "hello"}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count_notes(app) == 1
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused(client):
+    headers = {**auth("front_desk"), "Idempotency-Key": "key-2"}
+    client.post("/notes", json={"text": "one"}, headers=headers)
+    response = client.post("/notes", json={"text": "two"}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["type"] == "/problems/idempotency-key-reused"
+
+
+def test_concurrent_requests_with_one_idempotency_key_create_one_thing(app):
+    headers = {**auth("front_desk"), "Idempotency-Key": "key-race"}
+
+    def post(_: int) -> int:
+        return app.test_client().post("/notes", json={"text": "race"}, headers=headers).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(post, range(8)))
+    assert count_notes(app) == 1
+    assert set(statuses) <= {201, 409}
+    assert 201 in statuses
+
+
+def test_health_is_alive_and_readiness_checks_database_and_broker(database_url, kafka_settings):
+    ready_app = make_app(database_url, kafka_settings.bootstrap_servers).test_client()
+    assert ready_app.get("/healthz").get_json() == {"status": "ok"}
+    ready = ready_app.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"database": True, "broker": True}
+    no_broker = make_app(database_url, "127.0.0.1:1").test_client().get("/readyz")
+    assert no_broker.status_code == 503
+    assert no_broker.get_json()["checks"]["broker"] is False
+
+
+def test_metrics_count_requests_by_endpoint_and_status(client):
+    client.get("/notes/missing", headers=auth("billing"))
+    text = client.get("/metrics").get_data(as_text=True)
+    assert (
+        'http_requests_total{endpoint="notes.read_note",method="GET",service="notes",status="404"}'
+        in text
+    )
+
+
+def test_openapi_describes_schemas_roles_and_problem_answers(client):
+    document = client.get("/openapi.json").get_json()
+    post = document["paths"]["/notes"]["post"]
+    assert post["x-roles"] == ["admin", "front_desk"]
+    assert set(post["responses"]) >= {"201", "400", "401", "403"}
+    assert "NoteIn" in json.dumps(post["requestBody"])
+    get = document["paths"]["/notes/{note_id}"]["get"]
+    assert get["parameters"][0]["name"] == "note_id"
+
+
+def test_request_and_correlation_ids_are_echoed(client):
+    response = client.get("/healthz", headers={"X-Correlation-ID": "flow-42"})
+    assert response.headers["X-Correlation-ID"] == "flow-42"
+    assert response.headers["X-Request-ID"]
+
+
+def test_an_app_with_an_undeclared_route_refuses_to_start(tmp_path):
+    blueprint = Blueprint("open", __name__)
+    blueprint.add_url_rule("/open", view_func=lambda: "oops")
+    app = Flask("t")
+    app.register_blueprint(blueprint)
+    settings = Settings(
+        service="t", database_url=f"sqlite:///{tmp_path / 't.db'}", kafka=KafkaSettings()
+    )
+    context = ServiceContext(settings, make_engine(settings.database_url), "T")
+    with pytest.raises(RuntimeError, match="/open"):
+        init_app(app, context)

@@ -1,0 +1,63 @@
+"""Storage on both backends: migrations, UTC times, transactions that roll back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, inspect, select
+
+from shared.db import UtcDateTime, make_engine, write_transaction
+from shared.migrations import migrate
+
+metadata = MetaData()
+stamps = Table(
+    "stamps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+
+def test_migrations_create_the_plumbing_tables_and_can_run_again(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"outbox", "outbox_relay_lease", "processed_events", "idempotency_keys"} <= tables
+
+
+def test_times_come_back_as_the_same_utc_instant(database_url):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    local = datetime(2026, 3, 8, 1, 30, tzinfo=timezone(timedelta(hours=-5)))
+    with write_transaction(engine) as connection:
+        connection.execute(insert(stamps).values(id=1, at=local))
+    with engine.connect() as connection:
+        stored = connection.execute(select(stamps.c.at)).scalar_one()
+    assert stored == local
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+
+
+def test_a_naive_time_is_refused(database_url):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    with pytest.raises(Exception, match="naive"), write_transaction(engine) as connection:
+        connection.execute(insert(stamps).values(id=2, at=datetime(2026, 1, 1)))
+
+
+def test_a_failed_transaction_leaves_nothing_behind(database_url):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    with pytest.raises(RuntimeError), write_transaction(engine) as connection:
+        connection.execute(insert(stamps).values(id=3, at=datetime.now(UTC)))
+        raise RuntimeError("something went wrong after the insert")
+    with engine.connect() as connection:
+        assert connection.execute(select(stamps).where(stamps.c.id == 3)).first() is None
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'deep' / 'service.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000

@@ -1,0 +1,72 @@
+"""A small app built on the shared HTTP base, to test the base without any service."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+
+from shared.config import KafkaSettings, Settings
+from shared.service import create_service_app
+from shared.web import Problem, allow, api, idempotent, load_body, public, respond, unit_of_work
+from shared.web.app import service_context
+
+metadata = MetaData()
+notes = Table("notes", metadata, Column("id", String(40), primary_key=True),
+              Column("text", String(200), nullable=False))
+
+
+class NoteIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    stars = fields.Integer(validate=validate.Range(min=1, max=5))
+
+
+class NoteOut(Schema):
+    id = fields.String()
+    text = fields.String()
+
+
+blueprint = Blueprint("notes", __name__)
+
+
+@blueprint.post("/notes")
+@allow("front_desk")
+@api("Write a note", request=NoteIn, response=NoteOut, status=201)
+@idempotent
+def write_note() -> Response:
+    """Create a note (counts creations, so replays are visible)."""
+    data = load_body(NoteIn())
+    note = {"id": uuid.uuid4().hex, "text": data["text"]}
+    with unit_of_work() as connection:
+        connection.execute(insert(notes).values(**note))
+    return respond(NoteOut(), note, 201)
+
+
+@blueprint.get("/notes/<note_id>")
+@allow("front_desk", "billing")
+@api("Read a note", response=NoteOut, errors=(404,))
+def read_note(note_id: str) -> Response:
+    """Read one note."""
+    with service_context().engine.connect() as connection:
+        row = connection.execute(select(notes).where(notes.c.id == note_id)).first()
+    if row is None:
+        raise Problem(404, "Not found", f"No note {note_id}.", "not-found")
+    return respond(NoteOut(), row._mapping)
+
+
+@blueprint.get("/boom")
+@public
+def boom() -> Response:
+    """Fail unexpectedly, with something private in the exception."""
+    raise RuntimeError("Jane Doe 1980-01-01 member W123")
+
+
+def make_app(database_url: str, bootstrap: str = "127.0.0.1:1"):  # type: ignore[no-untyped-def]
+    """The test app on ``database_url``; the broker address only matters for /readyz."""
+    settings = Settings(service="notes", database_url=database_url,
+                        kafka=KafkaSettings(bootstrap_servers=bootstrap))
+    app, context = create_service_app(settings, "Notes", [blueprint], None)
+    metadata.create_all(context.engine)
+    return app

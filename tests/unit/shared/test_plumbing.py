@@ -1,0 +1,56 @@
+"""Small plumbing rules: retry backoff, staff tokens, PHI-free log lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from shared.kafka.retry import RetryPolicy
+from shared.logs import JsonFormatter
+from shared.web.auth import issue_token, verify_token
+
+
+def test_backoff_grows_exponentially_up_to_its_cap():
+    policy = RetryPolicy(initial_backoff=0.5, multiplier=2, max_backoff=3, jitter=0)
+    assert [policy.backoff(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 3.0]
+
+
+def test_backoff_jitter_stays_within_its_band():
+    policy = RetryPolicy(initial_backoff=1, jitter=0.1)
+    assert all(0.9 <= policy.backoff(1) <= 1.1 for _ in range(100))
+
+
+def test_a_token_carries_its_roles_and_expires():
+    token = issue_token("k" * 32, "alice", ["billing"], ttl=timedelta(minutes=5))
+    assert verify_token("k" * 32, token)["roles"] == ["billing"]
+    expired = issue_token("k" * 32, "alice", ["billing"], ttl=timedelta(seconds=-1))
+    with pytest.raises(jwt.ExpiredSignatureError):
+        verify_token("k" * 32, expired)
+    with pytest.raises(jwt.InvalidSignatureError):
+        verify_token("x" * 32, token)
+
+
+def test_tokens_name_only_known_roles():
+    with pytest.raises(ValueError):
+        issue_token("k" * 32, "mallory", ["superuser"])
+
+
+def test_log_lines_are_json_and_drop_fields_named_like_phi():
+    record = logging.makeLogRecord(
+        {
+            "name": "t",
+            "levelname": "INFO",
+            "msg": "client registered",
+            "client_id": "cl_1",
+            "birth_date": "1980-01-01",
+            "member_id": "W123",
+        }
+    )
+    line = json.loads(JsonFormatter("screening").format(record))
+    assert line["client_id"] == "cl_1"
+    assert line["birth_date"] == line["member_id"] == "[redacted]"
+    assert line["service"] == "screening"
