@@ -1,0 +1,137 @@
+"""Benchmark: outbox relay publish rate and consumer apply rate vs raw kafka-python.
+
+Prints, for the same broker in the same run:
+- raw produce (KafkaProducer, acks=all) vs the outbox relay (SQLite rows -> Kafka, marked sent);
+- raw consume (KafkaConsumer, no processing) vs the consumer runner (one insert per event
+  in SQLite, event id recorded, offsets committed).
+Targets (2-core machine): relay >= 5,000/s, consumer >= 2,000/s, each >= 40% of raw.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from deploy.kafka import obtain_broker  # noqa: E402
+from shared.config import KafkaSettings  # noqa: E402
+from shared.db import utcnow, write_transaction  # noqa: E402
+from shared.events.envelope import encode  # noqa: E402
+from shared.kafka.clients import ensure_topics, make_producer  # noqa: E402
+from shared.kafka.consumer import ConsumerRunner, Subscription  # noqa: E402
+from shared.outbox import OutboxRelay, outbox  # noqa: E402
+from tests.support.bus import effects, event_type_for, prepare_database, record_effect  # noqa: E402
+
+EVENTS = 20_000
+
+
+def _messages(registry, event_type, count):  # type: ignore[no-untyped-def]
+    for seq in range(count):
+        client = f"client-{seq % 50}"
+        yield registry.build(event_type, source="bench", subject=client,
+                             data={"client_id": client, "seq": seq})
+
+
+def raw_produce(settings: KafkaSettings, topic: str, payloads: list[tuple[bytes, bytes]]) -> float:
+    producer = KafkaProducer(**settings.client_options(), acks="all", linger_ms=5,
+                             batch_size=256 * 1024)
+    started = time.perf_counter()
+    for key, value in payloads:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    elapsed = time.perf_counter() - started
+    producer.close()
+    return len(payloads) / elapsed
+
+
+def relay_rate(engine, settings: KafkaSettings, events) -> float:  # type: ignore[no-untyped-def]
+    with write_transaction(engine) as connection:
+        connection.execute(insert(outbox), [
+            {"event_id": e.id, "topic": e.type, "message_key": e.subject,
+             "payload": encode(e).decode(), "created_at": utcnow()} for e in events])
+    relay = OutboxRelay(engine, lambda: make_producer(settings), "bench")
+    relay._get_publisher()  # connect before the clock starts, as a running relay would be
+    started = time.perf_counter()
+    published = 0
+    while (batch := relay.relay_once()) > 0:
+        published += batch
+    elapsed = time.perf_counter() - started
+    relay._drop_publisher()
+    return published / elapsed
+
+
+def raw_consume(settings: KafkaSettings, topic: str, count: int) -> float:
+    consumer = KafkaConsumer(topic, **settings.client_options(), group_id=f"raw-{uuid.uuid4()}",
+                             auto_offset_reset="earliest", enable_auto_commit=False,
+                             max_poll_records=500)
+    seen = 0
+    started = None
+    while seen < count:
+        batch = consumer.poll(timeout_ms=1000)
+        if batch and started is None:
+            started = time.perf_counter()
+        seen += sum(len(messages) for messages in batch.values())
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    return count / elapsed
+
+
+def consumer_rate(engine, settings, registry, event_type, count) -> float:  # type: ignore[no-untyped-def]
+    runner = ConsumerRunner(engine, settings, f"bench-{uuid.uuid4()}",
+                            [Subscription(event_type, record_effect)], registry=registry)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    runner.ready.wait(60)
+
+    def applied() -> int:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(effects)).scalar()
+
+    started = time.perf_counter()
+    while applied() == 0:
+        time.sleep(0.005)
+    started = time.perf_counter()
+    first = applied()
+    while (done := applied()) < count:
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - started
+    runner.stop()
+    thread.join()
+    return (done - first) / elapsed
+
+
+def main() -> None:
+    with obtain_broker() as broker, tempfile.TemporaryDirectory() as tmp:
+        settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        registry, event_type = event_type_for(f"bench{uuid.uuid4().hex[:8]}")
+        raw_topic = f"{event_type.topic}.raw"
+        ensure_topics(settings, [event_type.topic, event_type.dead_letter_topic, raw_topic])
+        events = list(_messages(registry, event_type, EVENTS))
+        payloads = [(e.subject.encode(), encode(e)) for e in events]
+
+        raw_out = raw_produce(settings, raw_topic, payloads)
+        engine = prepare_database(f"sqlite:///{tmp}/bench.db")
+        relay = relay_rate(engine, settings, events)
+        raw_in = raw_consume(settings, event_type.topic, EVENTS)
+        applied = consumer_rate(engine, settings, registry, event_type, EVENTS)
+
+        print(f"bench/bus.py  {time.strftime('%Y-%m-%d')}  {platform.machine()} "
+              f"{platform.python_version()}  broker: {broker.source}  events: {EVENTS}")
+        print(f"{'':28}{'events/s':>10}{'baseline/s':>12}{'ratio':>8}{'target':>14}")
+        print(f"{'outbox relay (publish)':28}{relay:>10.0f}{raw_out:>12.0f}"
+              f"{relay / raw_out:>8.0%}{'>=5000, >=40%':>14}")
+        print(f"{'consumer (apply, SQLite)':28}{applied:>10.0f}{raw_in:>12.0f}"
+              f"{applied / raw_in:>8.0%}{'>=2000, >=40%':>14}")
+
+
+if __name__ == "__main__":
+    main()

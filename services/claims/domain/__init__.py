@@ -1,0 +1,1 @@
+"""Claims rules, pure Python: pricing, coding edits, GP, scrubbing, and building a claim."""

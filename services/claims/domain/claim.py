@@ -1,0 +1,140 @@
+"""From a completed session to a priced, edited and scrubbed claim (still without X12)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from services.claims.domain.edits import apply_coding_edits
+from services.claims.domain.pricing import fee_in_effect, price_line
+from services.claims.domain.records import (
+    Client,
+    CodingEdit,
+    FeeScheduleEntry,
+    Payer,
+    Reason,
+    Referral,
+    Session,
+)
+from services.claims.domain.scrub import ScrubFacts, scrub
+from services.claims.domain.units import billable_units
+
+READY = "ready"
+NEEDS_REVIEW = "needs_review"
+GP_MODIFIER = "GP"
+MAX_POINTERS = 4  # SV107 carries at most four diagnosis pointers
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    """One code billed for the session: units, modifiers, pointers and prices."""
+
+    code: str
+    units: int
+    minutes: int
+    modifiers: tuple[str, ...]
+    diagnosis_pointers: tuple[int, ...]
+    charge: Decimal
+    expected_allowed: Decimal
+
+
+@dataclass(frozen=True)
+class PreparedClaim:
+    """A claim's lines and the reasons (if any) it cannot go out yet."""
+
+    payer_id: str | None
+    lines: tuple[ClaimLine, ...]
+    reasons: tuple[Reason, ...]
+
+    @property
+    def status(self) -> str:
+        """ready when scrubbing found nothing, else needs_review."""
+        return NEEDS_REVIEW if self.reasons else READY
+
+    @property
+    def total_charge(self) -> Decimal:
+        """What the claim bills: the sum of its lines."""
+        return sum((line.charge for line in self.lines), ZERO)
+
+    @property
+    def expected_allowed(self) -> Decimal:
+        """What the payer is expected to allow: the sum of its lines."""
+        return sum((line.expected_allowed for line in self.lines), ZERO)
+
+
+@dataclass(frozen=True)
+class ClaimInputs:
+    """Everything a claim is built from: the session, projections and clinic setup."""
+
+    session: Session
+    client: Client | None
+    referral: Referral | None
+    payer: Payer | None
+    fees: tuple[FeeScheduleEntry, ...]
+    edits: tuple[CodingEdit, ...]
+    billing_npi: str | None
+    visits_used: int
+    today: date
+
+
+def prepare_claim(inputs: ClaimInputs) -> PreparedClaim:
+    """Count units, apply coding edits and GP, point at diagnoses, price, and scrub."""
+    session, payer = inputs.session, inputs.payer
+    units = billable_units(session, payer.unit_method if payer else None)
+    minutes = {c.code: c.minutes for c in session.codes}
+    regions = {c.code: c.body_regions for c in session.codes if c.code in units}
+    edit = apply_coding_edits(regions, inputs.edits, session.date_of_service)
+    diagnoses = inputs.referral.diagnoses if inputs.referral else ()
+    pointers = tuple(range(1, min(len(diagnoses), MAX_POINTERS) + 1))
+    reasons: list[Reason] = list(edit.reasons)
+    lines = []
+    for code, count in units.items():
+        modifiers = _with_gp(edit.modifiers.get(code, ()), payer)
+        charge, allowed = ZERO, ZERO
+        if payer is not None:
+            entry = fee_in_effect(inputs.fees, payer.payer_id, code, session.date_of_service)
+            if entry is None:
+                reasons.append(
+                    Reason(
+                        "no_fee_schedule",
+                        f"no {payer.payer_id} fee for {code} on {session.date_of_service}",
+                    )
+                )
+            else:
+                price = price_line(entry, count)
+                charge, allowed = price.charge, price.expected_allowed
+        lines.append(
+            ClaimLine(code, count, minutes.get(code, 0), modifiers, pointers, charge, allowed)
+        )
+    if not lines:
+        reasons.append(Reason("no_billable_units", "the session's minutes bill no units"))
+    facts = ScrubFacts(
+        session=session,
+        client=inputs.client,
+        referral=inputs.referral,
+        payer=payer,
+        billing_npi=inputs.billing_npi,
+        visits_used=inputs.visits_used,
+        today=inputs.today,
+    )
+    reasons.extend(scrub(facts, [line.diagnosis_pointers for line in lines]))
+    payer_id = payer.payer_id if payer else _coverage_payer(inputs.client)
+    return PreparedClaim(payer_id=payer_id, lines=tuple(lines), reasons=_unique(reasons))
+
+
+def _with_gp(modifiers: tuple[str, ...], payer: Payer | None) -> tuple[str, ...]:
+    # GP: therapy under an outpatient PT plan of care; a per-payer switch (DOMAIN.md).
+    if payer is not None and payer.gp_required and GP_MODIFIER not in modifiers:
+        return (*modifiers, GP_MODIFIER)
+    return modifiers
+
+
+def _coverage_payer(client: Client | None) -> str | None:
+    return client.coverage.payer_id if client and client.coverage else None
+
+
+def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    return tuple(dict.fromkeys(reasons))

@@ -1,0 +1,157 @@
+"""What the claims rules work on: projections of other services' facts and the clinic's setup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+CMS = "cms"
+PER_CODE = "per_code"
+UNIT_METHODS = (CMS, PER_CODE)
+
+
+@dataclass(frozen=True)
+class Address:
+    """A postal address as screening recorded it."""
+
+    line1: str
+    city: str
+    state: str
+    postal_code: str
+    line2: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A patient or subscriber: name, birth date, sex and address."""
+
+    first_name: str
+    last_name: str
+    birth_date: date
+    sex: str
+    address: Address
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The client's insurance: which payer, which member, and who the subscriber is."""
+
+    payer_id: str
+    payer_name: str
+    member_id: str
+    relationship_to_subscriber: str  # self, spouse, child, other
+    group_number: str | None = None
+    subscriber: Person | None = None  # only when the client is not the subscriber
+
+
+@dataclass(frozen=True)
+class Client:
+    """The claims projection of a client (newest version seen)."""
+
+    client_id: str
+    person: Person
+    coverage: Coverage | None
+
+
+@dataclass(frozen=True)
+class Referral:
+    """The claims projection of a physician's referral."""
+
+    referral_id: str
+    client_id: str
+    physician_name: str
+    physician_npi: str
+    diagnoses: tuple[str, ...]  # principal first
+    authorized_visits: int
+    start_on: date
+    end_on: date
+    authorization_number: str | None = None
+    revoked_on: date | None = None
+
+    def covers(self, day: date) -> bool:
+        """Whether the referral was in force on ``day``.
+
+        A revocation ends coverage after the day it happened: a session given earlier
+        that day was given under the referral. Expiry needs no check: ``end_on`` says it.
+        """
+        if not self.start_on <= day <= self.end_on:
+            return False
+        return self.revoked_on is None or day <= self.revoked_on
+
+
+@dataclass(frozen=True)
+class Payer:
+    """A payer the clinic bills, and its billing rules (clinic data, not code)."""
+
+    payer_id: str
+    name: str
+    unit_method: str = CMS
+    gp_required: bool = False
+    timely_filing_days: int = 365
+    claim_filing_indicator: str = "CI"
+
+
+@dataclass(frozen=True)
+class FeeScheduleEntry:
+    """Per-unit prices of one code at one payer from ``effective_from`` (to ``effective_to``)."""
+
+    payer_id: str
+    code: str
+    effective_from: date
+    charge_per_unit: Decimal  # the clinic's usual-and-customary charge
+    allowed_per_unit: Decimal  # what the payer's fee schedule allows
+    effective_to: date | None = None
+
+    def in_effect_on(self, day: date) -> bool:
+        """Whether this price applies to a service on ``day``."""
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class CodingEdit:
+    """A procedure-to-procedure edit: column-2 code billed with column-1 needs a modifier."""
+
+    column1: str
+    column2: str
+    modifier_allowed: bool
+    modifier: str  # 59 or XS, put on the column-2 code
+    effective_from: date
+    effective_to: date | None = None
+
+    def in_effect_on(self, day: date) -> bool:
+        """Whether the edit applies to a service on ``day``."""
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class SessionCode:
+    """One timed code of a completed session: minutes, units, and the regions treated."""
+
+    code: str
+    minutes: int
+    units: int
+    body_regions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Session:
+    """A completed session as scheduling reported it."""
+
+    session_id: str
+    client_id: str
+    referral_id: str
+    date_of_service: date
+    place_of_service: str
+    counting_method: str
+    rendering_name: str
+    rendering_npi: str
+    codes: tuple[SessionCode, ...]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a claim needs review or was rejected: a stable code and words for a person."""
+
+    code: str
+    text: str

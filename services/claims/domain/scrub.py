@@ -1,0 +1,124 @@
+"""Scrubbing: every check a claim must pass before it may go to the clearinghouse.
+
+Each failed check is a ``Reason``; a claim with none is ready. All checks run, so a
+billing specialist sees every problem at once rather than one per round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.claims.domain.records import Client, Payer, Reason, Referral, Session
+from shared.identifiers import is_valid_icd10_cm, is_valid_npi
+
+
+@dataclass(frozen=True)
+class ScrubFacts:
+    """What scrubbing looks at besides the lines."""
+
+    session: Session
+    client: Client | None
+    referral: Referral | None
+    payer: Payer | None
+    billing_npi: str | None
+    visits_used: int  # other sessions already billed against the referral
+    today: date
+
+
+def scrub(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]]) -> list[Reason]:
+    """Every reason the claim cannot be sent as it stands (empty: ready)."""
+    return [
+        *_provider_reasons(facts),
+        *_coverage_reasons(facts),
+        *_referral_reasons(facts),
+        *_diagnosis_reasons(facts, pointers_by_line),
+        *_timely_filing_reasons(facts),
+    ]
+
+
+def _provider_reasons(facts: ScrubFacts) -> list[Reason]:
+    reasons = []
+    if facts.billing_npi is None:
+        reasons.append(Reason("billing_provider_missing", "the clinic's billing provider is not set up"))
+    elif not is_valid_npi(facts.billing_npi):
+        reasons.append(Reason("invalid_npi", "the billing provider's NPI is not valid"))
+    if not is_valid_npi(facts.session.rendering_npi):
+        reasons.append(Reason("invalid_npi", "the rendering provider's NPI is not valid"))
+    if facts.referral is not None and not is_valid_npi(facts.referral.physician_npi):
+        reasons.append(Reason("invalid_npi", "the referring physician's NPI is not valid"))
+    return reasons
+
+
+def _coverage_reasons(facts: ScrubFacts) -> list[Reason]:
+    client = facts.client
+    if client is None or client.coverage is None:
+        return [Reason("coverage_unknown", "no insurance coverage is known for the client yet")]
+    coverage = client.coverage
+    reasons = []
+    if facts.payer is None:
+        reasons.append(
+            Reason("payer_not_configured", f"payer {coverage.payer_id} is not set up for billing")
+        )
+    if coverage.relationship_to_subscriber != "self" and coverage.subscriber is None:
+        reasons.append(
+            Reason("subscriber_unknown", "the client is not the subscriber and no subscriber is known")
+        )
+    return reasons
+
+
+def _referral_reasons(facts: ScrubFacts) -> list[Reason]:
+    referral, session = facts.referral, facts.session
+    if referral is None:
+        return [Reason("referral_unknown", f"referral {session.referral_id} is not known yet")]
+    reasons = []
+    if referral.client_id != session.client_id:
+        reasons.append(Reason("referral_mismatch", "the referral belongs to another client"))
+    if not referral.covers(session.date_of_service):
+        reasons.append(
+            Reason(
+                "referral_not_active",
+                f"referral {referral.referral_id} was not active on {session.date_of_service}",
+            )
+        )
+    if facts.visits_used >= referral.authorized_visits:
+        reasons.append(
+            Reason(
+                "no_visits_left",
+                f"all {referral.authorized_visits} authorized visits are already billed",
+            )
+        )
+    return reasons
+
+
+def _diagnosis_reasons(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]]) -> list[Reason]:
+    if facts.referral is None:
+        return []
+    diagnoses = facts.referral.diagnoses
+    reasons = []
+    if not diagnoses:
+        reasons.append(Reason("diagnoses_missing", "the referral lists no diagnosis"))
+    elif not all(is_valid_icd10_cm(code) for code in diagnoses):
+        reasons.append(Reason("diagnosis_invalid", "a diagnosis is not an ICD-10-CM code"))
+    if any(
+        not pointers or not all(1 <= p <= len(diagnoses) for p in pointers)
+        for pointers in pointers_by_line
+    ):
+        reasons.append(
+            Reason("diagnosis_pointer_missing", "every service line must point at a diagnosis")
+        )
+    return reasons
+
+
+def _timely_filing_reasons(facts: ScrubFacts) -> list[Reason]:
+    if facts.payer is None:
+        return []
+    deadline = facts.session.date_of_service + timedelta(days=facts.payer.timely_filing_days)
+    if facts.today > deadline:
+        return [
+            Reason(
+                "timely_filing_expired",
+                f"the payer's {facts.payer.timely_filing_days}-day filing limit passed on {deadline}",
+            )
+        ]
+    return []

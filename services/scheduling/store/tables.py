@@ -1,0 +1,147 @@
+"""Scheduling's tables (SQLAlchemy Core); the migration in ../migrations creates the same."""
+
+import sqlalchemy as sa
+
+from shared.db import UtcDateTime
+
+metadata = sa.MetaData()
+
+therapists = sa.Table(
+    "therapists",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("npi", sa.String(10), nullable=False),
+    sa.Column("credentials", sa.String(100), nullable=False),
+    # [[weekday, "HH:MM", "HH:MM"], ...] in the clinic's local time.
+    sa.Column("weekly_hours", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+time_off = sa.Table(
+    "therapist_time_off",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("therapist_id", sa.String(36), sa.ForeignKey("therapists.id"), nullable=False),
+    sa.Column("start", UtcDateTime, nullable=False),
+    sa.Column("end", UtcDateTime, nullable=False),
+    sa.Index("ix_time_off_therapist_start", "therapist_id", "start"),
+)
+
+rooms = sa.Table(
+    "rooms",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+services = sa.Table(
+    "services",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("default_techniques", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One row (id = 1) once an admin saved the settings; the defaults apply until then.
+clinic_settings = sa.Table(
+    "clinic_settings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("time_zone", sa.String(64), nullable=False),
+    sa.Column("buffer_minutes", sa.Integer, nullable=False),
+    sa.Column("minimum_notice_minutes", sa.Integer, nullable=False),
+    sa.Column("booking_horizon_days", sa.Integer, nullable=False),
+    sa.Column("cancellation_window_hours", sa.Integer, nullable=False),
+    sa.Column("no_show_fee", sa.Numeric(12, 2), nullable=False),
+    sa.Column("late_cancellation_fee", sa.Numeric(12, 2), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+appointments = sa.Table(
+    "appointments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("referral_id", sa.String(64), nullable=False),
+    sa.Column("therapist_id", sa.String(36), sa.ForeignKey("therapists.id"), nullable=False),
+    sa.Column("room_id", sa.String(36), sa.ForeignKey("rooms.id"), nullable=False),
+    sa.Column("service_id", sa.String(36), sa.ForeignKey("services.id"), nullable=False),
+    sa.Column("start", UtcDateTime, nullable=False),
+    sa.Column("end", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("series_id", sa.String(36), nullable=True),
+    sa.Column("late", sa.Boolean, nullable=True),
+    sa.Column("fee", sa.Numeric(12, 2), nullable=True),
+    sa.Column("booked_at", UtcDateTime, nullable=False),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+    sa.Index("ix_appointments_therapist_start", "therapist_id", "start"),
+    sa.Index("ix_appointments_room_start", "room_id", "start"),
+    sa.Index("ix_appointments_client_start", "client_id", "start"),
+    sa.Index("ix_appointments_referral_status", "referral_id", "status"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "appointment_id", sa.String(36), sa.ForeignKey("appointments.id"),
+        nullable=False, unique=True,
+    ),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("referral_id", sa.String(64), nullable=False),
+    sa.Column("therapist_id", sa.String(36), nullable=False),
+    sa.Column("date_of_service", sa.Date, nullable=False),
+    sa.Column("techniques", sa.JSON, nullable=False),
+    sa.Column("codes", sa.JSON, nullable=False),
+    sa.Column("counting_method", sa.String(20), nullable=False),
+    sa.Column("overridden", sa.JSON, nullable=False),
+    sa.Column("override_reason", sa.Text, nullable=True),
+    # The SOAP note is clinical content: it stays here, never in events or logs.
+    sa.Column("soap_note", sa.JSON, nullable=False),
+    sa.Column("completed_at", UtcDateTime, nullable=False),
+)
+
+# -- the eligibility projection, fed by screening's events --------------------------------
+
+clients = sa.Table(
+    "known_clients",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+client_screenings = sa.Table(
+    "client_screenings",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("screening_id", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("reason_codes", sa.JSON, nullable=False),
+    sa.Column("restricted_techniques", sa.JSON, nullable=False),
+    sa.Column("restricted_regions", sa.JSON, nullable=False),
+    sa.Column("pressure_limit", sa.String(20), nullable=True),
+    sa.Column("screened_on", sa.Date, nullable=False),
+    sa.Column("expires_on", sa.Date, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+client_referrals = sa.Table(
+    "client_referrals",
+    metadata,
+    sa.Column("referral_id", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(64), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # active, revoked, expired
+    # Empty when a close arrived before the referral itself (out-of-order delivery).
+    sa.Column("start_on", sa.Date, nullable=True),
+    sa.Column("end_on", sa.Date, nullable=True),
+    sa.Column("authorized_visits", sa.Integer, nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,95 @@
+"""The screening database: clients, their screenings and their physicians' referrals."""
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from shared.db import UtcDateTime
+
+metadata = MetaData()
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    # client_identity_key(): one row per person, whatever the spelling at the desk.
+    Column("identity_key", String(400), nullable=False, unique=True),
+    Column("version", Integer, nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("last_name_key", String(100), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("address", JSON, nullable=False),
+    Column("phone", String(30), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("coverage", JSON, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_clients_search", "last_name_key", "birth_date"),
+)
+
+screenings = Table(
+    "screenings",
+    metadata,
+    Column("screening_id", String(40), primary_key=True),
+    Column("client_id", String(40), ForeignKey("clients.client_id"), nullable=False),
+    # 1, 2, 3... per client: the highest is the client's current screening.
+    Column("number", Integer, nullable=False),
+    Column("outcome", String(30), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("restricted_techniques", JSON, nullable=False),
+    Column("restricted_regions", JSON, nullable=False),
+    Column("pressure_limit", String(20), nullable=True),
+    Column("screened_on", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("rules_version", String(40), nullable=False),
+    Column("questionnaire", JSON, nullable=False),
+    Column("clears_screening_id", String(40), nullable=True),
+    Column("clearance_physician_name", String(200), nullable=True),
+    Column("clearance_physician_npi", String(10), nullable=True),
+    Column("cleared_on", Date, nullable=True),
+    Column("clearance_note", Text, nullable=True),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    UniqueConstraint("client_id", "number", name="uq_screenings_client_number"),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("referral_id", String(40), primary_key=True),
+    Column("client_id", String(40), ForeignKey("clients.client_id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("physician_name", String(200), nullable=False),
+    Column("physician_npi", String(10), nullable=False),
+    Column("diagnoses", JSON, nullable=False),
+    Column("codes", JSON, nullable=False),
+    Column("techniques", JSON, nullable=False),
+    Column("body_regions", JSON, nullable=False),
+    Column("visits_per_week", Integer, nullable=False),
+    Column("weeks", Integer, nullable=False),
+    Column("authorized_visits", Integer, nullable=False),
+    Column("authorization_number", String(50), nullable=True),
+    Column("start_on", Date, nullable=False),
+    Column("end_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("revoke_reason", Text, nullable=True),
+    # The flow that recorded the referral; its expiry, caused by no request, carries it on.
+    Column("correlation_id", String(200), nullable=True),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_referrals_client", "client_id"),
+    Index("ix_referrals_due", "status", "end_on"),
+)
