@@ -67,17 +67,17 @@ class Referral:
     start_on: date
     end_on: date
     authorization_number: str | None = None
-    revoked_on: date | None = None
+    closed_on: date | None = None  # revoked or expired on
 
     def covers(self, day: date) -> bool:
         """Whether the referral was in force on ``day``.
 
-        A revocation ends coverage after the day it happened: a session given earlier
-        that day was given under the referral. Expiry needs no check: ``end_on`` says it.
+        Closing (revocation, expiry) ends coverage after the day it happened: a session
+        given earlier that day was given under the referral.
         """
         if not self.start_on <= day <= self.end_on:
             return False
-        return self.revoked_on is None or day <= self.revoked_on
+        return self.closed_on is None or day <= self.closed_on
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class FeeScheduleEntry:
 
     def in_effect_on(self, day: date) -> bool:
         """Whether this price applies to a service on ``day``."""
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return _in_effect(self.effective_from, self.effective_to, day)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,11 @@ class CodingEdit:
 
     def in_effect_on(self, day: date) -> bool:
         """Whether the edit applies to a service on ``day``."""
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return _in_effect(self.effective_from, self.effective_to, day)
+
+
+def _in_effect(start: date, end: date | None, day: date) -> bool:
+    return start <= day and (end is None or day <= end)
 
 
 @dataclass(frozen=True)

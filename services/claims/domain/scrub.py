@@ -40,7 +40,9 @@ def scrub(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]]) -> list[Re
 def _provider_reasons(facts: ScrubFacts) -> list[Reason]:
     reasons = []
     if facts.billing_npi is None:
-        reasons.append(Reason("billing_provider_missing", "the clinic's billing provider is not set up"))
+        reasons.append(
+            Reason("billing_provider_missing", "the clinic's billing provider is not set up")
+        )
     elif not is_valid_npi(facts.billing_npi):
         reasons.append(Reason("invalid_npi", "the billing provider's NPI is not valid"))
     if not is_valid_npi(facts.session.rendering_npi):
@@ -62,7 +64,7 @@ def _coverage_reasons(facts: ScrubFacts) -> list[Reason]:
         )
     if coverage.relationship_to_subscriber != "self" and coverage.subscriber is None:
         reasons.append(
-            Reason("subscriber_unknown", "the client is not the subscriber and no subscriber is known")
+            Reason("subscriber_unknown", "the client is not the subscriber; no subscriber known")
         )
     return reasons
 
@@ -113,12 +115,10 @@ def _diagnosis_reasons(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]
 def _timely_filing_reasons(facts: ScrubFacts) -> list[Reason]:
     if facts.payer is None:
         return []
-    deadline = facts.session.date_of_service + timedelta(days=facts.payer.timely_filing_days)
+    days = facts.payer.timely_filing_days
+    deadline = facts.session.date_of_service + timedelta(days=days)
     if facts.today > deadline:
         return [
-            Reason(
-                "timely_filing_expired",
-                f"the payer's {facts.payer.timely_filing_days}-day filing limit passed on {deadline}",
-            )
+            Reason("timely_filing_expired", f"the payer's {days}-day filing limit ended {deadline}")
         ]
     return []

@@ -1,7 +1,7 @@
 """The screening service's rules, pure Python: no Flask, SQL, Kafka or marshmallow here."""
 
 from services.screening.domain.clearance import Clearance
-from services.screening.domain.clients import client_identity_key
+from services.screening.domain.clients import client_identity_key, name_search_key
 from services.screening.domain.diagnoses import Diagnosis, common_diagnoses
 from services.screening.domain.errors import (
     ClearanceNotNeeded,
@@ -62,6 +62,7 @@ __all__ = [
     "load_medications",
     "load_rules",
     "may_be_booked",
+    "name_search_key",
     "parse_rules",
     "precaution_breaches",
     "record_referral",

@@ -12,6 +12,11 @@ def client_identity_key(
     return "|".join((_name(last_name), _name(first_name), birth_date.isoformat(), member))
 
 
+def name_search_key(name: str) -> str:
+    """A name as the front desk searches it: case, spacing and accent forms ignored."""
+    return _name(name)
+
+
 def _name(name: str) -> str:
     # NFKC so a composed and a decomposed "é" compare equal; casefold for "ß" and friends.
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())

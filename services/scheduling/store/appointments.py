@@ -1,0 +1,162 @@
+"""Appointments: the overlap re-check under lock, inserts, state changes and listings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from services.scheduling.domain.calendar import SERVICE_DURATIONS, Appointment
+from services.scheduling.store.tables import appointments
+from shared.db import utcnow
+
+# Statuses that keep the therapist and the room busy (Appointment.holds_time).
+HOLDING_TIME = ("booked", "completed", "no_show")
+# Statuses that use one of the referral's authorized visits; a cancelled visit or a
+# no-show is given back (nothing was delivered, nothing is billed).
+USING_A_VISIT = ("booked", "completed")
+_LONGEST = timedelta(minutes=max(SERVICE_DURATIONS))
+
+
+def to_appointment(row: Any) -> Appointment:
+    """The domain view of a stored appointment."""
+    return Appointment(
+        id=row.id,
+        therapist_id=row.therapist_id,
+        room_id=row.room_id,
+        client_id=row.client_id,
+        start=row.start,
+        end=row.end,
+        status=row.status,
+        referral_id=row.referral_id,
+    )
+
+
+def busy_appointments(
+    connection: Connection,
+    start: datetime,
+    end: datetime,
+    buffer: timedelta,
+    therapist_ids: Iterable[str] | None = None,
+    room_ids: Iterable[str] | None = None,
+    excluding: str | None = None,
+) -> list[Appointment]:
+    """Time-holding appointments whose buffered span touches [start, end).
+
+    Limited to the given therapists or rooms (either matches) when any are given. The
+    lower bound on ``start`` lets the (therapist_id, start) and (room_id, start) indexes
+    answer without scanning the past.
+    """
+    query = sa.select(appointments).where(
+        appointments.c.status.in_(HOLDING_TIME),
+        appointments.c.start < end + buffer,
+        appointments.c.start > start - buffer - _LONGEST,
+        appointments.c.end > start - buffer,
+    )
+    owners = []
+    if therapist_ids is not None:
+        owners.append(appointments.c.therapist_id.in_(list(therapist_ids)))
+    if room_ids is not None:
+        owners.append(appointments.c.room_id.in_(list(room_ids)))
+    if owners:
+        query = query.where(sa.or_(*owners))
+    if excluding is not None:
+        query = query.where(appointments.c.id != excluding)
+    return [to_appointment(row) for row in connection.execute(query)]
+
+
+def insert_appointment(
+    connection: Connection, appointment: Appointment, service_id: str, series_id: str | None
+) -> None:
+    """Store a newly booked appointment."""
+    now = utcnow()
+    connection.execute(
+        sa.insert(appointments).values(
+            id=appointment.id,
+            client_id=appointment.client_id,
+            referral_id=appointment.referral_id,
+            therapist_id=appointment.therapist_id,
+            room_id=appointment.room_id,
+            service_id=service_id,
+            start=appointment.start,
+            end=appointment.end,
+            status=appointment.status,
+            series_id=series_id,
+            booked_at=now,
+            changed_at=now,
+        )
+    )
+
+
+def get_appointment(connection: Connection, appointment_id: str, lock: bool = False) -> Any:
+    """The stored appointment row (None when absent); ``lock`` takes its row lock."""
+    query = sa.select(appointments).where(appointments.c.id == appointment_id)
+    if lock:
+        query = query.with_for_update()
+    return connection.execute(query).first()
+
+
+def set_status(
+    connection: Connection,
+    appointment_id: str,
+    status: str,
+    late: bool | None = None,
+    fee: Decimal | None = None,
+) -> None:
+    """Record a cancellation, no-show or completion."""
+    connection.execute(
+        sa.update(appointments)
+        .where(appointments.c.id == appointment_id)
+        .values(status=status, late=late, fee=fee, changed_at=utcnow())
+    )
+
+
+def move(
+    connection: Connection, appointment_id: str, therapist_id: str, room_id: str,
+    start: datetime, end: datetime, late: bool,
+) -> None:
+    """Record a reschedule: new therapist, room and times."""
+    connection.execute(
+        sa.update(appointments)
+        .where(appointments.c.id == appointment_id)
+        .values(therapist_id=therapist_id, room_id=room_id, start=start, end=end, late=late,
+                changed_at=utcnow())
+    )
+
+
+def visits_used(connection: Connection, referral_ids: Iterable[str]) -> dict[str, int]:
+    """Booked and completed appointments per referral."""
+    ids = list(referral_ids)
+    if not ids:
+        return {}
+    rows = connection.execute(
+        sa.select(appointments.c.referral_id, sa.func.count())
+        .where(appointments.c.referral_id.in_(ids), appointments.c.status.in_(USING_A_VISIT))
+        .group_by(appointments.c.referral_id)
+    )
+    return {referral_id: int(count) for referral_id, count in rows}
+
+
+def list_appointments(
+    connection: Connection,
+    client_id: str | None = None,
+    therapist_id: str | None = None,
+    window_from: datetime | None = None,
+    window_to: datetime | None = None,
+    limit: int = 500,
+) -> list[Any]:
+    """Appointments matching the filters, by start."""
+    query = sa.select(appointments).order_by(appointments.c.start, appointments.c.id).limit(limit)
+    if client_id is not None:
+        query = query.where(appointments.c.client_id == client_id)
+    if therapist_id is not None:
+        query = query.where(appointments.c.therapist_id == therapist_id)
+    if window_from is not None:
+        query = query.where(appointments.c.end > window_from)
+    if window_to is not None:
+        query = query.where(appointments.c.start < window_to)
+    return list(connection.execute(query))

@@ -1,0 +1,235 @@
+"""Therapists, time off, rooms, services and clinic settings: read and written by admins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from services.scheduling.domain.calendar import (
+    ClinicSettings,
+    Interval,
+    NoShowPolicy,
+    Room,
+    Service,
+    Therapist,
+)
+from services.scheduling.store.tables import clinic_settings, rooms, services, therapists, time_off
+from shared.db import insert_if_absent, utcnow
+
+DEFAULT_SETTINGS = ClinicSettings(time_zone="America/New_York")
+
+
+def new_id() -> str:
+    """A fresh random id for a calendar row."""
+    return str(uuid.uuid4())
+
+
+# -- therapists ------------------------------------------------------------------------------
+
+
+def hours_to_json(weekly_hours: dict[int, Iterable[tuple[time, time]]]) -> list[list[Any]]:
+    """Weekly hours as stored: [[weekday, "HH:MM", "HH:MM"], ...] sorted."""
+    return sorted(
+        [day, start.strftime("%H:%M"), end.strftime("%H:%M")]
+        for day, shifts in weekly_hours.items()
+        for start, end in shifts
+    )
+
+
+def hours_from_json(stored: list[list[Any]]) -> dict[int, tuple[tuple[time, time], ...]]:
+    """Weekly hours from their stored form, keyed by weekday."""
+    hours: dict[int, list[tuple[time, time]]] = {}
+    for day, start, end in stored:
+        hours.setdefault(int(day), []).append((time.fromisoformat(start), time.fromisoformat(end)))
+    return {day: tuple(sorted(shifts)) for day, shifts in hours.items()}
+
+
+def save_therapist(connection: Connection, therapist: Therapist) -> None:
+    """Insert a therapist, or replace name, NPI, credentials and hours of an existing one."""
+    values = {
+        "name": therapist.name,
+        "npi": therapist.npi,
+        "credentials": therapist.credentials,
+        "weekly_hours": hours_to_json(dict(therapist.weekly_hours)),
+    }
+    row = {"id": therapist.id, "created_at": utcnow(), **values}
+    if not insert_if_absent(connection, therapists, row):
+        connection.execute(sa.update(therapists).where(therapists.c.id == therapist.id)
+                           .values(**values))
+
+
+def load_therapists(
+    connection: Connection,
+    ids: Iterable[str] | None = None,
+    off_from: datetime | None = None,
+    off_to: datetime | None = None,
+) -> list[Therapist]:
+    """Therapists (all, or those with ``ids``) with their time off overlapping the window."""
+    query = sa.select(therapists).order_by(therapists.c.name, therapists.c.id)
+    if ids is not None:
+        query = query.where(therapists.c.id.in_(list(ids)))
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    off_query = sa.select(time_off).where(time_off.c.therapist_id.in_([r.id for r in rows]))
+    if off_from is not None and off_to is not None:
+        off_query = off_query.where(time_off.c.start < off_to, time_off.c.end > off_from)
+    offs: dict[str, list[Interval]] = {}
+    for off in connection.execute(off_query.order_by(time_off.c.start)):
+        offs.setdefault(off.therapist_id, []).append(Interval(off.start, off.end))
+    return [
+        Therapist(
+            id=row.id,
+            name=row.name,
+            npi=row.npi,
+            credentials=row.credentials,
+            weekly_hours=hours_from_json(row.weekly_hours),
+            time_off=tuple(offs.get(row.id, ())),
+        )
+        for row in rows
+    ]
+
+
+def load_therapist(connection: Connection, therapist_id: str) -> Therapist | None:
+    """One therapist with all their time off, or None."""
+    found = load_therapists(connection, [therapist_id])
+    return found[0] if found else None
+
+
+def add_time_off(connection: Connection, therapist_id: str, start: datetime, end: datetime) -> str:
+    """Record a span of time off; returns its id."""
+    off_id = new_id()
+    connection.execute(
+        sa.insert(time_off).values(id=off_id, therapist_id=therapist_id, start=start, end=end)
+    )
+    return off_id
+
+
+def list_time_off(connection: Connection, therapist_id: str) -> list[dict[str, Any]]:
+    """A therapist's time off, earliest first."""
+    rows = connection.execute(
+        sa.select(time_off).where(time_off.c.therapist_id == therapist_id)
+        .order_by(time_off.c.start)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def delete_time_off(connection: Connection, therapist_id: str, off_id: str) -> bool:
+    """Remove a span of time off; False when there was none with that id."""
+    deleted = connection.execute(
+        sa.delete(time_off)
+        .where(time_off.c.id == off_id, time_off.c.therapist_id == therapist_id)
+        .returning(time_off.c.id)
+    ).first()
+    return deleted is not None
+
+
+def lock_therapist(connection: Connection, therapist_id: str) -> bool:
+    """Take the therapist's row lock for this transaction; False when there is no such row.
+
+    On PostgreSQL this is SELECT ... FOR UPDATE; on SQLite the write transaction
+    (BEGIN IMMEDIATE) already holds the database's single write lock.
+    """
+    row = connection.execute(
+        sa.select(therapists.c.id).where(therapists.c.id == therapist_id).with_for_update()
+    ).first()
+    return row is not None
+
+
+# -- rooms and services --------------------------------------------------------------------
+
+
+def save_room(connection: Connection, room: Room) -> None:
+    """Insert a room or rename an existing one."""
+    if not insert_if_absent(connection, rooms, {"id": room.id, "name": room.name,
+                                                "created_at": utcnow()}):
+        connection.execute(sa.update(rooms).where(rooms.c.id == room.id).values(name=room.name))
+
+
+def load_rooms(connection: Connection) -> list[Room]:
+    """Every room, in the order slots try them (by name)."""
+    rows = connection.execute(sa.select(rooms.c.id, rooms.c.name).order_by(rooms.c.name,
+                                                                             rooms.c.id))
+    return [Room(id=row.id, name=row.name) for row in rows]
+
+
+def lock_room(connection: Connection, room_id: str) -> bool:
+    """Take the room's row lock for this transaction; False when there is no such room."""
+    row = connection.execute(
+        sa.select(rooms.c.id).where(rooms.c.id == room_id).with_for_update()
+    ).first()
+    return row is not None
+
+
+def save_service(connection: Connection, service_id: str, service: Service) -> None:
+    """Insert a bookable service or replace an existing one's fields."""
+    values = {
+        "name": service.name,
+        "duration_minutes": service.duration_minutes,
+        "default_techniques": list(service.default_techniques),
+    }
+    if not insert_if_absent(connection, services, {"id": service_id, "created_at": utcnow(),
+                                                   **values}):
+        connection.execute(sa.update(services).where(services.c.id == service_id).values(**values))
+
+
+def load_services(connection: Connection) -> dict[str, Service]:
+    """Every service by id."""
+    rows = connection.execute(sa.select(services).order_by(services.c.name, services.c.id))
+    return {
+        row.id: Service(row.name, row.duration_minutes, tuple(row.default_techniques))
+        for row in rows
+    }
+
+
+def load_service(connection: Connection, service_id: str) -> Service | None:
+    """One service, or None."""
+    row = connection.execute(sa.select(services).where(services.c.id == service_id)).first()
+    if row is None:
+        return None
+    return Service(row.name, row.duration_minutes, tuple(row.default_techniques))
+
+
+# -- clinic settings -----------------------------------------------------------------------
+
+
+def load_settings(connection: Connection) -> ClinicSettings:
+    """The clinic's booking settings (the defaults until an admin saves some)."""
+    row = connection.execute(sa.select(clinic_settings).where(clinic_settings.c.id == 1)).first()
+    if row is None:
+        return DEFAULT_SETTINGS
+    return ClinicSettings(
+        time_zone=row.time_zone,
+        buffer_minutes=row.buffer_minutes,
+        minimum_notice_minutes=row.minimum_notice_minutes,
+        booking_horizon_days=row.booking_horizon_days,
+        cancellation_window_hours=row.cancellation_window_hours,
+        no_show_policy=NoShowPolicy(
+            no_show_fee=Decimal(row.no_show_fee).quantize(Decimal("0.01")),
+            late_cancellation_fee=Decimal(row.late_cancellation_fee).quantize(Decimal("0.01")),
+        ),
+    )
+
+
+def save_settings(connection: Connection, settings: ClinicSettings) -> None:
+    """Store the clinic's booking settings."""
+    values = {
+        "time_zone": settings.time_zone,
+        "buffer_minutes": settings.buffer_minutes,
+        "minimum_notice_minutes": settings.minimum_notice_minutes,
+        "booking_horizon_days": settings.booking_horizon_days,
+        "cancellation_window_hours": settings.cancellation_window_hours,
+        "no_show_fee": settings.no_show_policy.no_show_fee,
+        "late_cancellation_fee": settings.no_show_policy.late_cancellation_fee,
+        "updated_at": utcnow(),
+    }
+    if not insert_if_absent(connection, clinic_settings, {"id": 1, **values}):
+        connection.execute(
+            sa.update(clinic_settings).where(clinic_settings.c.id == 1).values(**values)
+        )
