@@ -5,31 +5,28 @@ Prints, for the same broker in the same run:
 - raw consume (KafkaConsumer, no processing) vs the consumer runner (one insert per event
   in SQLite, event id recorded, offsets committed).
 Targets (2-core machine): relay >= 5,000/s, consumer >= 2,000/s, each >= 40% of raw.
+Run from the repository root: ``PYTHONPATH=. .venv/bin/python bench/bus.py`` (``make bench``).
 """
 
 from __future__ import annotations
 
 import platform
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy import func, insert, select
 
-from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
-
-from deploy.kafka import obtain_broker  # noqa: E402
-from shared.config import KafkaSettings  # noqa: E402
-from shared.db import utcnow, write_transaction  # noqa: E402
-from shared.events.envelope import encode  # noqa: E402
-from shared.kafka.clients import ensure_topics, make_producer  # noqa: E402
-from shared.kafka.consumer import ConsumerRunner, Subscription  # noqa: E402
-from shared.outbox import OutboxRelay, outbox  # noqa: E402
-from tests.support.bus import effects, event_type_for, prepare_database, record_effect  # noqa: E402
+from deploy.kafka import obtain_broker
+from shared.config import KafkaSettings
+from shared.db import utcnow, write_transaction
+from shared.events.envelope import encode
+from shared.kafka.clients import ensure_topics, make_producer
+from shared.kafka.consumer import ConsumerRunner, Subscription
+from shared.outbox import OutboxRelay, outbox
+from tests.support.bus import effects, event_type_for, prepare_database, record_effect
 
 EVENTS = 20_000
 
