@@ -150,6 +150,7 @@ class OutboxRelay:
                     extra={"retry_in_seconds": backoff},
                 )
                 self._drop_publisher()
+                self._update_metrics_quietly()
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, self.policy.max_backoff)
                 continue
@@ -233,6 +234,13 @@ class OutboxRelay:
             count, age = pending_summary(connection)
         OUTBOX_PENDING.labels(self.service).set(count)
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+    def _update_metrics_quietly(self) -> None:
+        # While the broker is down the backlog is exactly what ops need to see grow.
+        try:
+            self._update_metrics()
+        except Exception:  # the database may be what failed; the next round retries
+            log.debug("could not update outbox metrics", exc_info=True)
 
     def _get_publisher(self) -> Publisher:
         if self._publisher is None:

@@ -18,7 +18,7 @@ from shared.events.envelope import encode
 from shared.kafka.clients import ensure_topics, make_producer
 from shared.kafka.consumer import ConsumerRunner, Subscription
 from shared.kafka.retry import RetryPolicy
-from shared.outbox import OutboxRelay, RelayPolicy, outbox, pending_summary
+from shared.outbox import OUTBOX_PENDING, OutboxRelay, RelayPolicy, outbox, pending_summary
 from tests.support.bus import (
     effects,
     event_type_for,
@@ -164,9 +164,13 @@ def test_the_outbox_keeps_events_while_the_broker_is_down_and_publishes_them_in_
     thread = start_thread(relay)
     try:
         write_events(engine, registry, event_type, 200, clients=5)
-        threading.Event().wait(3)  # the relay tries and fails meanwhile
+        # The relay tries, fails, backs off, and reports the backlog it keeps.
+        wait_for(lambda: OUTBOX_PENDING.labels("bustest")._value.get() == 200, timeout=60,
+                 what="the backlog metric")
         with engine.connect() as connection:
-            assert pending_summary(connection)[0] == 200
+            pending, oldest_age = pending_summary(connection)
+        assert pending == 200
+        assert oldest_age > 0
         own_broker.restart()
         wait_for(lambda: _pending(engine) == 0, timeout=60, what="outbox drained")
     finally:
