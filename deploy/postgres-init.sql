@@ -1,0 +1,4 @@
+-- One database per service: they never share tables.
+CREATE DATABASE screening;
+CREATE DATABASE scheduling;
+CREATE DATABASE claims;
