@@ -1,7 +1,8 @@
 """``make run``: the whole clinic on one machine with embedded defaults.
 
 A broker (found or started), the sandbox clearinghouse, and every service as its own
-process, each with its SQLite file under var/. Ctrl-C stops everything.
+process, each with its SQLite file under var/. Ctrl-C stops everything. The same
+``Stack`` runs the end-to-end tests, on free ports and temporary databases.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 
 import requests
 
@@ -30,26 +32,89 @@ READY_TIMEOUT_SECONDS = 60
 
 def available_services() -> list[str]:
     """The services of this checkout that can be run (``python -m services.<name>``)."""
-    return [
-        name
-        for name in DEFAULT_PORTS
-        if importlib.util.find_spec(f"services.{name}.__main__") is not None
-    ]
+    return [name for name in DEFAULT_PORTS
+            if importlib.util.find_spec(f"services.{name}.__main__") is not None]
 
 
-def _wait_ready(urls: dict[str, str]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    pending = dict(urls)
-    while pending and time.monotonic() < deadline:
-        for name, url in list(pending.items()):
+@dataclass
+class Stack:
+    """The sandbox clearinghouse and every service, each its own process."""
+
+    bootstrap_servers: str
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    sandbox_port: int = SANDBOX_PORT
+    env: dict[str, str] = field(default_factory=dict)
+    log_dir: str | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        """Base URL of a service or of ``sandbox``."""
+        port = self.sandbox_port if name == "sandbox" else self.ports[name]
+        return f"http://127.0.0.1:{port}"
+
+    def _environment(self) -> dict[str, str]:
+        env = {**os.environ, **self.env, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+               "CLAIMS_CLEARINGHOUSE_URL": self.url("sandbox")}
+        for name, port in self.ports.items():
+            env[f"{name.upper()}_PORT"] = str(port)
+        return env
+
+    def _spawn(self, name: str, *args: str) -> None:
+        output = None
+        if self.log_dir:
+            output = open(os.path.join(self.log_dir, f"{name}.log"), "ab")  # noqa: SIM115
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", *args], env=self._environment(), stdout=output,
+            stderr=subprocess.STDOUT if output else None)
+
+    def start(self, services: list[str] | None = None) -> None:
+        """Create the topics, start everything and wait until each answers ready."""
+        ensure_topics(KafkaSettings(bootstrap_servers=self.bootstrap_servers),
+                      topics_for(EVENTS))
+        self._spawn("sandbox", "deploy.sandbox_clearinghouse", "--port", str(self.sandbox_port))
+        for name in services or available_services():
+            self._spawn(name, f"services.{name}")
+        self.wait_ready()
+
+    def start_service(self, name: str) -> None:
+        """(Re)start one service process, e.g. after killing it in a fault test."""
+        self._spawn(name, f"services.{name}")
+        self.wait_ready([name])
+
+    def wait_ready(self, names: list[str] | None = None) -> None:
+        """Poll readiness endpoints until all answer 200."""
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        pending = {n: (f"{self.url(n)}/v1/_submissions" if n == "sandbox"
+                       else f"{self.url(n)}/readyz")
+                   for n in (names or list(self.processes))}
+        while pending and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                if self.processes[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited during start")
+                try:
+                    if requests.get(url, timeout=1).status_code == 200:
+                        del pending[name]
+                except requests.RequestException:
+                    pass
+            time.sleep(0.2)
+        if pending:
+            raise RuntimeError(f"not ready within {READY_TIMEOUT_SECONDS}s: {sorted(pending)}")
+
+    def dead(self) -> list[str]:
+        """Processes that have exited."""
+        return [name for name, p in self.processes.items() if p.poll() is not None]
+
+    def stop(self) -> None:
+        """SIGTERM everything, wait, SIGKILL what does not stop."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
             try:
-                if requests.get(url, timeout=1).status_code == 200:
-                    del pending[name]
-            except requests.RequestException:
-                pass
-        time.sleep(0.3)
-    if pending:
-        raise RuntimeError(f"not ready within {READY_TIMEOUT_SECONDS}s: {sorted(pending)}")
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
 
 
 def main() -> None:
@@ -60,44 +125,23 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     port = None if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") else 9092
     with obtain_broker(port=port) as broker:
-        env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers}
-        ensure_topics(KafkaSettings(bootstrap_servers=broker.bootstrap_servers), topics_for(EVENTS))
-        children: dict[str, subprocess.Popen[bytes]] = {
-            "sandbox-clearinghouse": subprocess.Popen(
-                [sys.executable, "-m", "deploy.sandbox_clearinghouse", "--port", str(SANDBOX_PORT)],
-                env=env,
-            ),
-        }
-        readiness = {"sandbox-clearinghouse": f"http://127.0.0.1:{SANDBOX_PORT}/v1/_submissions"}
-        for name in available_services():
-            children[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env)
-            readiness[name] = f"http://127.0.0.1:{DEFAULT_PORTS[name]}/readyz"
+        stack = Stack(broker.bootstrap_servers)
         try:
-            _wait_ready(readiness)
+            stack.start()
             print(f"\nmedmassage is running (kafka: {broker.source} {broker.bootstrap_servers})")
             for name in available_services():
-                print(f"  {name:<22} http://127.0.0.1:{DEFAULT_PORTS[name]}/openapi.json")
-            print(
-                f"  {'sandbox-clearinghouse':<22} http://127.0.0.1:{SANDBOX_PORT}/v1/_submissions"
-            )
+                print(f"  {name:<22} {stack.url(name)}/openapi.json")
+            print(f"  {'sandbox clearinghouse':<22} {stack.url('sandbox')}/v1/_submissions")
             print("Ctrl-C stops everything.\n", flush=True)
             while not stop.is_set():
-                dead = [n for n, p in children.items() if p.poll() is not None]
-                if dead:
-                    log.error("a process exited; stopping the stack", extra={"processes": dead})
+                if stack.dead():
+                    log.error("a process exited; stopping", extra={"processes": stack.dead()})
                     break
                 stop.wait(1)
         except KeyboardInterrupt:
             pass
         finally:
-            for process in children.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in children.values():
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stack.stop()
 
 
 if __name__ == "__main__":
