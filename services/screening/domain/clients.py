@@ -13,8 +13,10 @@ def client_identity_key(
 
 
 def name_search_key(name: str) -> str:
-    """A name as the front desk searches it: case, spacing and accent forms ignored."""
-    return _name(name)
+    """A name as the front desk searches it: case, spacing and accents ignored."""
+    # Decompose, then drop the combining marks: "Ōkafor" is found by typing "okafor".
+    decomposed = unicodedata.normalize("NFKD", _name(name))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _name(name: str) -> str:

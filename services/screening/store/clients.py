@@ -101,7 +101,8 @@ def _coverage_to_json(coverage: dict[str, Any] | None) -> dict[str, Any] | None:
     if coverage is None or coverage.get("subscriber") is None:
         return coverage
     subscriber = coverage["subscriber"]
-    return {**coverage, "subscriber": {**subscriber, "birth_date": subscriber["birth_date"].isoformat()}}
+    born = subscriber["birth_date"].isoformat()
+    return {**coverage, "subscriber": {**subscriber, "birth_date": born}}
 
 
 def _coverage_from_json(coverage: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,0 +1,6 @@
+"""``python -m services.screening [all|web|workers] [--port N]``."""
+
+from services.screening.app import build
+from shared.runtime import run
+
+run(build)

@@ -1,0 +1,7 @@
+"""The screening service's HTTP API, one blueprint per subject."""
+
+from services.screening.api import clients, forms, referrals, screenings
+
+BLUEPRINTS = (clients.bp, screenings.bp, referrals.bp, forms.bp)
+
+__all__ = ["BLUEPRINTS"]

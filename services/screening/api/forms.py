@@ -1,0 +1,57 @@
+"""The printable referral form a physician fills in, blank or with the client's part filled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+
+from services.screening.api.common import require_client
+from services.screening.domain import common_diagnoses
+from shared.db import read_only
+from shared.vocabulary import BODY_REGIONS, TECHNIQUES
+from shared.web import allow, api, public, service_context
+
+bp = Blueprint("forms", __name__, template_folder=Path(__file__).parent.parent / "templates")
+
+CODES = (("97124", "Massage"), ("97140", "Manual therapy techniques"))
+
+
+def _form(client: dict[str, Any] | None) -> str:
+    # Jinja autoescapes .html templates: a name like "<script>" prints as text.
+    return render_template(
+        "referral_form.html",
+        client=client,
+        codes=CODES,
+        techniques=sorted(TECHNIQUES),
+        body_regions=sorted(BODY_REGIONS),
+        diagnoses=common_diagnoses(),
+    )
+
+
+@bp.get("/referral-form")
+@public
+@api("A blank printable referral form for physicians", content_type="text/html")
+def blank_referral_form() -> Response:
+    """The referral form with every field empty."""
+    return Response(_form(None), mimetype="text/html")
+
+
+@bp.get("/clients/<client_id>/referral-form")
+@allow("front_desk")
+@api("The referral form with the client's part filled in", content_type="text/html",
+     errors=(404,))
+def client_referral_form(client_id: str) -> Response:
+    """The referral form pre-filled with the client's name, birth date and member id."""
+    with read_only(service_context().engine) as connection:
+        client = require_client(connection, client_id)
+    coverage = client["coverage"]
+    prefilled = {
+        "name": f"{client['first_name']} {client['last_name']}",
+        "birth_date": client["birth_date"].isoformat(),
+        "member_id": coverage["member_id"] if coverage else "",
+    }
+    response = Response(_form(prefilled), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # it carries the client's details
+    return response

@@ -1,0 +1,53 @@
+"""What the screening service tells the others: event payloads built from stored rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Contact details (phone, email) stay here: billing and booking do not need them.
+_CLIENT_FIELDS = ("client_id", "version", "first_name", "last_name", "birth_date", "sex",
+                  "address", "coverage")
+_REFERRAL_FIELDS = ("referral_id", "client_id", "version", "diagnoses", "codes", "techniques",
+                    "body_regions", "visits_per_week", "weeks", "authorized_visits",
+                    "authorization_number", "start_on", "end_on")
+
+
+def client_data(client: dict[str, Any]) -> dict[str, Any]:
+    """A ``ClientPayload`` for screening.client.registered / .updated."""
+    return {name: client[name] for name in _CLIENT_FIELDS}
+
+
+def screening_data(screening: dict[str, Any]) -> dict[str, Any]:
+    """A ``ScreeningCompletedPayload``: reasons as codes only, never the findings' words."""
+    return {
+        "screening_id": screening["screening_id"],
+        "client_id": screening["client_id"],
+        "outcome": screening["outcome"],
+        "reason_codes": [reason["code"] for reason in screening["reasons"]],
+        "restricted_techniques": screening["restricted_techniques"],
+        "restricted_regions": screening["restricted_regions"],
+        "pressure_limit": screening["pressure_limit"],
+        "screened_on": screening["screened_on"],
+        "expires_on": screening["expires_on"],
+        "rules_version": screening["rules_version"],
+        "cleared_by_physician": screening["clearance_physician_npi"] is not None,
+        "recorded_at": screening["recorded_at"],
+    }
+
+
+def referral_data(referral: dict[str, Any]) -> dict[str, Any]:
+    """A ``ReferralPayload`` for screening.referral.recorded / .amended: the whole version."""
+    return {
+        **{name: referral[name] for name in _REFERRAL_FIELDS},
+        "physician": {"name": referral["physician_name"], "npi": referral["physician_npi"]},
+    }
+
+
+def referral_closed_data(referral: dict[str, Any]) -> dict[str, Any]:
+    """A ``ReferralClosedPayload`` for screening.referral.revoked / .expired."""
+    return {
+        "referral_id": referral["referral_id"],
+        "client_id": referral["client_id"],
+        "version": referral["version"],
+        "closed_on": referral["closed_on"],
+    }

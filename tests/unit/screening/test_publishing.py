@@ -1,0 +1,100 @@
+"""Event payloads built from stored rows satisfy their contracts and leak nothing extra."""
+
+from datetime import UTC, date, datetime
+
+from services.screening.domain import name_search_key
+from services.screening.publishing import (
+    client_data,
+    referral_closed_data,
+    referral_data,
+    screening_data,
+)
+from shared.events import EVENTS
+from shared.events.contracts.screening import (
+    CLIENT_REGISTERED,
+    REFERRAL_AMENDED,
+    REFERRAL_EXPIRED,
+    SCREENING_COMPLETED,
+)
+
+RECORDED_AT = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+
+
+def a_stored_client() -> dict:
+    return {
+        "client_id": "cl_1", "version": 3, "first_name": "Maria", "last_name": "Lopez",
+        "birth_date": date(1980, 4, 12), "sex": "F",
+        "address": {"line1": "1 Elm St", "line2": None, "city": "Albany", "state": "NY",
+                    "postal_code": "12207"},
+        "phone": "+1 518 555 0100", "email": "maria@example.org", "coverage": None,
+        "identity_key": "lopez|maria|1980-04-12|", "last_name_key": "lopez",
+    }
+
+
+def a_stored_screening(**fields) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "screening_id": "sc_1", "client_id": "cl_1", "outcome": "needs_clearance",
+        "reasons": [{"code": "bleeding_risk", "text": "found: Coumadin 5 mg"}],
+        "restricted_techniques": ["deep_tissue"], "restricted_regions": [],
+        "pressure_limit": None, "screened_on": date(2026, 3, 2),
+        "expires_on": date(2027, 3, 2), "rules_version": "2026.1",
+        "clearance_physician_npi": None, "recorded_at": RECORDED_AT, **fields,
+    }
+
+
+def a_stored_referral(**fields) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "referral_id": "rf_1", "client_id": "cl_1", "version": 2, "status": "amended",
+        "physician_name": "Dr. Ada Okafor", "physician_npi": "1234567893",
+        "diagnoses": ["M54.50"], "codes": ["97124"], "techniques": [],
+        "body_regions": ["lower_back"], "visits_per_week": 2, "weeks": 4,
+        "authorized_visits": 8, "authorization_number": None,
+        "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31), "closed_on": None,
+        **fields,
+    }
+
+
+def test_a_client_event_carries_what_billing_needs_and_no_contact_details():
+    event = EVENTS.build(CLIENT_REGISTERED, source="screening", subject="cl_1",
+                         data=client_data(a_stored_client()))
+
+    assert event.data["version"] == 3
+    assert event.data["birth_date"] == "1980-04-12"
+    assert not {"phone", "email", "identity_key", "last_name_key"} & set(event.data)
+
+
+def test_a_screening_event_carries_reason_codes_but_not_their_words():
+    event = EVENTS.build(SCREENING_COMPLETED, source="screening", subject="cl_1",
+                         data=screening_data(a_stored_screening()))
+
+    assert event.data["reason_codes"] == ["bleeding_risk"]
+    assert event.data["cleared_by_physician"] is False
+    assert "Coumadin" not in str(event.data)
+
+
+def test_a_screening_with_a_physicians_npi_is_announced_as_cleared_by_physician():
+    data = screening_data(a_stored_screening(outcome="cleared",
+                                             clearance_physician_npi="1234567893"))
+
+    assert data["cleared_by_physician"] is True
+
+
+def test_a_referral_event_nests_the_physician_as_the_contract_wants():
+    event = EVENTS.build(REFERRAL_AMENDED, source="screening", subject="cl_1",
+                         data=referral_data(a_stored_referral()))
+
+    assert event.data["physician"] == {"name": "Dr. Ada Okafor", "npi": "1234567893"}
+    assert event.data["version"] == 2
+
+
+def test_a_closed_referral_event_says_which_version_closed_and_when():
+    data = referral_closed_data(a_stored_referral(version=3, closed_on=date(2026, 4, 1)))
+    event = EVENTS.build(REFERRAL_EXPIRED, source="screening", subject="cl_1", data=data)
+
+    assert event.data == {"referral_id": "rf_1", "client_id": "cl_1", "version": 3,
+                          "closed_on": "2026-04-01"}
+
+
+def test_the_front_desk_finds_a_name_whatever_its_case_spacing_or_accents():
+    assert name_search_key("  Ōkafor-Núñez ") == name_search_key("okafor-nunez")
+    assert name_search_key("O'Brien") == "o'brien"
