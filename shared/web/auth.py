@@ -71,7 +71,7 @@ def allow(*roles: str) -> Callable[[View], View]:
                 raise Problem(
                     401, "Unauthorized", "The token is invalid or expired.", "unauthorized"
                 ) from exc
-            held = set(claims.get("roles") or [])
+            held = set(claims.get("roles") or [])  # a booking code holds no roles
             if not held & allowed:
                 raise Problem(
                     403,
@@ -115,3 +115,25 @@ def check_every_route_declares_access(app: Flask) -> None:
             undeclared.append(rule.rule)
     if undeclared:
         raise RuntimeError(f"routes without @allow/@public: {undeclared}")
+
+
+BOOKING_SCOPE = "booking"
+
+
+def issue_booking_token(secret: str, client_id: str, ttl: timedelta = timedelta(days=30)) -> str:
+    """A client's booking code for the widget: books for that client only, nothing else."""
+    now = datetime.now(UTC)
+    claims = {"iss": ISSUER, "sub": client_id, "scope": BOOKING_SCOPE, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def booking_client() -> str:
+    """The client id of the request's booking token; 401 problem when it is missing or bad."""
+    try:
+        claims = verify_token(current_app.config["JWT_SECRET"], _bearer_token())
+    except jwt.InvalidTokenError as exc:
+        raise Problem(401, "Unauthorized", "The booking code is invalid or expired.",
+                      "invalid-booking-code") from exc
+    if claims.get("scope") != BOOKING_SCOPE:
+        raise Problem(401, "Unauthorized", "Use the client's booking code.", "invalid-booking-code")
+    return claims["sub"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response
@@ -11,6 +12,7 @@ from services.screening.api.common import require_client
 from services.screening.domain import client_identity_key, name_search_key
 from services.screening.publishing import client_data
 from services.screening.schemas.clients import (
+    BookingCodeSchema,
     ClientListSchema,
     ClientOutSchema,
     ClientSchema,
@@ -30,10 +32,13 @@ from shared.web import (
     service_context,
     unit_of_work,
 )
+from shared.web.auth import issue_booking_token
 from shared.web.events import emit_from_request
 
 bp = Blueprint("clients", __name__)
 log = logging.getLogger("services.screening.api")
+# Long enough for a plan of care to be booked online, short enough to limit a leaked code.
+BOOKING_CODE_DAYS = 30
 
 
 def _duplicate(existing_client_id: str) -> Problem:
@@ -129,3 +134,19 @@ def search_clients() -> Response:
             query["limit"],
         )
     return respond(ClientListSchema(), {"clients": found})
+
+
+@bp.post("/clients/<client_id>/booking-code")
+@allow("front_desk")
+@api("Issue the client's booking code for the website widget", response=BookingCodeSchema,
+     status=201, errors=(404,))
+def issue_booking_code(client_id: str) -> Response:
+    """A short-lived code that lets this client, and only this client, book online."""
+    with read_only(service_context().engine) as connection:
+        require_client(connection, client_id)
+    ttl = timedelta(days=BOOKING_CODE_DAYS)
+    code = issue_booking_token(service_context().settings.jwt_secret, client_id, ttl)
+    log.info("booking code issued", extra={"client_id": client_id})
+    return respond(BookingCodeSchema(),
+                   {"client_id": client_id, "booking_code": code, "expires_at": utcnow() + ttl},
+                   201)

@@ -91,3 +91,11 @@ class ClientSearchSchema(Schema):
 
 class ClientListSchema(Schema):
     clients = fields.List(fields.Nested(ClientOutSchema), required=True)
+
+
+class BookingCodeSchema(Schema):
+    """A booking code the client types into the website's booking widget."""
+
+    client_id = fields.String(required=True)
+    booking_code = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
