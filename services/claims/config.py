@@ -1,0 +1,45 @@
+"""The claims service's own settings, read from CLAIMS_* environment variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.config import Settings
+from shared.kafka.retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class ClaimsConfig:
+    """Clearinghouse address and key, batching, submission retries, acknowledgement polling."""
+
+    clearinghouse_url: str = "http://127.0.0.1:8009"
+    clearinghouse_api_key: str = "sandbox-key"
+    batch_size: int = 100
+    batch_max_wait: float = 60.0  # seconds a ready claim waits for its batch to fill
+    submit_timeout: float = 30.0  # seconds to wait for the clearinghouse's 999
+    connect_timeout: float = 5.0
+    retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(
+            initial_backoff=1.0, multiplier=2.0, max_backoff=300.0, jitter=0.2
+        )
+    )
+    poll_interval: float = 30.0  # seconds between 277CA checks of one interchange
+    idle_sleep: float = 1.0  # seconds a worker rests when it found nothing to do
+    x12_usage: str = "T"  # ISA15: T while the clearinghouse is a sandbox, P in production
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ClaimsConfig:
+        """Defaults overridden by CLAIMS_* variables."""
+        env = settings.extra
+        default = cls()
+        return cls(
+            clearinghouse_url=env.get("CLAIMS_CLEARINGHOUSE_URL", default.clearinghouse_url),
+            clearinghouse_api_key=env.get(
+                "CLAIMS_CLEARINGHOUSE_API_KEY", default.clearinghouse_api_key
+            ),
+            batch_size=int(env.get("CLAIMS_BATCH_SIZE", default.batch_size)),
+            batch_max_wait=float(env.get("CLAIMS_BATCH_MAX_WAIT_SECONDS", default.batch_max_wait)),
+            submit_timeout=float(env.get("CLAIMS_SUBMIT_TIMEOUT_SECONDS", default.submit_timeout)),
+            poll_interval=float(env.get("CLAIMS_ACK_POLL_SECONDS", default.poll_interval)),
+            x12_usage=env.get("CLAIMS_X12_USAGE", default.x12_usage),
+        )

@@ -1,0 +1,215 @@
+"""HTTP request and response schemas of the claims service (not the event contracts)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.events.contracts.claims import CLAIM_STATUSES
+from shared.identifiers import is_valid_npi
+
+MODIFIERS = ("59", "XE", "XP", "XS", "XU")
+_CODE = validate.Regexp(r"^[A-Z0-9]{5}$", error="A 5-character procedure code.")
+_X12_ID = validate.Regexp(r"^[A-Z0-9]{2,15}$", error="2-15 capital letters or digits.")
+_NO_DELIMITERS = validate.Regexp(r"^[^*:~^\r\n]+$", error="No * : ~ ^ or line breaks.")
+
+
+def _npi(value: str) -> None:
+    if not is_valid_npi(value):
+        raise ValidationError("Not a valid NPI (10 digits with a Luhn check digit).")
+
+
+def money(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
+    """An amount in dollars and cents, as a string (never a float)."""
+    return fields.Decimal(as_string=True, places=2, **kwargs)
+
+
+class _DateRange(Schema):
+    @validates_schema
+    def _ordered(self, data: dict, **_: object) -> None:
+        start, end = data.get("effective_from"), data.get("effective_to")
+        if start and end and end < start:
+            raise ValidationError("Ends before it starts.", "effective_to")
+
+
+# -- billing setup -------------------------------------------------------------------------
+
+
+class AddressSchema(Schema):
+    line1 = fields.String(required=True, validate=validate.Length(min=1, max=55))
+    line2 = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=55))
+    city = fields.String(required=True, validate=validate.Length(min=2, max=30))
+    state = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
+    postal_code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{9}$", error="The billing provider's ZIP+4, 9 digits."),
+    )
+
+
+class BillingProviderSchema(Schema):
+    organisation_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    npi = fields.String(required=True, validate=_npi)
+    ein = fields.String(required=True, validate=validate.Regexp(r"^\d{9}$", error="9 digits."))
+    taxonomy_code = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{9}[A-Z0-9]$", error="10 characters.")
+    )
+    address = fields.Nested(AddressSchema, required=True)
+    submitter_id = fields.String(required=True, validate=_X12_ID)
+    submitter_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    contact_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    contact_phone = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{10}$", error="10 digits.")
+    )
+    receiver_id = fields.String(required=True, validate=_X12_ID)
+    receiver_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class PayerSchema(Schema):
+    payer_id = fields.String(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    unit_method = fields.String(required=True, validate=validate.OneOf(["cms", "per_code"]))
+    gp_required = fields.Boolean(required=True)
+    timely_filing_days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
+    claim_filing_indicator = fields.String(
+        load_default="CI", validate=validate.Regexp(r"^[A-Z0-9]{2}$")
+    )
+
+
+class PayerIdSchema(Schema):
+    payer_id = fields.String(
+        required=True, validate=[validate.Length(min=2, max=80), _NO_DELIMITERS]
+    )
+
+
+class PayerListSchema(Schema):
+    payers = fields.List(fields.Nested(PayerSchema))
+
+
+class FeeScheduleEntrySchema(_DateRange):
+    payer_id = fields.String(required=True, validate=validate.Length(min=2, max=80))
+    code = fields.String(required=True, validate=_CODE)
+    effective_from = fields.Date(required=True)
+    effective_to = fields.Date(load_default=None, allow_none=True)
+    charge_per_unit = money(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    allowed_per_unit = money(required=True, validate=validate.Range(min=0))
+
+
+class FeeScheduleSchema(Schema):
+    entries = fields.List(
+        fields.Nested(FeeScheduleEntrySchema), required=True, validate=validate.Length(min=1)
+    )
+
+
+class FeeQuerySchema(Schema):
+    payer_id = fields.String(load_default=None)
+    code = fields.String(load_default=None, validate=_CODE)
+
+
+class ImportResultSchema(Schema):
+    imported = fields.Integer()
+
+
+class CodingEditSchema(_DateRange):
+    column1 = fields.String(required=True, validate=_CODE)
+    column2 = fields.String(required=True, validate=_CODE)
+    modifier_allowed = fields.Boolean(required=True)
+    modifier = fields.String(load_default="XS", validate=validate.OneOf(MODIFIERS))
+    effective_from = fields.Date(required=True)
+    effective_to = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _a_pair(self, data: dict, **_: object) -> None:
+        if data.get("column1") and data.get("column1") == data.get("column2"):
+            raise ValidationError("A pair needs two different codes.", "column2")
+
+
+class CodingEditListSchema(Schema):
+    edits = fields.List(fields.Nested(CodingEditSchema))
+
+
+# -- claims --------------------------------------------------------------------------------
+
+
+class ReasonSchema(Schema):
+    code = fields.String()
+    text = fields.String()
+
+
+class ClaimQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(CLAIM_STATUSES))
+    client_id = fields.String(load_default=None)
+    served_from = fields.Date(data_key="from", load_default=None)
+    served_to = fields.Date(data_key="to", load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: object) -> None:
+        start, end = data.get("served_from"), data.get("served_to")
+        if start and end and end < start:
+            raise ValidationError("Ends before it starts.", "to")
+
+
+class ClaimSummarySchema(Schema):
+    claim_id = fields.String()
+    session_id = fields.String()
+    client_id = fields.String()
+    referral_id = fields.String()
+    payer_id = fields.String(allow_none=True)
+    status = fields.String()
+    date_of_service = fields.Date()
+    total_charge = money()
+    expected_allowed = money()
+    frequency = fields.String()
+    interchange_control_number = fields.String(allow_none=True)
+    replaces_claim_id = fields.String(allow_none=True)
+    replaced_by_claim_id = fields.String(allow_none=True)
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class ClaimListSchema(Schema):
+    claims = fields.List(fields.Nested(ClaimSummarySchema))
+
+
+class ClaimLineSchema(Schema):
+    code = fields.String()
+    modifiers = fields.List(fields.String())
+    units = fields.Integer()
+    minutes = fields.Integer()
+    diagnosis_pointers = fields.List(fields.Integer())
+    charge = money()
+    expected_allowed = money()
+
+
+class HistoryEntrySchema(Schema):
+    status = fields.String()
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    note = fields.String(allow_none=True)
+    at = fields.AwareDateTime()
+
+
+class ClaimDetailSchema(ClaimSummarySchema):
+    payer_claim_control_number = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(ClaimLineSchema))
+    history = fields.List(fields.Nested(HistoryEntrySchema))
+
+
+class ResubmitSchema(Schema):
+    member_id = fields.String(validate=[validate.Length(min=2, max=80), _NO_DELIMITERS])
+
+
+class RescrubResultSchema(Schema):
+    scrubbed = fields.Integer()
+    ready = fields.Integer()
+
+
+class ReceivableSchema(Schema):
+    status = fields.String()
+    payer_id = fields.String(allow_none=True)
+    claims = fields.Integer()
+    total_charge = money()
+    expected_allowed = money()
+
+
+class ReceivablesSchema(Schema):
+    rows = fields.List(fields.Nested(ReceivableSchema))
+    total_charge = money()
+    expected_allowed = money()

@@ -1,0 +1,299 @@
+"""Claims, their lines and state history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from services.claims.domain.claim import ClaimLine
+from services.claims.domain.records import Reason
+from services.claims.store.tables import claim_history, claim_lines, claims
+from shared.db import utcnow
+
+BILLED_STATUSES = ("ready", "submitted", "accepted")
+
+
+def reasons_json(reasons: Iterable[Reason]) -> str:
+    """Reasons as stored: a JSON list of {code, text}."""
+    return json.dumps([{"code": r.code, "text": r.text} for r in reasons])
+
+
+def reasons_from(text: str) -> list[Reason]:
+    """Stored reasons back as Reason values."""
+    return [Reason(item["code"], item["text"]) for item in json.loads(text)]
+
+
+def insert_claim(
+    connection: Connection, values: dict[str, Any], lines: Sequence[ClaimLine]
+) -> bool:
+    """Store a new claim with its lines and history; False when the session already has it."""
+    # The unique (session_id, attempt) constraint decides, even between concurrent writers.
+    now = utcnow()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    inserted = connection.execute(
+        dialect_insert(claims)
+        .values(created_at=now, updated_at=now, **values)
+        .on_conflict_do_nothing(index_elements=["session_id", "attempt"])
+        .returning(claims.c.claim_id)
+    ).first()
+    if inserted is None:
+        return False
+    write_lines(connection, values["claim_id"], lines, replace=False)
+    record_history(connection, values["claim_id"], values["status"], values["reasons"], "created")
+    return True
+
+
+def update_claim(connection: Connection, claim_id: str, **values: Any) -> None:
+    """Change some columns of a claim."""
+    connection.execute(
+        update(claims).where(claims.c.claim_id == claim_id).values(updated_at=utcnow(), **values)
+    )
+
+
+def write_lines(
+    connection: Connection, claim_id: str, lines: Sequence[ClaimLine], replace: bool = True
+) -> None:
+    """Write a claim's service lines, replacing those it had."""
+    if replace:
+        connection.execute(delete(claim_lines).where(claim_lines.c.claim_id == claim_id))
+    if lines:
+        connection.execute(
+            insert(claim_lines),
+            [
+                {
+                    "claim_id": claim_id,
+                    "line_number": number,
+                    "code": line.code,
+                    "modifiers": ",".join(line.modifiers),
+                    "units": line.units,
+                    "minutes": line.minutes,
+                    "diagnosis_pointers": ",".join(str(p) for p in line.diagnosis_pointers),
+                    "charge": line.charge,
+                    "expected_allowed": line.expected_allowed,
+                }
+                for number, line in enumerate(lines, start=1)
+            ],
+        )
+
+
+def record_history(
+    connection: Connection, claim_id: str, status: str, reasons: str, note: str | None = None
+) -> None:
+    """Append an entry to a claim's state history."""
+    connection.execute(
+        insert(claim_history).values(
+            claim_id=claim_id, status=status, reasons=reasons, note=note, at=utcnow()
+        )
+    )
+
+
+def settle_claims(
+    connection: Connection, status: str, settled: Sequence[dict[str, Any]], note: str
+) -> None:
+    """Move several claims to ``status`` at once, each with its reasons (and payer number)."""
+    if not settled:
+        return
+    now = utcnow()
+    connection.execute(
+        update(claims)
+        .where(claims.c.claim_id == bindparam("b_claim_id"))
+        .values(
+            status=status,
+            reasons=bindparam("b_reasons"),
+            payer_claim_control_number=bindparam("b_payer_number"),
+            updated_at=now,
+        ),
+        [
+            {
+                "b_claim_id": item["claim_id"],
+                "b_reasons": item["reasons"],
+                "b_payer_number": item.get("payer_claim_control_number"),
+            }
+            for item in settled
+        ],
+    )
+    connection.execute(
+        insert(claim_history),
+        [
+            {
+                "claim_id": item["claim_id"],
+                "status": status,
+                "reasons": item["reasons"],
+                "note": note,
+                "at": now,
+            }
+            for item in settled
+        ],
+    )
+
+
+def record_histories(
+    connection: Connection, claim_ids: Sequence[str], status: str, note: str
+) -> None:
+    """Append the same history entry (without reasons) to several claims."""
+    now = utcnow()
+    connection.execute(
+        insert(claim_history),
+        [
+            {"claim_id": claim_id, "status": status, "reasons": "[]", "note": note, "at": now}
+            for claim_id in claim_ids
+        ],
+    )
+
+
+def find_claim(connection: Connection, claim_id: str) -> Any:
+    """A claim row, or None."""
+    return connection.execute(select(claims).where(claims.c.claim_id == claim_id)).first()
+
+
+def claims_needing_review(connection: Connection, client_id: str) -> list[Any]:
+    """The client's claims parked for review, oldest first."""
+    return list(
+        connection.execute(
+            select(claims)
+            .where(claims.c.client_id == client_id, claims.c.status == "needs_review")
+            .order_by(claims.c.created_at, claims.c.claim_id)
+        )
+    )
+
+
+def visits_billed(connection: Connection, referral_id: str, except_session: str) -> int:
+    """Sessions other than ``except_session`` billed (or about to be) against a referral."""
+    return int(
+        connection.execute(
+            select(func.count(claims.c.session_id.distinct())).where(
+                claims.c.referral_id == referral_id,
+                claims.c.session_id != except_session,
+                claims.c.status.in_(BILLED_STATUSES),
+            )
+        ).scalar()
+    )
+
+
+def lines_of(connection: Connection, claim_id: str) -> list[ClaimLine]:
+    """A claim's service lines in order."""
+    rows = connection.execute(
+        select(claim_lines)
+        .where(claim_lines.c.claim_id == claim_id)
+        .order_by(claim_lines.c.line_number)
+    )
+    return [_line(row) for row in rows]
+
+
+def lines_by_claim(connection: Connection, claim_ids: Sequence[str]) -> dict[str, list[ClaimLine]]:
+    """Service lines of several claims at once."""
+    found: dict[str, list[ClaimLine]] = {claim_id: [] for claim_id in claim_ids}
+    rows = connection.execute(
+        select(claim_lines)
+        .where(claim_lines.c.claim_id.in_(list(claim_ids)))
+        .order_by(claim_lines.c.claim_id, claim_lines.c.line_number)
+    )
+    for row in rows:
+        found[row.claim_id].append(_line(row))
+    return found
+
+
+def _line(row: Any) -> ClaimLine:
+    return ClaimLine(
+        code=row.code,
+        units=row.units,
+        minutes=row.minutes,
+        modifiers=tuple(m for m in row.modifiers.split(",") if m),
+        diagnosis_pointers=tuple(int(p) for p in row.diagnosis_pointers.split(",") if p),
+        charge=row.charge,
+        expected_allowed=row.expected_allowed,
+    )
+
+
+def history_of(connection: Connection, claim_id: str) -> list[Any]:
+    """A claim's state history, oldest first."""
+    return list(
+        connection.execute(
+            select(claim_history)
+            .where(claim_history.c.claim_id == claim_id)
+            .order_by(claim_history.c.id)
+        )
+    )
+
+
+def search_claims(
+    connection: Connection,
+    status: str | None = None,
+    client_id: str | None = None,
+    served_from: date | None = None,
+    served_to: date | None = None,
+    limit: int = 100,
+) -> list[Any]:
+    """Claims matching the filters, newest date of service first."""
+    query = select(claims).order_by(claims.c.date_of_service.desc(), claims.c.claim_id).limit(limit)
+    if status is not None:
+        query = query.where(claims.c.status == status)
+    if client_id is not None:
+        query = query.where(claims.c.client_id == client_id)
+    if served_from is not None:
+        query = query.where(claims.c.date_of_service >= served_from)
+    if served_to is not None:
+        query = query.where(claims.c.date_of_service <= served_to)
+    return list(connection.execute(query))
+
+
+def claims_in_interchange(connection: Connection, control_number: int) -> list[Any]:
+    """The claims that went out in one interchange."""
+    return list(
+        connection.execute(
+            select(claims)
+            .where(claims.c.interchange_number == control_number)
+            .order_by(claims.c.claim_id)
+        )
+    )
+
+
+def receivables(connection: Connection) -> list[dict[str, Any]]:
+    """Charges and expected amounts per state and payer (replaced claims left out)."""
+    rows = connection.execute(
+        select(
+            claims.c.status,
+            claims.c.payer_id,
+            func.count().label("claims"),
+            func.sum(claims.c.total_charge).label("total_charge"),
+            func.sum(claims.c.expected_allowed).label("expected_allowed"),
+        )
+        .where(claims.c.replaced_by_claim_id.is_(None))
+        .group_by(claims.c.status, claims.c.payer_id)
+        .order_by(claims.c.status, claims.c.payer_id)
+    )
+    return [
+        {
+            "status": row.status,
+            "payer_id": row.payer_id,
+            "claims": int(row.claims),
+            "total_charge": _exact(row.total_charge),
+            "expected_allowed": _exact(row.expected_allowed),
+        }
+        for row in rows
+    ]
+
+
+def _exact(value: Any) -> Decimal:
+    # SQLite sums NUMERIC as a double; every term has whole cents, so rounding to the
+    # cent gives back the exact total.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def clients_with_claims_to_review(connection: Connection) -> list[str]:
+    """Clients that have claims parked for review."""
+    return list(
+        connection.execute(
+            select(claims.c.client_id.distinct())
+            .where(claims.c.status == "needs_review")
+            .order_by(claims.c.client_id)
+        ).scalars()
+    )

@@ -1,0 +1,159 @@
+"""Interchanges: the stored 837P text, its control number, and where it is in submission."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from services.claims.store.tables import claims, control_numbers, interchanges
+from shared.db import utcnow
+
+PENDING = "pending"  # stored, not yet answered by the clearinghouse
+ACCEPTED = "accepted"  # the 999 accepted it; the 277CA is awaited
+REJECTED = "rejected"  # the 999 rejected it
+REFUSED = "refused"  # the clearinghouse refused the request (4xx)
+ACKNOWLEDGED = "acknowledged"  # the 277CA answered for every claim in it
+
+
+class ControlNumbersExhausted(RuntimeError):
+    """ISA13 has nine digits; the counter reached the end."""
+
+
+def next_control_number(connection: Connection) -> int:
+    """Take the next interchange control number; a committed number is never handed out again."""
+    # The UPDATE locks the counter row until commit (PostgreSQL), and SQLite write
+    # transactions are serialised, so two batchers never get the same number.
+    connection.execute(
+        update(control_numbers)
+        .where(control_numbers.c.name == "interchange")
+        .values(last_value=control_numbers.c.last_value + 1)
+    )
+    number = connection.execute(
+        select(control_numbers.c.last_value).where(control_numbers.c.name == "interchange")
+    ).scalar_one()
+    if number > 999_999_999:
+        raise ControlNumbersExhausted(str(number))
+    return int(number)
+
+
+def ready_claims_by_payer(connection: Connection) -> list[Any]:
+    """(payer_id, how many, oldest ready_at) for ready claims not yet in an interchange."""
+    return list(
+        connection.execute(
+            select(claims.c.payer_id, func.count().label("waiting"), func.min(claims.c.ready_at))
+            .where(claims.c.status == "ready", claims.c.interchange_number.is_(None))
+            .group_by(claims.c.payer_id)
+            .order_by(claims.c.payer_id)
+        )
+    )
+
+
+def oldest_ready_claims(connection: Connection, payer_id: str, limit: int) -> list[Any]:
+    """A payer's ready claims not yet in an interchange, oldest first."""
+    return list(
+        connection.execute(
+            select(claims)
+            .where(
+                claims.c.status == "ready",
+                claims.c.interchange_number.is_(None),
+                claims.c.payer_id == payer_id,
+            )
+            .order_by(claims.c.ready_at, claims.c.claim_id)
+            .limit(limit)
+        )
+    )
+
+
+def store_interchange(
+    connection: Connection, control_number: int, payer_id: str, sender_id: str, x12: str
+) -> None:
+    """Keep a rendered interchange, ready for its first submission."""
+    now = utcnow()
+    connection.execute(
+        insert(interchanges).values(
+            control_number=control_number,
+            payer_id=payer_id,
+            sender_id=sender_id,
+            x12=x12,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+def put_claims_in(connection: Connection, control_number: int, claim_ids: Sequence[str]) -> bool:
+    """Assign claims to an interchange; False when another batcher took any of them first."""
+    taken = connection.execute(
+        update(claims)
+        .where(claims.c.claim_id.in_(list(claim_ids)), claims.c.interchange_number.is_(None))
+        .values(interchange_number=control_number, updated_at=utcnow())
+    ).rowcount
+    return taken == len(claim_ids)
+
+
+def lease_due(connection: Connection, status: str, lease: timedelta, limit: int = 20) -> list[Any]:
+    """Interchanges in ``status`` whose next attempt is due, leased to this caller.
+
+    The lease keeps a second worker process off an interchange while the first one is
+    talking to the clearinghouse about it; a crashed worker's lease simply runs out.
+    """
+    now = utcnow()
+    due = connection.execute(
+        select(interchanges.c.control_number)
+        .where(
+            interchanges.c.status == status,
+            interchanges.c.next_attempt_at <= now,
+            or_(interchanges.c.lease_until.is_(None), interchanges.c.lease_until < now),
+        )
+        .order_by(interchanges.c.next_attempt_at, interchanges.c.control_number)
+        .limit(limit)
+    ).scalars()
+    leased = []
+    for number in list(due):
+        taken = connection.execute(
+            update(interchanges)
+            .where(
+                interchanges.c.control_number == number,
+                interchanges.c.status == status,
+                or_(interchanges.c.lease_until.is_(None), interchanges.c.lease_until < now),
+            )
+            .values(lease_until=now + lease)
+        ).rowcount
+        if taken:
+            leased.append(find_interchange(connection, number))
+    return leased
+
+
+def find_interchange(connection: Connection, control_number: int) -> Any:
+    """An interchange row, or None."""
+    return connection.execute(
+        select(interchanges).where(interchanges.c.control_number == control_number)
+    ).first()
+
+
+def update_interchange(connection: Connection, control_number: int, **values: Any) -> None:
+    """Change an interchange and release its lease."""
+    connection.execute(
+        update(interchanges)
+        .where(interchanges.c.control_number == control_number)
+        .values(lease_until=None, **values)
+    )
+
+
+def retry_later(connection: Connection, control_number: int, at: datetime, error: str) -> None:
+    """Count a failed attempt and schedule the next one (same stored text, same number)."""
+    connection.execute(
+        update(interchanges)
+        .where(interchanges.c.control_number == control_number)
+        .values(
+            attempts=interchanges.c.attempts + 1,
+            next_attempt_at=at,
+            last_error=error[:500],
+            lease_until=None,
+        )
+    )

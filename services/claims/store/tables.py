@@ -1,0 +1,203 @@
+"""Tables of the claims database (SQLAlchemy Core); migrations/ creates the same ones."""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from shared.db import UtcDateTime
+
+metadata = MetaData()
+
+
+def money(name: str) -> Column:
+    """An exact amount in dollars and cents."""
+    return Column(name, Numeric(12, 2), nullable=False)
+
+
+# -- projections of other services' events ---------------------------------------------
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("payload", Text, nullable=False),  # the event's data, as published (JSON)
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("referral_id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False, index=True),
+    # recorded/amended and revoked/expired may arrive in any order: each half keeps its
+    # own newest version so an older event never overwrites a newer one.
+    Column("details_version", Integer, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("closed_version", Integer, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("closed_as", String(20), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# -- billing setup ---------------------------------------------------------------------
+
+billing_provider = Table(
+    "billing_provider",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1: one clinic per database
+    Column("organisation_name", String(60), nullable=False),
+    Column("npi", String(10), nullable=False),
+    Column("ein", String(9), nullable=False),
+    Column("taxonomy_code", String(10), nullable=False),
+    Column("address_line1", String(55), nullable=False),
+    Column("address_line2", String(55), nullable=True),
+    Column("city", String(30), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("postal_code", String(9), nullable=False),
+    Column("submitter_id", String(15), nullable=False),
+    Column("submitter_name", String(60), nullable=False),
+    Column("contact_name", String(60), nullable=False),
+    Column("contact_phone", String(10), nullable=False),
+    Column("receiver_id", String(15), nullable=False),
+    Column("receiver_name", String(60), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+payers = Table(
+    "payers",
+    metadata,
+    Column("payer_id", String(80), primary_key=True),  # the X12 payer id (2010BB NM109)
+    Column("name", String(60), nullable=False),
+    Column("unit_method", String(10), nullable=False),
+    Column("gp_required", Boolean, nullable=False),
+    Column("timely_filing_days", Integer, nullable=False),
+    Column("claim_filing_indicator", String(2), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+fee_schedules = Table(
+    "fee_schedules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("payer_id", String(80), ForeignKey("payers.payer_id"), nullable=False),
+    Column("code", String(5), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date, nullable=True),
+    money("charge_per_unit"),
+    money("allowed_per_unit"),
+    UniqueConstraint("payer_id", "code", "effective_from", name="uq_fee_schedule_start"),
+)
+
+coding_edits = Table(
+    "coding_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("column1", String(5), nullable=False),
+    Column("column2", String(5), nullable=False),
+    Column("modifier_allowed", Boolean, nullable=False),
+    Column("modifier", String(2), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date, nullable=True),
+    UniqueConstraint("column1", "column2", "effective_from", name="uq_coding_edit_start"),
+)
+
+# -- claims and interchanges -------------------------------------------------------------
+
+interchanges = Table(
+    "interchanges",
+    metadata,
+    Column("control_number", Integer, primary_key=True, autoincrement=False),  # ISA13
+    Column("payer_id", String(80), nullable=False),
+    Column("sender_id", String(15), nullable=False),  # ISA06
+    Column("x12", Text, nullable=False),  # sent as stored, on every attempt
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("functional_ack", Text, nullable=True),  # the 999
+    Column("claim_ack", Text, nullable=True),  # the 277CA
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=True),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Index("ix_interchanges_status", "status", "next_attempt_at"),
+)
+
+control_numbers = Table(
+    "control_numbers",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("last_value", Integer, nullable=False),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("claim_id", String(38), primary_key=True),  # CLM01: "C-" + UUID
+    Column("session_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),  # 1 = the original, 2... = replacements
+    Column("client_id", String(64), nullable=False),
+    Column("referral_id", String(64), nullable=False),
+    Column("payer_id", String(80), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("date_of_service", Date, nullable=False),
+    money("total_charge"),
+    money("expected_allowed"),
+    Column("reasons", Text, nullable=False),  # JSON list of {code, text}
+    Column("session", Text, nullable=False),  # the session.completed data (JSON)
+    Column("snapshot", Text, nullable=True),  # client, referral, payer as billed (JSON)
+    Column("corrections", Text, nullable=True),  # billing's overrides (JSON)
+    Column("frequency", String(1), nullable=False),
+    Column("replaces_claim_id", String(38), nullable=True),
+    Column("replaced_by_claim_id", String(38), nullable=True),
+    Column("interchange_number", Integer, ForeignKey("interchanges.control_number"), nullable=True),
+    Column("payer_claim_control_number", String(50), nullable=True),
+    Column("correlation_id", String(64), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("ready_at", UtcDateTime, nullable=True),
+    # The guarantee that a session is billed once: one original claim per session, and
+    # each replacement takes the next attempt number.
+    UniqueConstraint("session_id", "attempt", name="uq_claims_session_attempt"),
+    Index("ix_claims_status_payer", "status", "payer_id"),
+    Index("ix_claims_client", "client_id"),
+    Index("ix_claims_referral", "referral_id"),
+    Index("ix_claims_interchange", "interchange_number"),
+)
+
+claim_lines = Table(
+    "claim_lines",
+    metadata,
+    Column("claim_id", String(38), ForeignKey("claims.claim_id"), primary_key=True),
+    Column("line_number", Integer, primary_key=True),
+    Column("code", String(5), nullable=False),
+    Column("modifiers", String(20), nullable=False),  # comma-separated, in SV101 order
+    Column("units", Integer, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("diagnosis_pointers", String(20), nullable=False),  # comma-separated
+    money("charge"),
+    money("expected_allowed"),
+)
+
+claim_history = Table(
+    "claim_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("claim_id", String(38), ForeignKey("claims.claim_id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("note", String(200), nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+)

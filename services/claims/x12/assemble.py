@@ -1,0 +1,142 @@
+"""Turn the claims service's records into the 837P model that render_837p writes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.claims.domain.claim import ClaimLine
+from services.claims.domain.records import Address as ClinicAddress
+from services.claims.domain.records import Client, Payer, Person, Referral, Session
+from services.claims.x12.model import (
+    Address,
+    BillingProvider,
+    Claim,
+    ClaimFrequency,
+    Patient,
+    PatientRelationship,
+    PersonName,
+    Provider,
+    Receiver,
+    ServiceLine,
+    Sex,
+    Submitter,
+    Subscriber,
+)
+from services.claims.x12.model import Payer as X12Payer
+
+_RELATIONSHIPS = {
+    "spouse": PatientRelationship.SPOUSE,
+    "child": PatientRelationship.CHILD,
+    "other": PatientRelationship.OTHER,
+}
+
+
+def x12_claim(
+    claim_id: str,
+    session: Session,
+    client: Client,
+    referral: Referral,
+    payer: Payer,
+    lines: Sequence[ClaimLine],
+    original_reference: str | None = None,
+) -> Claim:
+    """The 837P claim for one session; raises ValueError when some field cannot be sent."""
+    coverage = client.coverage
+    if coverage is None:
+        raise ValueError("no coverage")
+    is_subscriber = coverage.relationship_to_subscriber == "self"
+    holder = client.person if is_subscriber else coverage.subscriber
+    if holder is None:
+        raise ValueError("no subscriber")
+    subscriber = Subscriber(
+        name=PersonName(last=holder.last_name, first=holder.first_name),
+        member_id=coverage.member_id,
+        birth_date=holder.birth_date,
+        sex=Sex(holder.sex),
+        address=_address(holder.address),
+        group_number=coverage.group_number,
+    )
+    patient = (
+        None if is_subscriber else _patient(client.person, coverage.relationship_to_subscriber)
+    )
+    return Claim(
+        claim_id=claim_id,
+        subscriber=subscriber,
+        payer=X12Payer(payer.name, payer.payer_id, payer.claim_filing_indicator),
+        diagnoses=referral.diagnoses,
+        service_lines=tuple(
+            ServiceLine(
+                procedure_code=line.code,
+                charge=line.charge,
+                units=line.units,
+                diagnosis_pointers=line.diagnosis_pointers,
+                service_date=session.date_of_service,
+                modifiers=line.modifiers,
+            )
+            for line in lines
+        ),
+        referring_provider=Provider(_name(referral.physician_name), referral.physician_npi),
+        rendering_provider=Provider(_name(session.rendering_name), session.rendering_npi),
+        patient=patient,
+        place_of_service=session.place_of_service,
+        frequency=ClaimFrequency.ORIGINAL
+        if original_reference is None
+        else ClaimFrequency.REPLACEMENT,
+        original_claim_reference=original_reference,
+        prior_authorization=referral.authorization_number,
+    )
+
+
+def x12_parties(provider: Mapping[str, Any]) -> tuple[Submitter, Receiver, BillingProvider]:
+    """Submitter, receiver and billing provider from the clinic's billing setup."""
+    submitter = Submitter(
+        name=provider["submitter_name"],
+        id=provider["submitter_id"],
+        contact_name=provider["contact_name"],
+        contact_phone=provider["contact_phone"],
+    )
+    receiver = Receiver(name=provider["receiver_name"], id=provider["receiver_id"])
+    billing = BillingProvider(
+        organisation_name=provider["organisation_name"],
+        npi=provider["npi"],
+        ein=provider["ein"],
+        taxonomy_code=provider["taxonomy_code"],
+        address=Address(
+            line1=provider["address_line1"],
+            line2=provider["address_line2"],
+            city=provider["city"],
+            state=provider["state"],
+            postal_code=provider["postal_code"],
+        ),
+    )
+    return submitter, receiver, billing
+
+
+def _patient(person: Person, relationship: str) -> Patient:
+    return Patient(
+        name=PersonName(last=person.last_name, first=person.first_name),
+        birth_date=person.birth_date,
+        sex=Sex(person.sex),
+        address=_address(person.address),
+        relationship_to_subscriber=_RELATIONSHIPS.get(relationship, PatientRelationship.OTHER),
+    )
+
+
+def _address(address: ClinicAddress) -> Address:
+    return Address(
+        line1=address.line1,
+        line2=address.line2,
+        city=address.city,
+        state=address.state,
+        postal_code=address.postal_code.replace("-", ""),
+    )
+
+
+def _name(full_name: str) -> PersonName:
+    """Split "Last, First" or "First Middle Last" into NM1 name parts."""
+    if "," in full_name:
+        last, _, first = full_name.partition(",")
+        return PersonName(last=last.strip(), first=first.strip())
+    *first, last = full_name.split()
+    return PersonName(last=last, first=" ".join(first))
