@@ -86,6 +86,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cluster_id() -> str:
+    """A random KRaft cluster id that the storage tool cannot mistake for an option."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
+
+
 def _die_with_parent() -> None:
     # The broker must not outlive a test run that is killed: ask Linux to send it
     # SIGTERM when the Python process that started it goes away (PR_SET_PDEATHSIG).
@@ -157,7 +165,7 @@ class LocalKafka:
             raise RuntimeError("Java 17 is needed for the local Kafka broker")
         self._dir = Path(tempfile.mkdtemp(prefix="medmassage-kafka-"))
         config = self._write_config(self._dir)
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = _cluster_id()
         subprocess.run(
             self._java(
                 self._dir, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)
