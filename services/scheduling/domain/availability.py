@@ -4,6 +4,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,10 @@ class Slot(NamedTuple):
     room_id: str
     start: datetime
     end: datetime
+
+
+# (start, therapist_id) by position: itemgetter sorts thousands of slots faster than a lambda.
+_BY_START_THEN_THERAPIST = itemgetter(2, 0)
 
 
 class _Timeline:
@@ -107,7 +112,7 @@ def open_slots(
                             slots.append(Slot(therapist.id, room_id, start, end))
                             break
                     start += step
-    slots.sort(key=lambda slot: (slot.start, slot.therapist_id))
+    slots.sort(key=_BY_START_THEN_THERAPIST)
     return slots
 
 

@@ -36,37 +36,61 @@ def to_appointment(row: Any) -> Appointment:
     )
 
 
+def _busy(owned: bool) -> sa.Select:
+    query = sa.select(appointments).where(
+        appointments.c.status.in_(HOLDING_TIME),
+        appointments.c.start < sa.bindparam("until"),
+        appointments.c.start > sa.bindparam("earliest_start"),
+        appointments.c.end > sa.bindparam("since"),
+    )
+    if owned:
+        query = query.where(
+            sa.or_(
+                appointments.c.therapist_id.in_(sa.bindparam("therapist_ids", expanding=True)),
+                appointments.c.room_id.in_(sa.bindparam("room_ids", expanding=True)),
+            ),
+            appointments.c.id != sa.bindparam("excluding"),
+        )
+    return query
+
+
+# Built once: booking runs these in every transaction, and a prebuilt statement skips
+# SQLAlchemy's per-call construction and cache-key work.
+_BUSY_ANYWHERE = _busy(owned=False)
+_BUSY_FOR_OWNERS = _busy(owned=True)
+_INSERT = sa.insert(appointments)
+_VISITS_USED = (
+    sa.select(appointments.c.referral_id, sa.func.count())
+    .where(appointments.c.referral_id.in_(sa.bindparam("referral_ids", expanding=True)),
+           appointments.c.status.in_(USING_A_VISIT))
+    .group_by(appointments.c.referral_id)
+)
+
+
 def busy_appointments(
     connection: Connection,
     start: datetime,
     end: datetime,
     buffer: timedelta,
     therapist_ids: Iterable[str] | None = None,
-    room_ids: Iterable[str] | None = None,
+    room_ids: Iterable[str] = (),
     excluding: str | None = None,
 ) -> list[Appointment]:
     """Time-holding appointments whose buffered span touches [start, end).
 
-    Limited to the given therapists or rooms (either matches) when any are given. The
-    lower bound on ``start`` lets the (therapist_id, start) and (room_id, start) indexes
-    answer without scanning the past.
+    With ``therapist_ids``, only those of these therapists or of ``room_ids``. The lower
+    bound on ``start`` lets the (therapist_id, start) and (room_id, start) indexes answer
+    without scanning the past.
     """
-    query = sa.select(appointments).where(
-        appointments.c.status.in_(HOLDING_TIME),
-        appointments.c.start < end + buffer,
-        appointments.c.start > start - buffer - _LONGEST,
-        appointments.c.end > start - buffer,
-    )
-    owners = []
-    if therapist_ids is not None:
-        owners.append(appointments.c.therapist_id.in_(list(therapist_ids)))
-    if room_ids is not None:
-        owners.append(appointments.c.room_id.in_(list(room_ids)))
-    if owners:
-        query = query.where(sa.or_(*owners))
-    if excluding is not None:
-        query = query.where(appointments.c.id != excluding)
-    return [to_appointment(row) for row in connection.execute(query)]
+    window = {"until": end + buffer, "earliest_start": start - buffer - _LONGEST,
+              "since": start - buffer}
+    if therapist_ids is None:
+        rows = connection.execute(_BUSY_ANYWHERE, window)
+    else:
+        rows = connection.execute(_BUSY_FOR_OWNERS, window | {
+            "therapist_ids": list(therapist_ids), "room_ids": list(room_ids),
+            "excluding": excluding or ""})
+    return [to_appointment(row) for row in rows]
 
 
 def insert_appointment(
@@ -74,22 +98,20 @@ def insert_appointment(
 ) -> None:
     """Store a newly booked appointment."""
     now = utcnow()
-    connection.execute(
-        sa.insert(appointments).values(
-            id=appointment.id,
-            client_id=appointment.client_id,
-            referral_id=appointment.referral_id,
-            therapist_id=appointment.therapist_id,
-            room_id=appointment.room_id,
-            service_id=service_id,
-            start=appointment.start,
-            end=appointment.end,
-            status=appointment.status,
-            series_id=series_id,
-            booked_at=now,
-            changed_at=now,
-        )
-    )
+    connection.execute(_INSERT, {
+        "id": appointment.id,
+        "client_id": appointment.client_id,
+        "referral_id": appointment.referral_id,
+        "therapist_id": appointment.therapist_id,
+        "room_id": appointment.room_id,
+        "service_id": service_id,
+        "start": appointment.start,
+        "end": appointment.end,
+        "status": appointment.status,
+        "series_id": series_id,
+        "booked_at": now,
+        "changed_at": now,
+    })
 
 
 def get_appointment(connection: Connection, appointment_id: str, lock: bool = False) -> Any:
@@ -133,11 +155,7 @@ def visits_used(connection: Connection, referral_ids: Iterable[str]) -> dict[str
     ids = list(referral_ids)
     if not ids:
         return {}
-    rows = connection.execute(
-        sa.select(appointments.c.referral_id, sa.func.count())
-        .where(appointments.c.referral_id.in_(ids), appointments.c.status.in_(USING_A_VISIT))
-        .group_by(appointments.c.referral_id)
-    )
+    rows = connection.execute(_VISITS_USED, {"referral_ids": ids})
     return {referral_id: int(count) for referral_id, count in rows}
 
 

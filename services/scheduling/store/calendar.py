@@ -50,6 +50,19 @@ def hours_from_json(stored: list[list[Any]]) -> dict[int, tuple[tuple[time, time
     return {day: tuple(sorted(shifts)) for day, shifts in hours.items()}
 
 
+# Built once: booking loads its therapist in every transaction (see store.appointments).
+_ALL_THERAPISTS = sa.select(therapists).order_by(therapists.c.name, therapists.c.id)
+_THERAPISTS = _ALL_THERAPISTS.where(therapists.c.id.in_(sa.bindparam("ids", expanding=True)))
+_TIME_OFF = (
+    sa.select(time_off)
+    .where(time_off.c.therapist_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(time_off.c.start)
+)
+_TIME_OFF_IN_WINDOW = _TIME_OFF.where(
+    time_off.c.start < sa.bindparam("until"), time_off.c.end > sa.bindparam("since")
+)
+
+
 def save_therapist(connection: Connection, therapist: Therapist) -> None:
     """Insert a therapist, or replace name, NPI, credentials and hours of an existing one."""
     values = {
@@ -71,17 +84,20 @@ def load_therapists(
     off_to: datetime | None = None,
 ) -> list[Therapist]:
     """Therapists (all, or those with ``ids``) with their time off overlapping the window."""
-    query = sa.select(therapists).order_by(therapists.c.name, therapists.c.id)
-    if ids is not None:
-        query = query.where(therapists.c.id.in_(list(ids)))
-    rows = connection.execute(query).all()
+    if ids is None:
+        rows = connection.execute(_ALL_THERAPISTS).all()
+    else:
+        rows = connection.execute(_THERAPISTS, {"ids": list(ids)}).all()
     if not rows:
         return []
-    off_query = sa.select(time_off).where(time_off.c.therapist_id.in_([r.id for r in rows]))
+    found = {"ids": [row.id for row in rows]}
     if off_from is not None and off_to is not None:
-        off_query = off_query.where(time_off.c.start < off_to, time_off.c.end > off_from)
+        spans = connection.execute(_TIME_OFF_IN_WINDOW, found | {"since": off_from,
+                                                                 "until": off_to})
+    else:
+        spans = connection.execute(_TIME_OFF, found)
     offs: dict[str, list[Interval]] = {}
-    for off in connection.execute(off_query.order_by(time_off.c.start)):
+    for off in spans:
         offs.setdefault(off.therapist_id, []).append(Interval(off.start, off.end))
     return [
         Therapist(
@@ -130,12 +146,14 @@ def delete_time_off(connection: Connection, therapist_id: str, off_id: str) -> b
     return deleted is not None
 
 
-def lock_therapist(connection: Connection, therapist_id: str) -> bool:
-    """Take the therapist's row lock for this transaction; False when there is no such row.
+def takes_row_locks(connection: Connection) -> bool:
+    """Whether writers need row locks: not on SQLite, where BEGIN IMMEDIATE already holds
+    the database's single write lock for the whole transaction."""
+    return connection.dialect.name != "sqlite"
 
-    On PostgreSQL this is SELECT ... FOR UPDATE; on SQLite the write transaction
-    (BEGIN IMMEDIATE) already holds the database's single write lock.
-    """
+
+def lock_therapist(connection: Connection, therapist_id: str) -> bool:
+    """Take the therapist's row lock (SELECT ... FOR UPDATE); False when there is no such row."""
     row = connection.execute(
         sa.select(therapists.c.id).where(therapists.c.id == therapist_id).with_for_update()
     ).first()
@@ -160,7 +178,7 @@ def load_rooms(connection: Connection) -> list[Room]:
 
 
 def lock_room(connection: Connection, room_id: str) -> bool:
-    """Take the room's row lock for this transaction; False when there is no such room."""
+    """Take the room's row lock (SELECT ... FOR UPDATE); False when there is no such room."""
     row = connection.execute(
         sa.select(rooms.c.id).where(rooms.c.id == room_id).with_for_update()
     ).first()

@@ -1,0 +1,269 @@
+"""Benchmark: availability latency and booking throughput of scheduling under gunicorn.
+
+Starts ``services.scheduling.app:create_app()`` under gunicorn (sync workers, SQLite file
+in a temporary directory; no broker is needed because booking only writes outbox rows),
+seeds 20 therapists, 20 rooms and eligible clients through the store and projection
+functions, then measures, each beside ``/healthz`` of the same server in the same run:
+- availability p50/p99 for all 20 therapists over 14 days;
+- bookings/s with 32 concurrent clients booking distinct slots plus 10% contention,
+  then checks that no therapist or room was double booked.
+Targets: availability p99 <= 50 ms; >= 200 bookings/s.
+Run from the repository root: ``PYTHONPATH=. .venv/bin/python bench/booking.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import queue
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from itertools import combinations
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+import sqlalchemy as sa
+
+from services.scheduling.app import create_app
+from services.scheduling.domain.calendar import Room, Service, Therapist
+from services.scheduling.store.calendar import (
+    load_settings,
+    save_room,
+    save_service,
+    save_therapist,
+)
+from services.scheduling.store.eligibility import record_referral, record_screening
+from services.scheduling.store.tables import appointments
+from shared.config import DEV_JWT_SECRET, KafkaSettings, Settings
+from shared.db import write_transaction
+from shared.web.auth import issue_token
+
+ROOT = Path(__file__).resolve().parent.parent
+THERAPISTS = 20
+CLIENTS = 240
+CONCURRENCY = 32
+DAYS = 14
+SERVICE_ID = "medical-massage-60"
+VISIT = timedelta(minutes=60)
+# Six visits a day fit 9:00-17:00 with the 15-minute buffer: one every 75 minutes.
+STARTS_EVERY = timedelta(minutes=75)
+VISITS_A_DAY = 6
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(url: str, today: date) -> tuple[list[str], list[str], ZoneInfo]:
+    """Therapists (Mon-Fri 9-17), rooms, a 60-minute service, cleared clients with referrals."""
+    app = create_app(Settings(service="scheduling", database_url=url,
+                              kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
+    engine = app.extensions["medmassage"].engine
+    therapist_ids = [str(uuid.uuid4()) for _ in range(THERAPISTS)]
+    client_ids = [str(uuid.uuid4()) for _ in range(CLIENTS)]
+    with write_transaction(engine) as connection:
+        zone = load_settings(connection).zone
+        for number, therapist_id in enumerate(therapist_ids):
+            save_therapist(connection, Therapist(
+                id=therapist_id, name=f"Therapist {number:02d}", npi="1234567893",
+                credentials="LMT",
+                weekly_hours={day: ((clock_time(9), clock_time(17)),) for day in range(5)}))
+            save_room(connection, Room(id=str(uuid.uuid4()), name=f"Room {number:02d}"))
+        save_service(connection, SERVICE_ID, Service("Medical massage 60 min", 60))
+        for client_id in client_ids:
+            record_screening(connection, {
+                "screening_id": str(uuid.uuid4()), "client_id": client_id,
+                "outcome": "cleared", "reason_codes": [], "restricted_techniques": [],
+                "restricted_regions": [], "pressure_limit": None, "screened_on": today,
+                "expires_on": today + timedelta(days=365),
+                "recorded_at": datetime.now(UTC)})
+            record_referral(connection, {
+                "referral_id": str(uuid.uuid4()), "client_id": client_id, "version": 1,
+                "start_on": today - timedelta(days=1), "end_on": today + timedelta(days=60),
+                "authorized_visits": 20})
+    engine.dispose()
+    return therapist_ids, client_ids, zone
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "SCHEDULING_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+           "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "services.scheduling.app:create_app()"],
+        env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return server
+        except requests.RequestException:  # not listening yet, or workers still booting
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not come up")
+
+
+def latencies(session: requests.Session, url: str, params: dict | None, count: int) -> list[float]:
+    """Milliseconds per sequential GET."""
+    for _ in range(5):  # warm the workers' caches and connections
+        session.get(url, params=params).raise_for_status()
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        session.get(url, params=params).raise_for_status()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def hammer(jobs: list[tuple[str, dict | None]], base: str, headers: dict) -> tuple[float, dict]:
+    """Run (method, body) jobs from CONCURRENCY threads; (seconds, count per status)."""
+    work: queue.Queue = queue.Queue()
+    for job in jobs:
+        work.put(job)
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def worker() -> None:
+        session = requests.Session()
+        while True:
+            try:
+                method, body = work.get_nowait()
+            except queue.Empty:
+                return
+            if method == "POST":
+                response = session.post(f"{base}/appointments", json=body, headers=headers)
+            else:
+                response = session.get(f"{base}/healthz")
+            with lock:
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, statuses
+
+
+def double_bookings(url: str) -> int:
+    """Pairs of active appointments sharing a therapist or a room closer than the buffer."""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(appointments.c.therapist_id, appointments.c.room_id, appointments.c.start,
+                      appointments.c.end).where(appointments.c.status != "cancelled")
+        ).all()
+    buffer = timedelta(minutes=15)
+    clashes = 0
+    for key in ("therapist_id", "room_id"):
+        by_owner: dict[str, list] = {}
+        for row in rows:
+            by_owner.setdefault(getattr(row, key), []).append(row)
+        for visits in by_owner.values():
+            clashes += sum(1 for a, b in combinations(visits, 2)
+                           if a.start < b.end + buffer and b.start < a.end + buffer)
+    return clashes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="medmassage-bench-")
+    url = f"sqlite:///{workdir}/scheduling.db"
+    today = datetime.now(UTC).date()
+    therapist_ids, client_ids, zone = seed(url, today)
+
+    # The window: the next Monday (local) at least two days out, for 14 days.
+    first = today + timedelta(days=2)
+    first += timedelta(days=(7 - first.weekday()) % 7)
+    window_from = datetime.combine(first, clock_time(0), tzinfo=zone)
+    window_to = window_from + timedelta(days=DAYS)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(url, port, args.workers)
+    try:
+        session = requests.Session()
+        query = {"service": SERVICE_ID, "from": window_from.isoformat(),
+                 "to": window_to.isoformat()}
+        slot_count = len(session.get(f"{base}/availability", params=query).json()["slots"])
+        health = latencies(session, f"{base}/healthz", None, args.samples)
+        available = latencies(session, f"{base}/availability", query, args.samples)
+
+        starts = []
+        for offset in range(DAYS):
+            day = first + timedelta(days=offset)
+            if day.weekday() < 5:
+                nine = datetime.combine(day, clock_time(9), tzinfo=zone)
+                starts += [nine + k * STARTS_EVERY for k in range(VISITS_A_DAY)]
+        distinct = [(therapist_id, start) for therapist_id in therapist_ids for start in starts]
+        contended = random.Random(7).sample(distinct, len(distinct) // 10)
+        targets = distinct + contended
+        random.Random(11).shuffle(targets)
+        bookings = [
+            ("POST", {"client_id": client_ids[i % CLIENTS], "service_id": SERVICE_ID,
+                      "therapist_id": therapist_id,
+                      "start": start.astimezone(UTC).isoformat()})
+            for i, (therapist_id, start) in enumerate(targets)
+        ]
+        token = issue_token(DEV_JWT_SECRET, "bench", ["front_desk"])
+        headers = {"Authorization": f"Bearer {token}"}
+        booking_seconds, booking_statuses = hammer(bookings, base, headers)
+        health_seconds, health_statuses = hammer([("GET", None)] * len(bookings), base, headers)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    clashes = double_bookings(url)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    booked = booking_statuses.get(201, 0)
+    p99 = percentile(available, 0.99)
+    rate = len(bookings) / booking_seconds
+    print(f"scheduling booking benchmark — {platform.python_implementation()} "
+          f"{platform.python_version()}, {os.cpu_count()} CPUs, gunicorn {args.workers} sync "
+          f"workers, SQLite (WAL) file")
+    print(f"{'':46}{'figure':>12}{'/healthz':>12}")
+    print(f"{f'availability p50 ({THERAPISTS} therapists, {DAYS} days, {slot_count} slots)':46}"
+          f"{statistics.median(available):>9.1f} ms{statistics.median(health):>9.1f} ms")
+    print(f"{'availability p99':46}{p99:>9.1f} ms{percentile(health, 0.99):>9.1f} ms")
+    print(f"{f'booking requests/s ({CONCURRENCY} clients)':46}{rate:>10.0f}/s"
+          f"{len(bookings) / health_seconds:>10.0f}/s")
+    print(f"{'bookings made/s (201 only)':46}{booked / booking_seconds:>10.0f}/s")
+    print(f"answers: {booking_statuses} for {len(distinct)} distinct slots + {len(contended)} "
+          f"contended; /healthz answers: {health_statuses}")
+    print(f"double bookings found afterwards: {clashes}")
+    checks = {
+        "availability p99 <= 50 ms": p99 <= 50,
+        ">= 200 bookings/s": rate >= 200,
+        "every distinct slot booked once, every contended request refused":
+            booked == len(distinct) and booking_statuses.get(409, 0) == len(contended),
+        "zero double bookings": clashes == 0,
+    }
+    for name, ok in checks.items():
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Scheduling's HTTP API: calendar data, availability, appointments, sessions, feeds."""
+
+from services.scheduling.api.appointments import bp as appointments_bp
+from services.scheduling.api.availability import bp as availability_bp
+from services.scheduling.api.calendar import bp as calendar_bp
+from services.scheduling.api.eligibility import bp as eligibility_bp
+from services.scheduling.api.feeds import bp as feeds_bp
+from services.scheduling.api.sessions import bp as sessions_bp
+
+BLUEPRINTS = [calendar_bp, availability_bp, eligibility_bp, appointments_bp, sessions_bp, feeds_bp]
+
+__all__ = ["BLUEPRINTS"]

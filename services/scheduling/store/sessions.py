@@ -1,0 +1,52 @@
+"""Completed sessions: what the therapist did, the units it bills, and the SOAP note."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from services.scheduling.domain.completion import CompletedSession
+from services.scheduling.store.tables import sessions
+
+
+def insert_session(
+    connection: Connection,
+    session_id: str,
+    session: CompletedSession,
+    referral_id: str,
+    date_of_service: date,
+    soap_note: dict[str, str],
+    completed_at: datetime,
+) -> None:
+    """Store a completed session with its SOAP note."""
+    connection.execute(
+        sa.insert(sessions).values(
+            id=session_id,
+            appointment_id=session.appointment_id,
+            client_id=session.client_id,
+            referral_id=referral_id,
+            therapist_id=session.therapist_id,
+            date_of_service=date_of_service,
+            techniques=[
+                {**asdict(record), "body_regions": list(record.body_regions)}
+                for record in session.techniques
+            ],
+            codes=[asdict(code) for code in session.codes],
+            counting_method=session.counting_method,
+            overridden=list(session.overridden),
+            override_reason=session.override_reason,
+            soap_note=soap_note,
+            completed_at=completed_at,
+        )
+    )
+
+
+def session_for(connection: Connection, appointment_id: str) -> Any:
+    """The session recorded for an appointment, or None."""
+    return connection.execute(
+        sa.select(sessions).where(sessions.c.appointment_id == appointment_id)
+    ).first()

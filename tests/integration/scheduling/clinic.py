@@ -1,0 +1,157 @@
+"""Builders for scheduling API tests: a clinic set up through the API, clients through events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+
+from services.scheduling.handlers import SUBSCRIPTIONS
+from shared.db import write_transaction
+from shared.events import EVENTS, Event, EventType, decode
+from shared.events.contracts.screening import (
+    REFERRAL_RECORDED,
+    SCREENING_COMPLETED,
+)
+from shared.outbox import outbox
+from tests.support.http import auth
+
+NEW_YORK = ZoneInfo("America/New_York")
+ADMIN = auth("admin")
+FRONT_DESK = auth("front_desk")
+THERAPIST = auth("therapist")
+NPI = "1234567893"
+HANDLERS = {s.event_type.topic: s.handler for s in SUBSCRIPTIONS}
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A New York wall-clock time as a UTC datetime."""
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK).astimezone(UTC)
+
+
+class Clock:
+    """A settable clock the app reads instead of the real time."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Clinic:
+    """Ids of what a test clinic was set up with."""
+
+    therapist_id: str
+    room_id: str
+    service_id: str
+    other_therapist_id: str
+    other_room_id: str
+
+
+def add_therapist(client: FlaskClient, name: str = "Ana Ruiz", weekdays=range(5),
+                  start: str = "09:00", end: str = "17:00") -> str:
+    """A therapist working the given weekdays; returns the id."""
+    response = client.post("/therapists", headers=ADMIN, json={
+        "name": name, "npi": NPI, "credentials": "LMT",
+        "weekly_hours": [{"weekday": d, "start": start, "end": end} for d in weekdays],
+    })
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def add_room(client: FlaskClient, name: str) -> str:
+    response = client.post("/rooms", headers=ADMIN, json={"name": name})
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def add_service(client: FlaskClient, minutes: int = 60) -> str:
+    response = client.post("/services", headers=ADMIN, json={
+        "name": f"Medical massage {minutes} min", "duration_minutes": minutes,
+        "default_techniques": ["myofascial_release"],
+    })
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def set_up_clinic(client: FlaskClient, **settings: Any) -> Clinic:
+    """Two therapists (Mon-Fri 9-17 New York), two rooms, a 60-minute service, settings."""
+    values = {"time_zone": "America/New_York", "buffer_minutes": 15,
+              "minimum_notice_minutes": 60, "booking_horizon_days": 90,
+              "cancellation_window_hours": 24, "no_show_fee": "50.00",
+              "late_cancellation_fee": "25.00"} | settings
+    assert client.put("/settings", headers=ADMIN, json=values).status_code == 200
+    return Clinic(
+        therapist_id=add_therapist(client, "Ana Ruiz"),
+        room_id=add_room(client, "Room A"),
+        service_id=add_service(client, 60),
+        other_therapist_id=add_therapist(client, "Ben Cole"),
+        other_room_id=add_room(client, "Room B"),
+    )
+
+
+# -- clients, through the projection's own handlers -----------------------------------------
+
+
+def deliver(engine: Engine, event_type: EventType, data: dict[str, Any]) -> None:
+    """Apply one screening event as the consumer would (payload through its contract)."""
+    event = EVENTS.build(event_type, source="screening", subject=data["client_id"], data=data)
+    payload = EVENTS.load_payload(event)
+    with write_transaction(engine) as connection:
+        HANDLERS[event_type.topic](connection, event, payload)
+
+
+def a_screening(client_id: str, **overrides: Any) -> dict[str, Any]:
+    values = {
+        "screening_id": str(uuid.uuid4()), "client_id": client_id, "outcome": "cleared",
+        "reason_codes": [], "restricted_techniques": [], "restricted_regions": [],
+        "pressure_limit": None, "screened_on": date(2026, 2, 1),
+        "expires_on": date(2027, 2, 1), "rules_version": "1",
+        "cleared_by_physician": False, "recorded_at": datetime(2026, 2, 1, 15, tzinfo=UTC),
+    }
+    return values | overrides
+
+
+def a_referral(client_id: str, **overrides: Any) -> dict[str, Any]:
+    values = {
+        "referral_id": str(uuid.uuid4()), "client_id": client_id, "version": 1,
+        "physician": {"name": "Dr. Jane Park", "npi": NPI}, "diagnoses": ["M54.50"],
+        "codes": ["97140"], "techniques": ["myofascial_release"],
+        "body_regions": ["lower_back"], "visits_per_week": 2, "weeks": 4,
+        "authorized_visits": 8, "authorization_number": None,
+        "start_on": date(2026, 2, 15), "end_on": date(2026, 6, 30),
+    }
+    return values | overrides
+
+
+def eligible_client(engine: Engine, screening: dict | None = None,
+                    referral: dict | None = None) -> str:
+    """A client cleared by screening with an active referral (8 visits); returns the id."""
+    client_id = str(uuid.uuid4())
+    deliver(engine, SCREENING_COMPLETED, a_screening(client_id, **(screening or {})))
+    deliver(engine, REFERRAL_RECORDED, a_referral(client_id, **(referral or {})))
+    return client_id
+
+
+def book(client: FlaskClient, clinic: Clinic, client_id: str, start: datetime,
+         **overrides: Any):  # type: ignore[no-untyped-def]
+    """POST /appointments for the clinic's first therapist and service."""
+    body = {"client_id": client_id, "service_id": clinic.service_id,
+            "therapist_id": clinic.therapist_id, "start": start.isoformat()} | overrides
+    return client.post("/appointments", headers=FRONT_DESK, json=body)
+
+
+def outbox_events(engine: Engine, topic: str) -> list[Event]:
+    """Events queued in the outbox for a topic, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(outbox.c.payload).where(outbox.c.topic == topic).order_by(outbox.c.id)
+        ).all()
+    return [decode(row.payload.encode()) for row in rows]
