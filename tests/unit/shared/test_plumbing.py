@@ -54,3 +54,26 @@ def test_log_lines_are_json_and_drop_fields_named_like_phi():
     assert line["client_id"] == "cl_1"
     assert line["birth_date"] == line["member_id"] == "[redacted]"
     assert line["service"] == "screening"
+
+
+def test_the_token_cli_prints_a_token_with_the_roles_asked_for(monkeypatch):
+    from click.testing import CliRunner
+
+    from shared.auth_cli import main
+
+    monkeypatch.setenv("MEDMASSAGE_JWT_SECRET", "s" * 32)
+    result = CliRunner().invoke(main, ["--subject", "alice", "--role", "billing",
+                                       "--role", "ops", "--hours", "1"])
+    assert result.exit_code == 0, result.output
+    claims = verify_token("s" * 32, result.output.strip().splitlines()[-1])
+    assert (claims["sub"], claims["roles"]) == ("alice", ["billing", "ops"])
+
+
+def test_the_token_cli_refuses_an_unknown_role():
+    from click.testing import CliRunner
+
+    from shared.auth_cli import main
+
+    result = CliRunner().invoke(main, ["--subject", "bob", "--role", "root"])
+    assert result.exit_code != 0
+    assert "root" in result.output
