@@ -30,6 +30,8 @@ def make_producer(settings: KafkaSettings) -> KafkaProducer:
         batch_size=256 * 1024,
         request_timeout_ms=15_000,
         max_block_ms=10_000,
+        # Fail fast when the broker is down: the relay backs off and retries anyway.
+        bootstrap_timeout_ms=5_000,
     )
 
 
