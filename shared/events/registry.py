@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
@@ -18,6 +19,20 @@ class EventType:
     version: int
     schema: type[Schema]
     description: str = ""
+
+    @cached_property
+    def reader(self) -> Schema:
+        """The schema instance consumers load payloads with (unknown fields ignored).
+
+        Built once per type: constructing a marshmallow schema costs more than loading
+        a small payload, and this runs for every consumed message.
+        """
+        return self.schema(unknown=EXCLUDE)
+
+    @cached_property
+    def writer(self) -> Schema:
+        """The schema instance producers dump and validate payloads with."""
+        return self.schema()
 
     @property
     def topic(self) -> str:
@@ -66,8 +81,8 @@ class EventRegistry:
         correlation_id: str | None = None,
     ) -> Event:
         """Make a validated event: ``data`` is dumped to JSON types, then checked."""
-        payload = event_type.schema().dump(data)
-        errors = event_type.schema().validate(payload)
+        payload = event_type.writer.dump(data)
+        errors = event_type.writer.validate(payload)
         if errors:
             raise ValueError(f"{event_type.topic} payload invalid: {errors}")
         return Event(
@@ -82,7 +97,7 @@ class EventRegistry:
         """Validate a consumed event's payload; unknown fields are ignored (tolerant reader)."""
         event_type = self[event.type]
         try:
-            return event_type.schema(unknown=EXCLUDE).load(event.data)
+            return event_type.reader.load(event.data)
         except ValidationError as exc:
             raise MalformedEvent(
                 f"{event.type} payload invalid: fields {sorted(exc.messages_dict)}"

@@ -11,7 +11,7 @@ import signal
 import threading
 
 from marshmallow import Schema, fields
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table
 
 from shared.config import KafkaSettings
 from shared.db import make_engine, write_transaction
@@ -57,11 +57,9 @@ def prepare_database(url: str) -> Engine:
 def record_effect(connection: Connection, event: Event, payload: dict) -> None:
     """The handler under test: one insert per event."""
     connection.execute(
-        insert(effects).values(
-            event_id=event.id, client_id=payload["client_id"], seq=payload["seq"]
-        )
+        effects.insert(),
+        {"event_id": event.id, "client_id": payload["client_id"], "seq": payload["seq"]},
     )
-
 
 def write_events(
     engine: Engine,
