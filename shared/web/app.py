@@ -15,9 +15,11 @@ from sqlalchemy import Engine
 
 from shared.config import Settings
 from shared.db import database_reachable
+from shared.web.audit import audit_blueprint, record_staff_request
 from shared.web.auth import check_every_route_declares_access, public
 from shared.web.openapi import build_openapi
 from shared.web.problems import register_problem_handlers
+from shared.web.ratelimit import limit_public_endpoints
 
 log = logging.getLogger("shared.web")
 
@@ -114,6 +116,7 @@ def init_app(app: Flask, context: ServiceContext) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_problem_handlers(app)
     app.register_blueprint(_system)
+    app.register_blueprint(audit_blueprint)
 
     @app.before_request
     def _ids() -> None:
@@ -136,4 +139,6 @@ def init_app(app: Flask, context: ServiceContext) -> None:
             )
         return response
 
+    limit_public_endpoints(app)
+    record_staff_request(app)
     check_every_route_declares_access(app)

@@ -55,6 +55,8 @@ class Problem(Exception):
         response = Response(json.dumps(body), status=self.status, mimetype=PROBLEM_CONTENT_TYPE)
         if self.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="medmassage"'
+        if self.status == 429 and "retry_after_seconds" in self.extra:
+            response.headers["Retry-After"] = str(max(1, int(self.extra["retry_after_seconds"])))
         return response
 
 

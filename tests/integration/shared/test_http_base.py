@@ -171,3 +171,36 @@ def test_an_app_with_an_undeclared_route_refuses_to_start(tmp_path):
     context = ServiceContext(settings, make_engine(settings.database_url), "T")
     with pytest.raises(RuntimeError, match="/open"):
         init_app(app, context)
+
+
+def test_every_staff_request_lands_in_the_audit_trail_that_admins_can_read(client):
+    created = client.post("/notes", json={"text": "hi"}, headers=auth("front_desk", "alice"))
+    note_id = created.get_json()["id"]
+    client.get(f"/notes/{note_id}", headers=auth("billing", "bob"))
+    client.get("/healthz")
+    trail = client.get("/audit", headers=auth("admin", "owner")).get_json()["entries"]
+    seen = [(e["actor"], e["roles"], e["action"], e["path"], e["status"]) for e in trail]
+    assert ("bob", ["billing"], "GET", f"/notes/{note_id}", 200) in seen
+    assert ("alice", ["front_desk"], "POST", "/notes", 201) in seen
+    assert not any(e["path"] == "/healthz" for e in trail)
+    assert all(e["remote_addr"] for e in trail)
+    only_bob = client.get("/audit?actor=bob", headers=auth("admin")).get_json()["entries"]
+    assert {e["actor"] for e in only_bob} == {"bob"}
+
+
+def test_the_audit_trail_is_for_admins_and_cannot_be_edited(client):
+    assert client.get("/audit", headers=auth("ops")).status_code == 403
+    assert client.delete("/audit", headers=auth("admin")).status_code == 405
+    assert client.post("/audit", json={}, headers=auth("admin")).status_code == 405
+
+
+def test_public_endpoints_are_rate_limited_per_caller(database_url, monkeypatch):
+    monkeypatch.setenv("MEDMASSAGE_PUBLIC_RATE_PER_MINUTE", "3")
+    limited = make_app(database_url).test_client()
+    answers = [limited.get("/boom").status_code for _ in range(4)]
+    assert answers[:3] == [500, 500, 500]
+    assert answers[3] == 429
+    throttled = limited.get("/boom")
+    assert throttled.mimetype == "application/problem+json"
+    assert int(throttled.headers["Retry-After"]) >= 1
+    assert limited.get("/healthz").status_code == 200

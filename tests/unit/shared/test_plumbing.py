@@ -77,3 +77,15 @@ def test_the_token_cli_refuses_an_unknown_role():
     result = CliRunner().invoke(main, ["--subject", "bob", "--role", "root"])
     assert result.exit_code != 0
     assert "root" in result.output
+
+
+def test_a_token_bucket_allows_a_burst_then_refills_at_its_rate():
+    from shared.web.ratelimit import TokenBuckets
+
+    now = [0.0]
+    buckets = TokenBuckets(per_minute=2, clock=lambda: now[0])
+    assert buckets.take("a") == 0 and buckets.take("a") == 0
+    assert buckets.take("a") == 30.0
+    assert buckets.take("b") == 0
+    now[0] = 30.0
+    assert buckets.take("a") == 0
