@@ -9,6 +9,7 @@ from flask import Flask
 
 from services.scheduling.api import BLUEPRINTS
 from services.scheduling.api.common import install_refusal_handlers
+from services.scheduling.api.widget import bp as widget_bp
 from services.scheduling.handlers import SUBSCRIPTIONS
 from shared.billing.techniques import load_technique_codes
 from shared.config import Settings, load_settings
@@ -22,7 +23,8 @@ SERVICE = "scheduling"
 def create_app(settings: Settings | None = None) -> Flask:
     """The scheduling HTTP app (``gunicorn 'services.scheduling.app:create_app()'``)."""
     settings = settings or load_settings(SERVICE)
-    app, context = create_service_app(settings, "medmassage scheduling", BLUEPRINTS, MIGRATIONS)
+    app, context = create_service_app(settings, "medmassage scheduling", [*BLUEPRINTS, widget_bp],
+                                      MIGRATIONS)
     # A clinic may point SCHEDULING_TECHNIQUE_CODES at its own technique -> code map.
     context.extras["technique_codes"] = load_technique_codes(
         settings.extra.get("SCHEDULING_TECHNIQUE_CODES")
