@@ -73,7 +73,11 @@ def idempotent(view: View) -> View:
             )
         from shared.web.app import service_context
 
-        endpoint = request.endpoint or request.path
+        # Keys are scoped to the caller (the staff member, else the credentials sent): two
+        # callers choosing the same key never see each other's answers.
+        caller = g.get("caller") or request.headers.get("Authorization", "")
+        scope = hashlib.sha256(caller.encode()).hexdigest()[:16]
+        endpoint = f"{request.endpoint or request.path}:{scope}"
         fingerprint = _fingerprint()
         try:
             with write_transaction(service_context().engine) as connection:

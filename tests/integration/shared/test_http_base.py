@@ -204,3 +204,14 @@ def test_public_endpoints_are_rate_limited_per_caller(database_url, monkeypatch)
     assert throttled.mimetype == "application/problem+json"
     assert int(throttled.headers["Retry-After"]) >= 1
     assert limited.get("/healthz").status_code == 200
+
+
+def test_idempotency_keys_are_private_to_the_caller(app, client):
+    body = {"text": "same key, same body"}
+    first = client.post("/notes", json=body,
+                        headers={**auth("front_desk", "alice"), "Idempotency-Key": "k"})
+    second = client.post("/notes", json=body,
+                         headers={**auth("front_desk", "carol"), "Idempotency-Key": "k"})
+    assert first.status_code == second.status_code == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert first.get_json()["id"] != second.get_json()["id"]
