@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 
 import requests
 
+from deploy import demo
 from deploy.kafka import obtain_broker
-from shared.config import DEFAULT_PORTS, KafkaSettings
+from shared.config import DEFAULT_PORTS, KafkaSettings, load_settings
 from shared.events import EVENTS
 from shared.kafka.clients import ensure_topics, topics_for
 from shared.logs import configure_logging
+from shared.web.auth import ROLES, issue_token
 
 log = logging.getLogger("deploy.stack")
 SANDBOX_PORT = 8009
@@ -45,6 +47,7 @@ class Stack:
     sandbox_port: int = SANDBOX_PORT
     env: dict[str, str] = field(default_factory=dict)
     log_dir: str | None = None
+    sandbox_rules: str | None = None  # a JSON rules file: which claims the sandbox rejects
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
@@ -71,7 +74,9 @@ class Stack:
         """Create the topics, start everything and wait until each answers ready."""
         ensure_topics(KafkaSettings(bootstrap_servers=self.bootstrap_servers),
                       topics_for(EVENTS))
-        self._spawn("sandbox", "deploy.sandbox_clearinghouse", "--port", str(self.sandbox_port))
+        rules = ["--rules", self.sandbox_rules] if self.sandbox_rules else []
+        self._spawn("sandbox", "deploy.sandbox_clearinghouse", "--port", str(self.sandbox_port),
+                    *rules)
         for name in services or available_services():
             self._spawn(name, f"services.{name}")
         self.wait_ready()
@@ -117,6 +122,20 @@ class Stack:
         self.processes.clear()
 
 
+def load_demo_and_print_access(stack: Stack) -> None:
+    """Load the demo clinic, then print a staff token per role and a client's booking code."""
+    secret = load_settings("screening").jwt_secret
+    admin = issue_token(secret, "demo-admin", ["admin"])
+    clinic = demo.load_demo_data({name: stack.url(name) for name in DEFAULT_PORTS}, admin)
+    print("\nDemo staff tokens (8 hours; send as 'Authorization: Bearer <token>'):")
+    for role in ROLES:
+        print(f"  {role:<12} {issue_token(secret, f'demo-{role}', [role])}")
+    client_id = clinic.clients["cleared"]
+    code = demo.booking_code(stack.url("screening"), admin, client_id)
+    print(f"\nBooking widget: {stack.url('scheduling')}/widget/")
+    print(f"  booking code of demo client {client_id}: {code}")
+
+
 def main() -> None:
     """Start everything, print where it is, and wait for Ctrl-C."""
     configure_logging("stack")
@@ -125,13 +144,16 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     port = None if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") else 9092
     with obtain_broker(port=port) as broker:
-        stack = Stack(broker.bootstrap_servers)
+        # Screening dates referrals and screenings by the clinic's day, like scheduling does.
+        zone = os.environ.get("SCREENING_CLINIC_TIMEZONE", demo.TIME_ZONE)
+        stack = Stack(broker.bootstrap_servers, env={"SCREENING_CLINIC_TIMEZONE": zone})
         try:
             stack.start()
             print(f"\nmedmassage is running (kafka: {broker.source} {broker.bootstrap_servers})")
             for name in available_services():
                 print(f"  {name:<22} {stack.url(name)}/openapi.json")
             print(f"  {'sandbox clearinghouse':<22} {stack.url('sandbox')}/v1/_submissions")
+            load_demo_and_print_access(stack)
             print("Ctrl-C stops everything.\n", flush=True)
             while not stop.is_set():
                 if stack.dead():

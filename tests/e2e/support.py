@@ -1,0 +1,111 @@
+"""The whole stack for tests: every service its own process, on free ports and fresh databases.
+
+The services' consumer groups have fixed names (the service's name) and the topics are the
+real ones, shared with every other test on the session's broker. Before a stack starts,
+its groups are committed at the topics' ends, so it reads only the events of its own run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from deploy import demo
+from deploy.kafka.local import free_port
+from deploy.stack import Stack
+from services.claims.handlers import SUBSCRIPTIONS as CLAIMS_SUBSCRIPTIONS
+from services.scheduling.handlers import SUBSCRIPTIONS as SCHEDULING_SUBSCRIPTIONS
+from shared.config import DEV_JWT_SECRET, KafkaSettings
+from shared.events import EVENTS
+from shared.kafka.clients import ensure_topics, topics_for
+from tests.support.waiting import wait_for
+
+CONSUMER_GROUPS = {"scheduling": SCHEDULING_SUBSCRIPTIONS, "claims": CLAIMS_SUBSCRIPTIONS}
+LOG_TAIL_LINES = 40
+REJECTED_MEMBER_ID = "BAD123"  # the e2e sandbox's payer front end knows no such member
+
+
+def _commit_at_the_end(settings: KafkaSettings, group: str, topics: list[str]) -> bool:
+    consumer = KafkaConsumer(**settings.client_options(), group_id=group, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for topic in topics
+                      for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_end(*partitions)
+        for partition in partitions:
+            consumer.position(partition)  # resolves the lazy seek before the commit
+        consumer.commit()
+    except KafkaError:
+        # A member of a stack that was killed stays in the group until its session times
+        # out; the group refuses outside commits until then.
+        return False
+    finally:
+        consumer.close()
+    return True
+
+
+def start_groups_at_the_end(bootstrap_servers: str) -> None:
+    """Let the services' consumer groups skip every event published before now."""
+    settings = KafkaSettings(bootstrap_servers=bootstrap_servers)
+    ensure_topics(settings, topics_for(EVENTS))
+    for group, subscriptions in CONSUMER_GROUPS.items():
+        topics = [s.event_type.topic for s in subscriptions]
+        wait_for(lambda g=group, t=topics: _commit_at_the_end(settings, g, t), timeout=20,
+                 interval=0.5, what=f"consumer group {group} to take a commit")
+
+
+def log_tails(log_dir: str | Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of every process's log, one block per process."""
+    blocks = []
+    for path in sorted(Path(log_dir).glob("*.log")):
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+        blocks.append(f"==> {path.name} <==\n" + "\n".join(tail))
+    return "\n\n".join(blocks)
+
+
+def stack_environment(directory: Path) -> dict[str, str]:
+    """Fresh SQLite files in ``directory``, the dev signing key, and claims that go out fast."""
+    return {
+        "MEDMASSAGE_VAR_DIR": str(directory / "var"),
+        "MEDMASSAGE_JWT_SECRET": DEV_JWT_SECRET,
+        "PYTHONUNBUFFERED": "1",  # a failing test shows the logs up to the moment it failed
+        # Empty wins over a DATABASE_URL the developer's shell may export: SQLite under var.
+        "DATABASE_URL": "",
+        **{f"{name.upper()}_DATABASE_URL": "" for name in ("screening", "scheduling", "claims")},
+        "SCREENING_CLINIC_TIMEZONE": demo.TIME_ZONE,
+        "CLAIMS_BATCH_MAX_WAIT_SECONDS": "0.1",
+        "CLAIMS_ACK_POLL_SECONDS": "0.2",
+    }
+
+
+@contextmanager
+def running_stack(
+    bootstrap_servers: str, directory: Path, reject_member_ids: tuple[str, ...] = ()
+) -> Iterator[Stack]:
+    """Start the sandbox and every service; stop them all afterwards."""
+    log_dir = directory / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    rules = directory / "sandbox-rules.json"
+    rules.write_text(json.dumps({"reject_member_ids": list(reject_member_ids)}))
+    stack = Stack(
+        bootstrap_servers,
+        ports={name: free_port() for name in ("screening", "scheduling", "claims")},
+        sandbox_port=free_port(),
+        env=stack_environment(directory),
+        log_dir=str(log_dir),
+        sandbox_rules=str(rules),
+    )
+    start_groups_at_the_end(bootstrap_servers)
+    try:
+        try:
+            stack.start()
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n\n{log_tails(log_dir)}") from exc
+        yield stack
+    finally:
+        stack.stop()
