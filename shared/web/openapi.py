@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from apispec import APISpec
@@ -14,6 +15,7 @@ from marshmallow import Schema
 from shared.web.auth import access_of
 
 View = TypeVar("View", bound=Callable[..., Any])
+_BOUNDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
 _PATH_PARAM = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 
 
@@ -128,4 +130,17 @@ def build_openapi(app: Flask, title: str, version: str = "1.0.0") -> dict[str, A
                 operation["responses"][str(status)] = _problem_response(status)
             operations[method.lower()] = operation
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _numeric_bounds(spec.to_dict())
+
+
+def _numeric_bounds(node: Any) -> Any:
+    """Make every minimum/maximum a JSON number (Decimal bounds come out as strings)."""
+    if isinstance(node, dict):
+        return {
+            key: float(value) if key in _BOUNDS and isinstance(value, str | Decimal) else
+            _numeric_bounds(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_numeric_bounds(item) for item in node]
+    return node
