@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from sqlalchemy import Engine
 
 from shared.config import Settings
@@ -39,6 +45,9 @@ class ServiceContext:
     engine: Engine
     title: str
     extras: dict[str, Any] = field(default_factory=dict)
+    # Metrics computed from this service's own database at scrape time (e.g. claims by
+    # state); kept per app so several apps in one process never collide.
+    metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     _broker_checked_at: float = 0.0
     _broker_ok: bool = False
 
@@ -93,7 +102,8 @@ def readyz() -> Response:
 @public
 def metrics() -> Response:
     """Prometheus metrics of this process."""
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    own = generate_latest(service_context().metrics)
+    return Response(generate_latest() + own, mimetype=CONTENT_TYPE_LATEST)
 
 
 @_system.get("/openapi.json")

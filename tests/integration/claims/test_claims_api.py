@@ -327,3 +327,14 @@ def test_the_openapi_document_lists_every_endpoint_with_its_roles(service):
     assert {"/fee-schedules/import", "/reports/receivables", "/claims/{claim_id}/resubmit"} <= set(
         document["paths"]
     )
+
+
+def test_metrics_show_claims_by_state_and_payer_for_ops(service):
+    client, engine = service
+    set_up_over_http(client)
+    parked_and_ready_claims(engine)
+
+    metrics = client.get("/metrics").get_data(as_text=True)
+
+    assert 'claims_by_state{payer="ACME01",status="ready"} 1.0' in metrics
+    assert 'claims_by_state{payer="unknown",status="needs_review"} 1.0' in metrics
