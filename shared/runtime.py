@@ -16,12 +16,20 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from shared.config import Settings
 from shared.logs import configure_logging
 
 log = logging.getLogger("shared.runtime")
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its access log: that line carries the query string,
+    where searches put names and birth dates. The app logs its own access line."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
 
 
 class Loop(Protocol):
@@ -77,7 +85,8 @@ def run(build: Callable[[], Service], argv: list[str] | None = None) -> None:
     server = None
     if args.mode in ("all", "web"):
         port = args.port if args.port is not None else service.settings.port
-        server = make_server(args.host, port, service.app, threaded=True)
+        server = make_server(args.host, port, service.app, threaded=True,
+                             request_handler=_QuietRequestHandler)
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
         log.info("listening", extra={"port": server.server_port, "mode": args.mode})
     stop.wait()

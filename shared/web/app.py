@@ -28,6 +28,7 @@ from shared.web.problems import register_problem_handlers
 from shared.web.ratelimit import limit_public_endpoints
 
 log = logging.getLogger("shared.web")
+access = logging.getLogger("shared.web.access")
 
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["service", "method", "endpoint", "status"]
@@ -144,9 +145,13 @@ def init_app(app: Flask, context: ServiceContext) -> None:
             context.settings.service, request.method, endpoint, response.status_code
         ).inc()
         if "started" in g:
-            LATENCY.labels(context.settings.service, endpoint).observe(
-                time.perf_counter() - g.started
-            )
+            elapsed = time.perf_counter() - g.started
+            LATENCY.labels(context.settings.service, endpoint).observe(elapsed)
+            # The path only, never the query string (searches carry names and birth dates).
+            access.info("request", extra={
+                "method": request.method, "path": request.path, "endpoint": endpoint,
+                "status": response.status_code, "ms": round(elapsed * 1000, 1),
+                "request_id": g.get("request_id"), "correlation_id": g.get("correlation_id")})
         return response
 
     limit_public_endpoints(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +119,27 @@ def test_make_run_prints_a_token_per_role_and_a_booking_code(stack, loaded_twice
     claims = verify_token(DEV_JWT_SECRET, code)
     assert claims["sub"] == loaded_twice[0].clients["cleared"]
     assert claims["scope"] == "booking"
+
+
+def test_no_client_name_birth_date_member_id_or_diagnosis_reaches_any_log(
+    stack: Stack, loaded_twice: tuple[demo.DemoClinic, demo.DemoClinic]
+) -> None:
+    def known_to_scheduling(client_id: str) -> bool:
+        response = requests.get(f"{stack.url('scheduling')}/clients/{client_id}/eligibility",
+                                headers=auth("front_desk"), timeout=10)
+        return response.status_code == 200
+
+    # The events (and whatever the consumers log about them) must have flowed first.
+    wait_for(lambda: all(known_to_scheduling(c) for c in loaded_twice[0].clients.values()),
+             what="events to reach scheduling")
+    secrets = set()
+    for client in demo.CLIENTS:
+        secrets |= {client.first_name, client.last_name, client.birth_date, client.member_id}
+        for code in client.diagnoses:
+            secrets |= {code, code.replace(".", "")}
+    assert stack.log_dir is not None
+    logs = {path.name: path.read_text(errors="replace")
+            for path in Path(stack.log_dir).glob("*.log")}
+    assert any(logs.values()), "the services wrote no log lines at all"
+    leaks = {(name, secret) for name, text in logs.items() for secret in secrets if secret in text}
+    assert leaks == set()
