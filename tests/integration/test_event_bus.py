@@ -14,6 +14,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import func, select
 
 from shared.config import KafkaSettings
+from shared.db import make_engine
 from shared.events.envelope import encode
 from shared.kafka.clients import ensure_topics, make_producer
 from shared.kafka.consumer import ConsumerRunner, Subscription
@@ -334,3 +335,33 @@ def test_only_one_relay_per_database_publishes_at_a_time(
         assert (
             connection.execute(select(func.count()).where(outbox.c.sent_at.is_(None))).scalar() == 0
         )
+
+
+def test_events_wait_out_a_locked_database_and_apply_exactly_once(kafka_settings, unique,
+                                                                   tmp_path):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    engine = prepare_database(url)
+    write_events(engine, registry, event_type, 200)
+    OutboxRelay(engine, lambda: make_producer(kafka_settings), "bustest").relay_once()
+    locker = make_engine(url).raw_connection()
+    locker.execute("BEGIN EXCLUSIVE")  # e.g. a backup or a long migration holds the file
+    runner = ConsumerRunner(engine, kafka_settings, f"g-{unique}",
+                            [Subscription(event_type, record_effect)], registry=registry)
+    thread = start_thread(runner)
+    try:
+        runner.ready.wait(30)
+        threading.Event().wait(2)  # the consumer is now blocked on the lock
+        assert effect_counts(engine) == (0, 0)
+        locker.execute("ROLLBACK")
+        wait_for(lambda: effect_counts(engine)[1] == 200, timeout=60, what="all applied")
+        assert effect_counts(engine) == (200, 200)
+    finally:
+        locker.close()
+        runner.stop()
+        thread.join(timeout=30)
+    dead = KafkaConsumer(event_type.dead_letter_topic, **kafka_settings.client_options(),
+                         auto_offset_reset="earliest", consumer_timeout_ms=2000)
+    assert list(dead) == []  # a locked database is waited out, never dead-lettered
+    dead.close()
