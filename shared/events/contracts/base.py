@@ -51,3 +51,8 @@ class Person(Contract):
 class Physician(Contract):
     name = fields.String(required=True)
     npi = fields.String(required=True, validate=validate.Regexp(r"^\d{10}$"))
+
+
+def why(reason: str) -> dict[str, str]:
+    """Field metadata saying which consumer needs a field and why (shown in asyncapi.yaml)."""
+    return {"description": reason}

@@ -2,7 +2,14 @@
 
 from marshmallow import fields, validate
 
-from shared.events.contracts.base import Contract, Physician, body_region, technique, timed_code
+from shared.events.contracts.base import (
+    Contract,
+    Physician,
+    body_region,
+    technique,
+    timed_code,
+    why,
+)
 from shared.events.registry import define_event
 
 
@@ -53,29 +60,62 @@ class TechniqueMinutes(Contract):
 
 
 class SessionCompletedPayload(Contract):
-    """What a claim is built from: units per code and the minutes behind them."""
+    """What a claim is built from: units per code and the minutes behind them.
+
+    The SOAP note and any override reason stay in scheduling: claims does not need them.
+    """
 
     session_id = fields.String(required=True)
     appointment_id = fields.String(required=True)
     client_id = fields.String(required=True)
     referral_id = fields.String(required=True)
-    rendering_provider = fields.Nested(Physician, required=True)
-    date_of_service = fields.Date(required=True)
+    rendering_provider = fields.Nested(
+        Physician, required=True, metadata=why("Claims: rendering provider (2310B), the therapist.")
+    )
+    date_of_service = fields.Date(
+        required=True, metadata=why("Claims: DTP*472, in the clinic's time zone.")
+    )
     place_of_service = fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
-    counting_method = fields.String(required=True, validate=validate.OneOf(["cms", "per_code"]))
-    codes = fields.List(fields.Nested(BilledCode), required=True, validate=validate.Length(min=1))
-    techniques = fields.List(fields.Nested(TechniqueMinutes), required=True)
+    counting_method = fields.String(
+        required=True,
+        validate=validate.OneOf(["cms", "per_code"]),
+        metadata=why("How units were counted."),
+    )
+    codes = fields.List(
+        fields.Nested(BilledCode),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata=why("Claims: one SV1 line per code."),
+    )
+    techniques = fields.List(
+        fields.Nested(TechniqueMinutes),
+        required=True,
+        metadata=why("Claims: recount per_code, check regions."),
+    )
     completed_at = fields.AwareDateTime(required=True)
 
 
-APPOINTMENT_BOOKED = define_event("scheduling.appointment.booked", 1, AppointmentPayload,
-                                  "A client was booked into a slot.")
-APPOINTMENT_RESCHEDULED = define_event("scheduling.appointment.rescheduled", 1,
-                                       AppointmentRescheduledPayload,
-                                       "An appointment moved to another time or therapist.")
-APPOINTMENT_CANCELLED = define_event("scheduling.appointment.cancelled", 1,
-                                     AppointmentCancelledPayload, "An appointment was cancelled.")
-APPOINTMENT_NO_SHOW = define_event("scheduling.appointment.no_show", 1, AppointmentNoShowPayload,
-                                   "The client did not come.")
-SESSION_COMPLETED = define_event("scheduling.session.completed", 1, SessionCompletedPayload,
-                                 "A session was given and recorded; carries units per code.")
+APPOINTMENT_BOOKED = define_event(
+    "scheduling.appointment.booked", 1, AppointmentPayload, "A client was booked into a slot."
+)
+APPOINTMENT_RESCHEDULED = define_event(
+    "scheduling.appointment.rescheduled",
+    1,
+    AppointmentRescheduledPayload,
+    "An appointment moved to another time or therapist.",
+)
+APPOINTMENT_CANCELLED = define_event(
+    "scheduling.appointment.cancelled",
+    1,
+    AppointmentCancelledPayload,
+    "An appointment was cancelled.",
+)
+APPOINTMENT_NO_SHOW = define_event(
+    "scheduling.appointment.no_show", 1, AppointmentNoShowPayload, "The client did not come."
+)
+SESSION_COMPLETED = define_event(
+    "scheduling.session.completed",
+    1,
+    SessionCompletedPayload,
+    "A session was given and recorded; carries units per code.",
+)

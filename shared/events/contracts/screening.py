@@ -11,6 +11,7 @@ from shared.events.contracts.base import (
     pressure_level,
     technique,
     timed_code,
+    why,
 )
 from shared.events.registry import define_event
 
@@ -19,14 +20,24 @@ RELATIONSHIPS = ("self", "spouse", "child", "other")
 
 
 class Coverage(Contract):
-    payer_id = fields.String(required=True)
-    payer_name = fields.String(required=True)
-    member_id = fields.String(required=True)
-    group_number = fields.String(load_default=None, allow_none=True)
-    relationship_to_subscriber = fields.String(required=True,
-                                               validate=validate.OneOf(RELATIONSHIPS))
+    payer_id = fields.String(
+        required=True, metadata=why("Claims: the payer billed (2010BB) and its fee schedule.")
+    )
+    payer_name = fields.String(required=True, metadata=why("Claims: payer name in loop 2010BB."))
+    member_id = fields.String(required=True, metadata=why("Claims: subscriber id (2010BA NM109)."))
+    group_number = fields.String(
+        load_default=None, allow_none=True, metadata=why("Claims: SBR03 group number.")
+    )
+    relationship_to_subscriber = fields.String(
+        required=True, validate=validate.OneOf(RELATIONSHIPS)
+    )
     # Present when the client is not the subscriber (2010BA is then someone else).
-    subscriber = fields.Nested(Person, load_default=None, allow_none=True)
+    subscriber = fields.Nested(
+        Person,
+        load_default=None,
+        allow_none=True,
+        metadata=why("Claims: the subscriber (2010BA) when the client is a dependant."),
+    )
 
 
 class ClientPayload(Contract):
@@ -34,12 +45,25 @@ class ClientPayload(Contract):
 
     client_id = fields.String(required=True)
     version = fields.Integer(required=True, validate=validate.Range(min=1))
-    first_name = fields.String(required=True)
-    last_name = fields.String(required=True)
-    birth_date = fields.Date(required=True)
+    first_name = fields.String(
+        required=True, metadata=why("Claims: patient name (2010BA/2010CA); scheduling ignores it.")
+    )
+    last_name = fields.String(
+        required=True, metadata=why("Claims: patient name (2010BA/2010CA); scheduling ignores it.")
+    )
+    birth_date = fields.Date(
+        required=True, metadata=why("Claims: DMG segment; payers match members by it.")
+    )
     sex = fields.String(required=True, validate=validate.OneOf(["F", "M", "U"]))
-    address = fields.Nested(Address, required=True)
-    coverage = fields.Nested(Coverage, load_default=None, allow_none=True)
+    address = fields.Nested(
+        Address, required=True, metadata=why("Claims: N3/N4 of the patient or subscriber loop.")
+    )
+    coverage = fields.Nested(
+        Coverage,
+        load_default=None,
+        allow_none=True,
+        metadata=why("Claims: who pays; null for self-pay."),
+    )
 
 
 class ScreeningCompletedPayload(Contract):
@@ -48,12 +72,18 @@ class ScreeningCompletedPayload(Contract):
     screening_id = fields.String(required=True)
     client_id = fields.String(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    reason_codes = fields.List(fields.String(), required=True)
-    restricted_techniques = fields.List(technique(), required=True)
-    restricted_regions = fields.List(body_region(), required=True)
+    reason_codes = fields.List(
+        fields.String(), required=True, metadata=why("Codes only, never conditions or medications.")
+    )
+    restricted_techniques = fields.List(
+        technique(), required=True, metadata=why("Scheduling: need an override reason.")
+    )
+    restricted_regions = fields.List(
+        body_region(), required=True, metadata=why("Scheduling: regions to avoid.")
+    )
     pressure_limit = pressure_level(load_default=None, allow_none=True)
     screened_on = fields.Date(required=True)
-    expires_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True, metadata=why("Scheduling: no booking after this date."))
     rules_version = fields.String(required=True)
     cleared_by_physician = fields.Boolean(required=True)
     recorded_at = fields.AwareDateTime(required=True)
@@ -65,17 +95,30 @@ class ReferralPayload(Contract):
     referral_id = fields.String(required=True)
     client_id = fields.String(required=True)
     version = fields.Integer(required=True, validate=validate.Range(min=1))
-    physician = fields.Nested(Physician, required=True)
-    diagnoses = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    physician = fields.Nested(
+        Physician, required=True, metadata=why("Claims: referring provider (2310A).")
+    )
+    diagnoses = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata=why("Claims only: HI codes; scheduling ignores them."),
+    )
     codes = fields.List(timed_code(), required=True)
     techniques = fields.List(technique(), required=True)
     body_regions = fields.List(body_region(), required=True)
     visits_per_week = fields.Integer(required=True)
     weeks = fields.Integer(required=True)
-    authorized_visits = fields.Integer(required=True, validate=validate.Range(min=1))
-    authorization_number = fields.String(load_default=None, allow_none=True)
-    start_on = fields.Date(required=True)
-    end_on = fields.Date(required=True)
+    authorized_visits = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata=why("Scheduling and claims: visits left."),
+    )
+    authorization_number = fields.String(
+        load_default=None, allow_none=True, metadata=why("Claims: prior authorization (REF*G1).")
+    )
+    start_on = fields.Date(required=True, metadata=why("Scheduling and claims: first covered day."))
+    end_on = fields.Date(required=True, metadata=why("Scheduling and claims: last covered day."))
 
 
 class ReferralClosedPayload(Contract):
@@ -87,17 +130,30 @@ class ReferralClosedPayload(Contract):
     closed_on = fields.Date(required=True)
 
 
-CLIENT_REGISTERED = define_event("screening.client.registered", 1, ClientPayload,
-                                 "A new client was registered at intake.")
-CLIENT_UPDATED = define_event("screening.client.updated", 1, ClientPayload,
-                              "A client's demographics or coverage changed.")
-SCREENING_COMPLETED = define_event("screening.screening.completed", 1, ScreeningCompletedPayload,
-                                   "A health screening (or physician clearance) decided.")
-REFERRAL_RECORDED = define_event("screening.referral.recorded", 1, ReferralPayload,
-                                 "A physician's referral was recorded.")
-REFERRAL_AMENDED = define_event("screening.referral.amended", 1, ReferralPayload,
-                                "A referral was amended; the payload is the whole new version.")
-REFERRAL_REVOKED = define_event("screening.referral.revoked", 1, ReferralClosedPayload,
-                                "A referral was revoked.")
-REFERRAL_EXPIRED = define_event("screening.referral.expired", 1, ReferralClosedPayload,
-                                "A referral passed its end date.")
+CLIENT_REGISTERED = define_event(
+    "screening.client.registered", 1, ClientPayload, "A new client was registered at intake."
+)
+CLIENT_UPDATED = define_event(
+    "screening.client.updated", 1, ClientPayload, "A client's demographics or coverage changed."
+)
+SCREENING_COMPLETED = define_event(
+    "screening.screening.completed",
+    1,
+    ScreeningCompletedPayload,
+    "A health screening (or physician clearance) decided.",
+)
+REFERRAL_RECORDED = define_event(
+    "screening.referral.recorded", 1, ReferralPayload, "A physician's referral was recorded."
+)
+REFERRAL_AMENDED = define_event(
+    "screening.referral.amended",
+    1,
+    ReferralPayload,
+    "A referral was amended; the payload is the whole new version.",
+)
+REFERRAL_REVOKED = define_event(
+    "screening.referral.revoked", 1, ReferralClosedPayload, "A referral was revoked."
+)
+REFERRAL_EXPIRED = define_event(
+    "screening.referral.expired", 1, ReferralClosedPayload, "A referral passed its end date."
+)
