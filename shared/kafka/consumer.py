@@ -219,9 +219,11 @@ class ConsumerRunner:
             log.info("batch apply failed; applying one by one", exc_info=True,
                      extra={"group": self.group_id, "batch_size": len(batch)})
             return False
-        for item in batch:
-            outcome = "applied" if item.event and item.event.id in fresh else "duplicate"
-            CONSUMED.labels(self.group_id, item.message.topic, outcome).inc()
+        applied = len(fresh)
+        topic = batch[0].message.topic  # a poll batch here is one partition's messages
+        CONSUMED.labels(self.group_id, topic, "applied").inc(applied)
+        if len(batch) > applied:
+            CONSUMED.labels(self.group_id, topic, "duplicate").inc(len(batch) - applied)
         return True
 
     def _apply_alone(self, item: _Decoded) -> None:
