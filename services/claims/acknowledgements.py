@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -23,13 +22,14 @@ from services.claims.x12.acknowledgements import (
 from services.claims.x12.syntax import X12SyntaxError
 from shared.db import utcnow, write_transaction
 from shared.events.contracts.claims import CLAIM_ACCEPTED
+from shared.loops import PeriodicLoop
 from shared.outbox import emit
 
 log = logging.getLogger("services.claims.acknowledgements")
 SOURCE = "claims"
 
 
-class AcknowledgementPoller:
+class AcknowledgementPoller(PeriodicLoop):
     """Asks the clearinghouse for the 277CA of every interchange its 999 accepted."""
 
     def __init__(
@@ -38,18 +38,13 @@ class AcknowledgementPoller:
         self.engine = engine
         self.config = config
         self.clearinghouse = clearinghouse or Clearinghouse(config)
-        self._stopping = threading.Event()
         self._lease = timedelta(seconds=config.submit_timeout + config.connect_timeout + 30)
+        self.idle_seconds = config.idle_sleep
+        super().__init__()
 
-    def stop(self) -> None:
-        """Finish the interchange in hand and return."""
-        self._stopping.set()
-
-    def run(self) -> None:
-        """Poll until stop()."""
-        while not self._stopping.is_set():
-            if not self.poll_once():
-                self._stopping.wait(self.config.idle_sleep)
+    def run_round(self) -> int:
+        """One poll of every due interchange."""
+        return self.poll_once()
 
     def poll_once(self) -> int:
         """Check every interchange that is due; return how many got their 277CA."""

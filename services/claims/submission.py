@@ -10,7 +10,6 @@ final and rejects the claims inside.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -27,13 +26,14 @@ from services.claims.x12.acknowledgements import FunctionalAcknowledgement, pars
 from services.claims.x12.syntax import X12SyntaxError
 from shared.db import utcnow, write_transaction
 from shared.events.contracts.claims import CLAIM_REJECTED, CLAIM_SUBMITTED
+from shared.loops import PeriodicLoop
 from shared.outbox import emit
 
 log = logging.getLogger("services.claims.submission")
 SOURCE = "claims"
 
 
-class SubmissionWorker:
+class SubmissionWorker(PeriodicLoop):
     """Batches ready claims and submits pending interchanges until stopped."""
 
     def __init__(
@@ -43,20 +43,13 @@ class SubmissionWorker:
         self.config = config
         self.batcher = Batcher(engine, config)
         self.clearinghouse = clearinghouse or Clearinghouse(config)
-        self._stopping = threading.Event()
         self._lease = timedelta(seconds=config.submit_timeout + config.connect_timeout + 30)
+        self.idle_seconds = config.idle_sleep
+        super().__init__()
 
-    def stop(self) -> None:
-        """Finish the interchange in hand and return."""
-        self._stopping.set()
-
-    def run(self) -> None:
-        """Batch and submit until stop(); rest a moment when there was nothing to do."""
-        while not self._stopping.is_set():
-            made = self.batcher.batch_once()
-            sent = self.submit_once()
-            if not made and not sent:
-                self._stopping.wait(self.config.idle_sleep)
+    def run_round(self) -> int:
+        """Batch ready claims, then submit what is due; how many interchanges were handled."""
+        return self.batcher.batch_once() + self.submit_once()
 
     def submit_once(self) -> int:
         """Try every interchange whose attempt is due; return how many were tried."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import date
 
@@ -14,12 +13,13 @@ from services.screening.publishing import referral_closed_data
 from services.screening.store import referrals
 from shared.db import read_only, utcnow, write_transaction
 from shared.events.contracts.screening import REFERRAL_EXPIRED
+from shared.loops import PeriodicLoop
 from shared.outbox import emit
 
 log = logging.getLogger("services.screening.expiry")
 
 
-class ReferralExpiry:
+class ReferralExpiry(PeriodicLoop):
     """Expires referrals past their end date: once on start, then every interval."""
 
     def __init__(
@@ -31,19 +31,14 @@ class ReferralExpiry:
     ) -> None:
         self.engine = engine
         self.today = today
-        self.interval_seconds = interval_seconds
+        self.idle_seconds = interval_seconds
         self.source = source
-        self._stopping = threading.Event()
+        super().__init__()
 
-    def run(self) -> None:
-        """Expire what is due, then wait for the next round, until stop()."""
-        while not self._stopping.is_set():
-            self.expire_due()
-            self._stopping.wait(self.interval_seconds)
-
-    def stop(self) -> None:
-        """Ask the loop to return after the current round."""
-        self._stopping.set()
+    def run_round(self) -> int:
+        """Expire what is due; always rest a whole interval after (0: a daily job)."""
+        self.expire_due()
+        return 0
 
     def expire_due(self) -> int:
         """Expire every open referral whose end date has passed; return how many."""
