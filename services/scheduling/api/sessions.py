@@ -11,7 +11,15 @@ from services.scheduling.schemas import CompletionInSchema, SessionSchema
 from services.scheduling.sessions import complete_session
 from services.scheduling.store.sessions import session_for
 from shared.db import read_only
-from shared.web import allow, api, load_body, respond, service_context, unit_of_work
+from shared.web import (
+    allow,
+    api,
+    idempotent,
+    load_body,
+    respond,
+    service_context,
+    unit_of_work,
+)
 
 bp = Blueprint("sessions", __name__)
 
@@ -20,6 +28,7 @@ bp = Blueprint("sessions", __name__)
 @allow("therapist")
 @api("Record the session given in an appointment", request=CompletionInSchema,
      response=SessionSchema, status=201, errors=(404, 409, 422))
+@idempotent
 def complete(appointment_id: str) -> Response:
     """Minutes per technique and body region, and a SOAP note; counts units (CMS method)."""
     data = load_body(CompletionInSchema())

@@ -70,6 +70,20 @@ def test_completing_a_session_twice_is_a_conflict(client, clinic, engine, clock)
     assert len(outbox_events(engine, "scheduling.session.completed.v1")) == 1
 
 
+def test_a_repeated_completion_with_its_idempotency_key_gets_the_first_answer(client, clinic,
+                                                                             engine, clock):
+    appointment = booked_visit(client, clinic, engine, clock)
+    key = {"Idempotency-Key": "complete-once"}
+    path = f"/appointments/{appointment['id']}/complete"
+    body = {"techniques": TECHNIQUES, "soap_note": SOAP}
+    first = client.post(path, headers=THERAPIST | key, json=body)
+    again = client.post(path, headers=THERAPIST | key, json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(outbox_events(engine, "scheduling.session.completed.v1")) == 1
+
+
 def test_a_restricted_technique_needs_an_override_reason(client, clinic, engine, clock):
     appointment = booked_visit(client, clinic, engine, clock,
                                outcome="cleared_with_precautions",
