@@ -38,7 +38,7 @@ class AcknowledgementPoller(PeriodicLoop):
         self.engine = engine
         self.config = config
         self.clearinghouse = clearinghouse or Clearinghouse(config)
-        self._lease = timedelta(seconds=config.submit_timeout + config.connect_timeout + 30)
+        self._lease = config.work_lease
         self.idle_seconds = config.idle_sleep
         super().__init__()
 

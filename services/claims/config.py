@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from shared.config import Settings
 from shared.kafka.retry import RetryPolicy
@@ -26,6 +27,17 @@ class ClaimsConfig:
     poll_interval: float = 30.0  # seconds between 277CA checks of one interchange
     idle_sleep: float = 1.0  # seconds a worker rests when it found nothing to do
     x12_usage: str = "T"  # ISA15: T while the clearinghouse is a sandbox, P in production
+
+    @property
+    def work_lease(self) -> timedelta:
+        """How long a worker holds an interchange it is sending or polling.
+
+        Long enough to cover one whole HTTP exchange (connect + answer) plus a little for
+        recording it; a worker killed mid-exchange frees the interchange after this. A
+        second worker resending too early is harmless: the same interchange goes out again
+        and the clearinghouse reports it as a duplicate.
+        """
+        return timedelta(seconds=self.connect_timeout + self.submit_timeout + 5)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClaimsConfig:

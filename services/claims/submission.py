@@ -43,7 +43,7 @@ class SubmissionWorker(PeriodicLoop):
         self.config = config
         self.batcher = Batcher(engine, config)
         self.clearinghouse = clearinghouse or Clearinghouse(config)
-        self._lease = timedelta(seconds=config.submit_timeout + config.connect_timeout + 30)
+        self._lease = config.work_lease
         self.idle_seconds = config.idle_sleep
         super().__init__()
 
