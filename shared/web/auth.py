@@ -136,4 +136,7 @@ def booking_client() -> str:
                       "invalid-booking-code") from exc
     if claims.get("scope") != BOOKING_SCOPE:
         raise Problem(401, "Unauthorized", "Use the client's booking code.", "invalid-booking-code")
+    # The client is the caller: the audit trail records their own reads and bookings too.
+    g.caller = f"client:{claims['sub']}"
+    g.roles = ["client"]
     return claims["sub"]

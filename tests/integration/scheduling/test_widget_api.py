@@ -25,6 +25,7 @@ from tests.integration.scheduling.clinic import (
     local,
     outbox_events,
 )
+from tests.support.http import auth
 
 TUESDAY_10 = local(2026, 3, 3, 10)
 WIDGET_FILES = {"": "text/html", "widget.js": "text/javascript", "widget.css": "text/css",
@@ -304,3 +305,14 @@ def test_a_client_reads_their_own_booking_and_nobody_else_does(client, clinic, e
     assert client.get(path, headers=FRONT_DESK).status_code == 401
     assert client.get(path).status_code == 401
     assert client.get("/widget/api/appointments/nope", headers=code_for(owner)).status_code == 404
+
+
+def test_a_clients_own_booking_and_reading_are_in_the_audit_trail(client, clinic, engine):
+    owner = eligible_client(engine)
+    booked = widget_book(client, clinic, owner).json
+    client.get(f"/widget/api/appointments/{booked['id']}", headers=code_for(owner))
+    trail = client.get("/audit", headers=auth("admin")).get_json()["entries"]
+    mine = {(e["action"], e["path"]) for e in trail if e["actor"] == f"client:{owner}"}
+    assert ("POST", "/widget/api/appointments") in mine
+    assert ("GET", f"/widget/api/appointments/{booked['id']}") in mine
+    assert all(e["roles"] == ["client"] for e in trail if e["actor"] == f"client:{owner}")
