@@ -43,7 +43,7 @@ def normalise_icd10_cm(code: str) -> str:
     """The canonical form of an ICD-10-CM code: uppercase, dot after the category."""
     match = _ICD10_CM.fullmatch(code.strip().upper())
     if not match:
-        raise ValueError(f"{code!r} is not an ICD-10-CM code")
+        raise ValueError("not an ICD-10-CM code")  # the code itself is PHI: never in messages
     category, subcategory = match.groups()
     return f"{category}.{subcategory}" if subcategory else category
 
