@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from deploy.kafka import Broker, obtain_broker
+from deploy.kafka.local import LocalKafka
 from shared.config import KafkaSettings
 from tests.support.postgres import TemporaryPostgres
 
@@ -55,3 +56,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
 def unique() -> str:
     """A short random suffix for topic, group and id names."""
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="module")
+def own_broker() -> Iterator[LocalKafka]:
+    """A broker a test module may stop and restart without disturbing the shared one."""
+    kafka = LocalKafka()
+    kafka.start()
+    yield kafka
+    kafka.stop()

@@ -85,9 +85,12 @@ def stack_environment(directory: Path) -> dict[str, str]:
 
 @contextmanager
 def running_stack(
-    bootstrap_servers: str, directory: Path, reject_member_ids: tuple[str, ...] = ()
+    bootstrap_servers: str,
+    directory: Path,
+    reject_member_ids: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Start the sandbox and every service; stop them all afterwards."""
+    """Start the sandbox and every service (``env`` adds settings); stop them afterwards."""
     log_dir = directory / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     rules = directory / "sandbox-rules.json"
@@ -96,7 +99,7 @@ def running_stack(
         bootstrap_servers,
         ports={name: free_port() for name in ("screening", "scheduling", "claims")},
         sandbox_port=free_port(),
-        env=stack_environment(directory),
+        env={**stack_environment(directory), **(env or {})},
         log_dir=str(log_dir),
         sandbox_rules=str(rules),
     )

@@ -21,11 +21,11 @@ import pytest
 import requests
 
 from deploy import demo
-from deploy.kafka.local import LocalKafka, free_port
+from deploy.kafka.local import LocalKafka
 from deploy.stack import Stack
 from shared.config import DEV_JWT_SECRET
 from shared.web.auth import issue_token
-from tests.e2e.support import log_tails, stack_environment
+from tests.e2e.support import running_stack
 from tests.e2e.test_clinic_flow import (
     SESSION,
     SOAP_NOTE,
@@ -59,36 +59,12 @@ class Ledger:
 
 
 @pytest.fixture(scope="module")
-def own_kafka() -> Iterator[LocalKafka]:
-    """A broker this module may stop and restart without disturbing the session's one."""
-    kafka = LocalKafka()
-    kafka.start()
-    yield kafka
-    kafka.stop()
-
-
-@pytest.fixture(scope="module")
-def e2e_stack(own_kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def e2e_stack(own_broker: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Sandbox + every service on the module's broker; submissions time out after 2 s."""
-    directory = tmp_path_factory.mktemp("faults")
-    log_dir = directory / "logs"
-    log_dir.mkdir()
-    stack = Stack(
-        own_kafka.bootstrap_servers,
-        ports={name: free_port() for name in ("screening", "scheduling", "claims")},
-        sandbox_port=free_port(),
-        env={**stack_environment(directory),
-             "CLAIMS_SUBMIT_TIMEOUT_SECONDS": str(SUBMIT_TIMEOUT_SECONDS)},
-        log_dir=str(log_dir),
-    )
-    try:
-        try:
-            stack.start()
-        except RuntimeError as exc:
-            raise RuntimeError(f"{exc}\n\n{log_tails(log_dir)}") from exc
+    with running_stack(own_broker.bootstrap_servers, tmp_path_factory.mktemp("faults"),
+                       env={"CLAIMS_SUBMIT_TIMEOUT_SECONDS": str(SUBMIT_TIMEOUT_SECONDS)}
+                       ) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")
@@ -274,17 +250,17 @@ def reconcile(clinic: Clinic, ledger: Ledger) -> None:
 # -- the scenarios ----------------------------------------------------------------------
 
 
-def test_a_broker_stopped_and_restarted_mid_flow_loses_no_event(clinic, ledger, own_kafka):
+def test_a_broker_stopped_and_restarted_mid_flow_loses_no_event(clinic, ledger, own_broker):
     before = [admit(clinic, ledger) for _ in range(2)]
     treat(clinic, ledger, before[0])
     wait_until_bookable(clinic, before[1])
     appointment = book(clinic, before[1])
 
-    own_kafka.stop_process()
+    own_broker.stop_process()
     # The front desk and the therapist keep working; their events wait in the outboxes.
     during = [admit(clinic, ledger) for _ in range(2)]
     record_session(clinic, ledger, appointment)
-    own_kafka.restart()
+    own_broker.restart()
 
     for client_id in during:
         treat(clinic, ledger, client_id)
