@@ -214,11 +214,21 @@ def sessions(clinic: Clinic, ledger: Ledger) -> dict[str, str]:
     return {session["id"]: session["client_id"] for session in found}
 
 
+# After a broker bounce a session may reach claims before its client or referral does:
+# the claim is parked with these reasons and re-scrubbed when the missing event arrives.
+WAITING_FOR_EVENTS = {"coverage_unknown", "referral_unknown"}
+
+
+def _waiting_for_projections(claim: dict[str, Any]) -> bool:
+    return {reason["code"] for reason in claim["reasons"]} <= WAITING_FOR_EVENTS
+
+
 def every_claim_accepted(clinic: Clinic, session_ids: set[str]) -> bool:
     """Whether every session has its claim and all are accepted; fails on a dead end."""
     claims = all_claims(clinic)
     stuck = [(c["claim_id"], c["status"], c["reasons"]) for c in claims
-             if c["status"] in ("rejected", "needs_review")]
+             if c["status"] == "rejected"
+             or (c["status"] == "needs_review" and not _waiting_for_projections(c))]
     assert not stuck, f"claims that will never be accepted: {stuck}"
     return ({c["session_id"] for c in claims} == session_ids
             and all(c["status"] == "accepted" for c in claims))
