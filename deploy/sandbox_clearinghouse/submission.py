@@ -1,12 +1,16 @@
 """Read an incoming 837P with pyx12: validate it into a 999 and pull out what the 277CA needs."""
 
+import contextlib
+import functools
 import io
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import pyx12.errors
+import pyx12.map_if
 import pyx12.params
 import pyx12.x12file
 import pyx12.x12n_document
@@ -53,10 +57,34 @@ class Interchange:
     claims: tuple[SubmittedClaim, ...]
 
 
+_load_map_file = pyx12.map_if.load_map_file
+
+
+@functools.lru_cache(maxsize=8)
+def _map(map_file: str, map_path: str | None) -> Any:
+    return _load_map_file(map_file, pyx12.params.params(), map_path)
+
+
+@contextlib.contextmanager
+def _maps_read_once() -> Iterator[None]:
+    """pyx12 re-reads its XML maps for every document, about 0.2 s each time.
+
+    A clearinghouse validates all day with the same maps, so the sandbox keeps one of
+    each: pyx12 only reads a map while it walks a document (its counts live in the
+    walker), which a test checks. Swapped in under the lock, so only the sandbox's own
+    validations use it.
+    """
+    pyx12.map_if.load_map_file = lambda map_file, _param, map_path=None: _map(map_file, map_path)
+    try:
+        yield
+    finally:
+        pyx12.map_if.load_map_file = _load_map_file
+
+
 def acknowledge_syntax(x12_text: str) -> tuple[bool, str]:
     """Validate with pyx12's 837P map; return (accepted, the 999 pyx12 writes)."""
     ack = io.StringIO()
-    with _PYX12_LOCK:
+    with _PYX12_LOCK, _maps_read_once():
         try:
             valid = pyx12.x12n_document.x12n_document(
                 pyx12.params.params(), io.StringIO(x12_text), ack, None
