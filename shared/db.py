@@ -3,13 +3,17 @@
 SQLite is the embedded default (one file per service, WAL, busy timeout); PostgreSQL is
 the production choice. Writes go through ``write_transaction`` so that SQLite takes its
 write lock at BEGIN (``BEGIN IMMEDIATE``) instead of failing half-way with "database is
-locked" when two processes upgrade read locks at once.
+locked" when two processes upgrade read locks at once, and so that one process's
+writers to a SQLite file take turns in the order they came (``WriteTurns``).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,7 +54,58 @@ def _sqlite_engine(url: str) -> Engine:
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if path and path != ":memory:":
+        _TURNS_BY_ENGINE[engine] = _turns_for_file(os.path.realpath(path))
     return engine
+
+
+class WriteTurns:
+    """First come, first served among the threads of one process writing to one SQLite file.
+
+    SQLite's own busy handler retries with growing sleeps (up to 100 ms apart), so a thread
+    that commits and begins again at once (a consumer working through a backlog) can keep
+    the write lock for seconds while the submission worker or a booking request waits.
+    Taking a ticket first makes the waiters go in arrival order; other processes still
+    meet at SQLite's lock and its busy timeout.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+        self._holder: int | None = None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for this thread's turn and hold it for the block."""
+        me = threading.get_ident()
+        with self._changed:
+            if self._holder == me:
+                # A second write transaction inside the first would wait on itself forever.
+                raise RuntimeError("write_transaction nested inside another on this thread")
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._changed.wait()
+            self._holder = me
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._holder = None
+                self._serving += 1
+                self._changed.notify_all()
+
+
+_TURNS_BY_FILE: dict[str, WriteTurns] = {}
+_TURNS_BY_ENGINE: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
+_TURNS_LOCK = threading.Lock()
+
+
+def _turns_for_file(path: str) -> WriteTurns:
+    # One per file, not per engine: tests and tools open several engines on one file.
+    with _TURNS_LOCK:
+        return _TURNS_BY_FILE.setdefault(path, WriteTurns())
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -61,7 +116,8 @@ def is_sqlite(engine: Engine) -> bool:
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that commits on success and rolls back on any exception."""
-    with engine.connect() as connection:
+    turns = _TURNS_BY_ENGINE.get(engine)
+    with turns.turn() if turns else nullcontext(), engine.connect() as connection:
         connection.execution_options(sqlite_immediate=True)
         with connection.begin():
             yield connection

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -61,3 +63,48 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_sqlite_writers_in_one_process_take_turns_in_the_order_they_came(tmp_path):
+    # A writer that commits and begins again at once (a consumer on a backlog) must not
+    # keep a second writer (the submission worker, a booking) waiting behind SQLite's
+    # busy handler, which retries with growing sleeps.
+    url = f"sqlite:///{tmp_path / 'turns.db'}"
+    busy, patient = make_engine(url), make_engine(url)  # two engines, one file
+    metadata.create_all(busy)
+    done: list[int] = []
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        while not stop.is_set():
+            with write_transaction(busy) as connection:
+                row = {"id": 1000 + len(done), "at": datetime.now(UTC)}
+                connection.execute(insert(stamps), row)
+                time.sleep(0.02)
+            done.append(1)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        while len(done) < 3:
+            time.sleep(0.01)
+        before = len(done)
+        with write_transaction(patient) as connection:
+            during = len(done)
+            connection.execute(insert(stamps), {"id": 1, "at": datetime.now(UTC)})
+    finally:
+        stop.set()
+        writer.join()
+
+    # Only the transaction in hand when the patient writer arrived went first.
+    assert during - before <= 2
+
+
+def test_a_write_transaction_opened_inside_another_on_sqlite_is_refused(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested.db'}")
+    with (
+        write_transaction(engine),
+        pytest.raises(RuntimeError, match="nested"),
+        write_transaction(engine),
+    ):
+        pass
