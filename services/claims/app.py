@@ -8,6 +8,7 @@ from flask import Flask
 
 from services.claims.acknowledgements import AcknowledgementPoller
 from services.claims.api import BLUEPRINTS
+from services.claims.batching import Batcher
 from services.claims.config import ClaimsConfig
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.metrics import ClaimsByState
@@ -39,6 +40,7 @@ def build(settings: Settings | None = None, config: ClaimsConfig | None = None) 
     config = config or ClaimsConfig.from_settings(settings)
     app, context = _create(settings)
     loops = [
+        Batcher(context.engine, config),
         SubmissionWorker(context.engine, config),
         AcknowledgementPoller(context.engine, config),
     ]

@@ -18,16 +18,27 @@ from services.claims.x12.assemble import x12_claim, x12_parties
 from services.claims.x12.model import ClaimBatch
 from services.claims.x12.render_837p import InterchangeControl, Usage, render_837p
 from shared.db import utcnow, write_transaction
+from shared.loops import PeriodicLoop
 
 log = logging.getLogger("services.claims.batching")
 
 
-class Batcher:
-    """Puts ready claims into interchanges: full batches at once, partial ones after a wait."""
+class Batcher(PeriodicLoop):
+    """Puts ready claims into interchanges: full batches at once, partial ones after a wait.
+
+    A loop of its own, beside the submission worker, so the next interchange is being
+    made while the clearinghouse is still reading the last one.
+    """
 
     def __init__(self, engine: Engine, config: ClaimsConfig) -> None:
         self.engine = engine
         self.config = config
+        self.idle_seconds = config.idle_sleep
+        super().__init__()
+
+    def run_round(self) -> int:
+        """Make what is due; how many interchanges were made."""
+        return self.batch_once()
 
     def batch_once(self) -> int:
         """Make every interchange that is due now; return how many were made."""

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from services.claims.batching import Batcher
 from services.claims.clearinghouse import Answer, Clearinghouse
 from services.claims.config import ClaimsConfig
 from services.claims.domain.records import Reason
@@ -34,22 +33,21 @@ SOURCE = "claims"
 
 
 class SubmissionWorker(PeriodicLoop):
-    """Batches ready claims and submits pending interchanges until stopped."""
+    """Submits the interchanges the batcher stored, and retries them, until stopped."""
 
     def __init__(
         self, engine: Engine, config: ClaimsConfig, clearinghouse: Clearinghouse | None = None
     ) -> None:
         self.engine = engine
         self.config = config
-        self.batcher = Batcher(engine, config)
         self.clearinghouse = clearinghouse or Clearinghouse(config)
         self._lease = config.work_lease
         self.idle_seconds = config.idle_sleep
         super().__init__()
 
     def run_round(self) -> int:
-        """Batch ready claims, then submit what is due; how many interchanges were handled."""
-        return self.batcher.batch_once() + self.submit_once()
+        """Submit what is due; how many interchanges were tried."""
+        return self.submit_once()
 
     def submit_once(self) -> int:
         """Try every interchange whose attempt is due; return how many were tried."""

@@ -16,6 +16,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from deploy.sandbox_clearinghouse import make_server
 from services.claims.acknowledgements import AcknowledgementPoller
 from services.claims.app import create_app
+from services.claims.batching import Batcher
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.submission import SubmissionWorker
 from shared.config import KafkaSettings, Settings
@@ -105,6 +106,7 @@ def running_service(database_url, kafka_settings, unique) -> Iterator:  # type: 
                 "claims",
                 RelayPolicy(idle_sleep=0.05),
             ),
+            Batcher(engine, config),
             SubmissionWorker(engine, config),
             AcknowledgementPoller(engine, config),
         ]

@@ -90,7 +90,7 @@ def status_of(engine, session: dict) -> str:  # type: ignore[no-untyped-def]
 
 
 def submit_until_answered(worker: SubmissionWorker, engine) -> None:  # type: ignore[no-untyped-def]
-    worker.batcher.batch_once()
+    Batcher(engine, worker.config).batch_once()
     wait_for(
         lambda: (
             worker.submit_once() >= 0
@@ -191,7 +191,7 @@ def test_a_slow_answer_is_retried_with_the_identical_interchange_and_billed_once
     config = fast_config(sandbox.url, submit_timeout=0.3, retry=retry)
     worker = SubmissionWorker(engine, config)
     arm(sandbox, mode="slow", seconds=0.8, count=1)
-    worker.batcher.batch_once()
+    Batcher(engine, worker.config).batch_once()
     (stored,) = interchange_rows(engine)
 
     submit_until_answered(worker, engine)
@@ -212,7 +212,7 @@ def test_a_refusal_is_not_retried_and_rejects_the_claims(engine, sandbox):
     visit = a_visit(engine)
     worker = SubmissionWorker(engine, fast_config(sandbox.url, api_key="wrong-key"))
 
-    worker.batcher.batch_once()
+    Batcher(engine, worker.config).batch_once()
     assert worker.submit_once() == 1
     assert worker.submit_once() == 0
 
@@ -227,7 +227,7 @@ def test_a_refusal_is_not_retried_and_rejects_the_claims(engine, sandbox):
 def test_a_999_rejection_rejects_every_claim_in_the_interchange(engine, sandbox):
     visits = [a_visit(engine) for _ in range(2)]
     worker = SubmissionWorker(engine, fast_config(sandbox.url))
-    worker.batcher.batch_once()
+    Batcher(engine, worker.config).batch_once()
     with engine.begin() as connection:  # corrupt the stored text as a broken writer would
         (text,) = connection.execute(select(interchanges.c.x12)).one()
         connection.execute(update(interchanges).values(x12=text.replace("*MI*", "*QQ*", 1)))
