@@ -23,7 +23,7 @@ from services.claims.x12.syntax import X12SyntaxError
 from shared.db import utcnow, write_transaction
 from shared.events.contracts.claims import CLAIM_ACCEPTED
 from shared.loops import PeriodicLoop
-from shared.outbox import emit
+from shared.outbox import Emission, emit_all
 
 log = logging.getLogger("services.claims.acknowledgements")
 SOURCE = "claims"
@@ -114,20 +114,24 @@ def _accept(
         ],
         "277CA accepted",
     )
-    for claim, verdict in accepted:
-        emit(
-            connection,
-            CLAIM_ACCEPTED,
-            source=SOURCE,
-            subject=claim.client_id,
-            data={
-                "claim_id": claim.claim_id,
-                "client_id": claim.client_id,
-                "payer_claim_control_number": verdict.payer_claim_control_number,
-                "accepted_at": now,
-            },
-            correlation_id=claim.correlation_id,
-        )
+    emit_all(
+        connection,
+        CLAIM_ACCEPTED,
+        source=SOURCE,
+        emissions=[
+            Emission(
+                subject=claim.client_id,
+                data={
+                    "claim_id": claim.claim_id,
+                    "client_id": claim.client_id,
+                    "payer_claim_control_number": verdict.payer_claim_control_number,
+                    "accepted_at": now,
+                },
+                correlation_id=claim.correlation_id,
+            )
+            for claim, verdict in accepted
+        ],
+    )
 
 
 def _rejection_reasons(verdict: ClaimAcknowledgement) -> list[Reason]:

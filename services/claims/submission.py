@@ -26,7 +26,7 @@ from services.claims.x12.syntax import X12SyntaxError
 from shared.db import utcnow, write_transaction
 from shared.events.contracts.claims import CLAIM_REJECTED, CLAIM_SUBMITTED
 from shared.loops import PeriodicLoop
-from shared.outbox import emit
+from shared.outbox import Emission, emit_all
 
 log = logging.getLogger("services.claims.submission")
 SOURCE = "claims"
@@ -99,20 +99,24 @@ class SubmissionWorker(PeriodicLoop):
                 [{"claim_id": claim.claim_id, "reasons": "[]"} for claim in members],
                 f"999 accepted interchange {number:09d}",
             )
-            for claim in members:
-                emit(
-                    connection,
-                    CLAIM_SUBMITTED,
-                    source=SOURCE,
-                    subject=claim.client_id,
-                    data={
-                        "claim_id": claim.claim_id,
-                        "client_id": claim.client_id,
-                        "interchange_control_number": f"{number:09d}",
-                        "submitted_at": now,
-                    },
-                    correlation_id=claim.correlation_id,
-                )
+            emit_all(
+                connection,
+                CLAIM_SUBMITTED,
+                source=SOURCE,
+                emissions=[
+                    Emission(
+                        subject=claim.client_id,
+                        data={
+                            "claim_id": claim.claim_id,
+                            "client_id": claim.client_id,
+                            "interchange_control_number": f"{number:09d}",
+                            "submitted_at": now,
+                        },
+                        correlation_id=claim.correlation_id,
+                    )
+                    for claim in members
+                ],
+            )
             log.info("interchange accepted by 999", extra={"interchange": number})
         else:
             interchanges.update_interchange(
@@ -171,17 +175,21 @@ def reject_claims(
         ],
         note,
     )
-    for claim, reasons in rejected:
-        emit(
-            connection,
-            CLAIM_REJECTED,
-            source=SOURCE,
-            subject=claim.client_id,
-            data={
-                "claim_id": claim.claim_id,
-                "client_id": claim.client_id,
-                "reasons": [{"code": r.code, "text": r.text} for r in reasons],
-                "rejected_at": now,
-            },
-            correlation_id=claim.correlation_id,
-        )
+    emit_all(
+        connection,
+        CLAIM_REJECTED,
+        source=SOURCE,
+        emissions=[
+            Emission(
+                subject=claim.client_id,
+                data={
+                    "claim_id": claim.claim_id,
+                    "client_id": claim.client_id,
+                    "reasons": [{"code": r.code, "text": r.text} for r in reasons],
+                    "rejected_at": now,
+                },
+                correlation_id=claim.correlation_id,
+            )
+            for claim, reasons in rejected
+        ],
+    )

@@ -18,6 +18,20 @@ from shared.db import utcnow
 
 BILLED_STATUSES = ("ready", "submitted", "accepted")
 
+# Built once: these run for every claim, and building a statement costs several times
+# what SQLite takes to run it.
+_INSERT_HISTORY = insert(claim_history)
+_VISITS_BILLED = select(func.count(claims.c.session_id.distinct())).where(
+    claims.c.referral_id == bindparam("referral_id"),
+    claims.c.session_id != bindparam("except_session"),
+    claims.c.status.in_(BILLED_STATUSES),
+)
+_NEEDING_REVIEW = (
+    select(claims)
+    .where(claims.c.client_id == bindparam("client_id"), claims.c.status == "needs_review")
+    .order_by(claims.c.created_at, claims.c.claim_id)
+)
+
 
 def reasons_json(reasons: Iterable[Reason]) -> str:
     """Reasons as stored: a JSON list of {code, text}."""
@@ -85,9 +99,8 @@ def record_history(
 ) -> None:
     """Append an entry to a claim's state history."""
     connection.execute(
-        insert(claim_history).values(
-            claim_id=claim_id, status=status, reasons=reasons, note=note, at=utcnow()
-        )
+        _INSERT_HISTORY,
+        {"claim_id": claim_id, "status": status, "reasons": reasons, "note": note, "at": utcnow()},
     )
 
 
@@ -152,26 +165,15 @@ def find_claim(connection: Connection, claim_id: str) -> Any:
 
 def claims_needing_review(connection: Connection, client_id: str) -> list[Any]:
     """The client's claims parked for review, oldest first."""
-    return list(
-        connection.execute(
-            select(claims)
-            .where(claims.c.client_id == client_id, claims.c.status == "needs_review")
-            .order_by(claims.c.created_at, claims.c.claim_id)
-        )
-    )
+    return list(connection.execute(_NEEDING_REVIEW, {"client_id": client_id}))
 
 
 def visits_billed(connection: Connection, referral_id: str, except_session: str) -> int:
     """Sessions other than ``except_session`` billed (or about to be) against a referral."""
-    return int(
-        connection.execute(
-            select(func.count(claims.c.session_id.distinct())).where(
-                claims.c.referral_id == referral_id,
-                claims.c.session_id != except_session,
-                claims.c.status.in_(BILLED_STATUSES),
-            )
-        ).scalar()
+    found = connection.execute(
+        _VISITS_BILLED, {"referral_id": referral_id, "except_session": except_session}
     )
+    return int(found.scalar())
 
 
 def lines_of(connection: Connection, claim_id: str) -> list[ClaimLine]:

@@ -6,21 +6,25 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from services.claims.domain.records import Address, Client, Coverage, Person, Referral
 from services.claims.store.tables import clients, referrals
 from shared.db import utcnow
 
+# Built once: every claim reads its client and referral, and building a SELECT costs
+# several times what SQLite takes to answer it.
+_CLIENT_VERSION = select(clients.c.version).where(clients.c.client_id == bindparam("client_id"))
+_CLIENT_PAYLOAD = select(clients.c.payload).where(clients.c.client_id == bindparam("client_id"))
+_REFERRAL = select(referrals).where(referrals.c.referral_id == bindparam("referral_id"))
+
 
 def save_client(connection: Connection, client_id: str, version: int, data: dict[str, Any]) -> bool:
     """Keep this version of the client unless a newer one is stored; True when it was kept."""
-    stored = connection.execute(
-        select(clients.c.version).where(clients.c.client_id == client_id)
-    ).scalar()
+    stored = connection.execute(_CLIENT_VERSION, {"client_id": client_id}).scalar()
     values = {"version": version, "payload": json.dumps(data), "updated_at": utcnow()}
     if stored is None:
-        connection.execute(insert(clients).values(client_id=client_id, **values))
+        connection.execute(insert(clients), {"client_id": client_id, **values})
         return True
     if version <= stored:
         return False
@@ -36,7 +40,7 @@ def save_referral_details(
     values = {"details_version": version, "payload": json.dumps(data), "updated_at": utcnow()}
     if row is None:
         connection.execute(
-            insert(referrals).values(referral_id=referral_id, client_id=client_id, **values)
+            insert(referrals), {"referral_id": referral_id, "client_id": client_id, **values}
         )
         return True
     if row.details_version is not None and version <= row.details_version:
@@ -65,7 +69,7 @@ def close_referral(
     }
     if row is None:
         connection.execute(
-            insert(referrals).values(referral_id=referral_id, client_id=client_id, **values)
+            insert(referrals), {"referral_id": referral_id, "client_id": client_id, **values}
         )
         return True
     if row.closed_version is not None and version <= row.closed_version:
@@ -77,16 +81,12 @@ def close_referral(
 
 
 def _referral_row(connection: Connection, referral_id: str) -> Any:
-    return connection.execute(
-        select(referrals).where(referrals.c.referral_id == referral_id)
-    ).first()
+    return connection.execute(_REFERRAL, {"referral_id": referral_id}).first()
 
 
 def client_payload(connection: Connection, client_id: str) -> dict[str, Any] | None:
     """The stored client event data (JSON types), or None when no event arrived yet."""
-    text = connection.execute(
-        select(clients.c.payload).where(clients.c.client_id == client_id)
-    ).scalar()
+    text = connection.execute(_CLIENT_PAYLOAD, {"client_id": client_id}).scalar()
     return json.loads(text) if text else None
 
 
