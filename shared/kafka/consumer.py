@@ -15,6 +15,7 @@ Delivery semantics (after getsentry/arroyo and eShop):
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ class ConsumerRunner:
         self._sleep = sleep or self._interruptible_sleep
         self._consumer: KafkaConsumer | None = None
         self._dlq_producer: Any = None
+        self._settled: dict[TopicPartition, int] = {}  # next offset to read, per partition
         self.ready = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -150,6 +152,7 @@ class ConsumerRunner:
                     self._commit(consumer, done)
                 self._report_lag(consumer, batch)
         finally:
+            self._commit_finally(consumer)
             consumer.close(autocommit=False)
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=5)
@@ -313,18 +316,45 @@ class ConsumerRunner:
         )
 
     def _commit(self, consumer: KafkaConsumer, done: dict[TopicPartition, int]) -> None:
+        """Commit what a poll settled without waiting for the broker's answer.
+
+        The effects are already committed with their event ids, so a commit that never
+        lands only means redelivered messages that processed_events skips; waiting for
+        each answer cost a broker round trip per poll. ``_commit_finally`` waits, once.
+        """
         if not done:
             return
+        self._settled.update(done)
+        offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.items()}
         try:
-            consumer.commit(
-                {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.items()},
-                timeout_ms=10_000,
-            )
-        except (CommitFailedError, KafkaError):
+            consumer.commit_async(offsets, callback=self._on_commit_answer)
+        except KafkaError:
+            self._on_commit_answer(offsets, sys.exc_info()[1])
+
+    def _on_commit_answer(self, _offsets: Any, answer: Any) -> None:
+        if isinstance(answer, Exception):
             # A rebalance or a broker outage: whoever owns the partitions next re-reads from
             # the last commit, and processed_events turns the repeats into no-ops.
             log.warning(
                 "offset commit failed; messages will be redelivered",
+                extra={"group": self.group_id, "error": answer.__class__.__name__},
+            )
+
+    def _commit_finally(self, consumer: KafkaConsumer) -> None:
+        """On the way out: wait until everything settled here is committed (if still ours)."""
+        owned = consumer.assignment()
+        offsets = {
+            tp: OffsetAndMetadata(offset, "", -1)
+            for tp, offset in self._settled.items()
+            if tp in owned
+        }
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets, timeout_ms=10_000)
+        except (CommitFailedError, KafkaError):
+            log.warning(
+                "final offset commit failed; messages will be redelivered",
                 exc_info=True,
                 extra={"group": self.group_id},
             )
