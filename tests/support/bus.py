@@ -54,10 +54,13 @@ def prepare_database(url: str) -> Engine:
     return engine
 
 
+_INSERT_EFFECT = effects.insert()  # built once, as the services' hot handlers do
+
+
 def record_effect(connection: Connection, event: Event, payload: dict) -> None:
     """The handler under test: one insert per event."""
     connection.execute(
-        effects.insert(),
+        _INSERT_EFFECT,
         {"event_id": event.id, "client_id": payload["client_id"], "seq": payload["seq"]},
     )
 
