@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 import requests
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy import func, select
 
 from deploy.kafka import obtain_broker
@@ -302,24 +302,26 @@ def wait(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-d
 
 
 def raw_consumer_rate(settings: KafkaSettings, count: int, run: str) -> float:
-    """Messages per second a bare kafka-python consumer reads the run's sessions at."""
-    consumer = KafkaConsumer(
-        SESSION_COMPLETED.topic,
-        **settings.client_options(),
-        group_id=f"bench-raw-{run}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    seen, started = 0, None
+    """Messages per second a bare kafka-python consumer reads the run's sessions at.
+
+    Partitions are assigned by hand (no group to join) and the clock runs from the
+    first poll, fetches included.
+    """
+    consumer = KafkaConsumer(**settings.client_options(), enable_auto_commit=False)
+    topic = SESSION_COMPLETED.topic
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    seen = 0
     needle = f"bench-{run}-".encode()
+    started = time.perf_counter()
     deadline = time.monotonic() + 120
     while seen < count and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=500, max_records=5000).values():
-            if started is None:
-                started = time.perf_counter()
             seen += sum(1 for message in batch if needle in message.value)
+    elapsed = time.perf_counter() - started
     consumer.close()
-    return seen / (time.perf_counter() - (started or time.perf_counter()))
+    return seen / elapsed
 
 
 @contextlib.contextmanager
