@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from services.claims.domain.claim import READY, ClaimInputs, PreparedClaim, prepare_claim
 from services.claims.domain.records import Client, Payer, Reason, Referral, Session, SessionCode
@@ -340,16 +341,19 @@ def resubmit(
     original_reference = row.payer_claim_control_number or row.claim_id
     replacement_id = new_claim_id()
     evaluation = evaluate(connection, replacement_id, session, merged, original_reference)
-    created = _insert(
-        connection,
-        replacement_id,
-        session,
-        session_data,
-        evaluation,
-        attempt=row.attempt + 1,
-        replaces=row.claim_id,
-        correlation_id=correlation_id or row.correlation_id,
-    )
+    try:
+        created = _insert(
+            connection,
+            replacement_id,
+            session,
+            session_data,
+            evaluation,
+            attempt=row.attempt + 1,
+            replaces=row.claim_id,
+            correlation_id=correlation_id or row.correlation_id,
+        )
+    except IntegrityError:  # lost a race on PostgreSQL; the transaction is rolled back
+        created = False
     if not created:  # a concurrent resubmission made the replacement first
         raise CannotResubmit("it is being replaced already")
     claim_store.update_claim(connection, claim_id, replaced_by_claim_id=replacement_id)
