@@ -39,6 +39,9 @@ audit_log = Table(
 )
 
 
+_INSERT_ENTRY = insert(audit_log)  # built once: one runs after every staff request
+
+
 def record_staff_request(app: Flask) -> None:
     """After each authenticated staff request, append it to the audit log."""
 
@@ -50,11 +53,11 @@ def record_staff_request(app: Flask) -> None:
 
         try:
             with write_transaction(service_context().engine) as connection:
-                connection.execute(insert(audit_log).values(
-                    at=utcnow(), actor=g.caller, roles=",".join(g.roles),
-                    action=request.method, endpoint=request.endpoint or "",
-                    path=request.path[:500], status=response.status_code,
-                    remote_addr=request.remote_addr, request_id=g.get("request_id")))
+                connection.execute(_INSERT_ENTRY, {
+                    "at": utcnow(), "actor": g.caller, "roles": ",".join(g.roles),
+                    "action": request.method, "endpoint": request.endpoint or "",
+                    "path": request.path[:500], "status": response.status_code,
+                    "remote_addr": request.remote_addr, "request_id": g.get("request_id")})
         except Exception:
             # The answer already happened; losing its audit line must be loud, not fatal.
             log.exception("audit record failed", extra={"request_id": g.get("request_id")})
@@ -95,7 +98,7 @@ def read_audit_log() -> Response:
     """Who read or changed what in this service (admins only; read-only)."""
     from shared.web.app import service_context
 
-    query = load_query(AuditQuery())
+    query = load_query(AuditQuery)
     statement = select(audit_log).order_by(audit_log.c.id.desc()).limit(query["limit"])
     if "actor" in query:
         statement = statement.where(audit_log.c.actor == query["actor"])
@@ -107,4 +110,4 @@ def read_audit_log() -> Response:
         statement = statement.where(audit_log.c.at < query["until"])
     with service_context().engine.connect() as connection:
         rows = [dict(row._mapping) for row in connection.execute(statement)]
-    return respond(AuditPage(), {"entries": rows})
+    return respond(AuditPage, {"entries": rows})

@@ -41,10 +41,10 @@ ZERO = Decimal("0.00")
 @api("Search claims", query=ClaimQuerySchema, response=ClaimListSchema)
 def list_claims() -> Response:
     """Claims by status, client and date-of-service range, newest first."""
-    query = load_query(ClaimQuerySchema())
+    query = load_query(ClaimQuerySchema)
     with read_only(service_context().engine) as connection:
         rows = claim_store.search_claims(connection, **query)
-    return respond(ClaimListSchema(), {"claims": [_summary(row) for row in rows]})
+    return respond(ClaimListSchema, {"claims": [_summary(row) for row in rows]})
 
 
 @bp.get("/claims/<claim_id>")
@@ -55,7 +55,7 @@ def list_claims() -> Response:
 def get_claim(claim_id: str) -> Response:
     """A claim in full."""
     with read_only(service_context().engine) as connection:
-        return respond(ClaimDetailSchema(), _detail(connection, claim_id))
+        return respond(ClaimDetailSchema, _detail(connection, claim_id))
 
 
 @bp.get("/claims/<claim_id>/837")
@@ -85,7 +85,7 @@ def get_837(claim_id: str) -> Response:
 @idempotent
 def resubmit(claim_id: str) -> Response:
     """Make a replacement claim (frequency 7) from the current projections and corrections."""
-    corrections = load_body(ResubmitSchema())
+    corrections = load_body(ResubmitSchema)
     with unit_of_work() as connection:
         try:
             replacement = claiming.resubmit(
@@ -103,7 +103,7 @@ def resubmit(claim_id: str) -> Response:
                 "cannot-resubmit",
             ) from exc
         detail = _detail(connection, replacement)
-    return respond(ClaimDetailSchema(), detail, 201)
+    return respond(ClaimDetailSchema, detail, 201)
 
 
 @bp.post("/claims/rescrub")
@@ -115,7 +115,7 @@ def rescrub() -> Response:
         clients = claim_store.clients_with_claims_to_review(connection)
         scrubbed = sum(len(claim_store.claims_needing_review(connection, c)) for c in clients)
         ready = sum(claiming.rescrub_client(connection, client_id) for client_id in clients)
-    return respond(RescrubResultSchema(), {"scrubbed": scrubbed, "ready": ready})
+    return respond(RescrubResultSchema, {"scrubbed": scrubbed, "ready": ready})
 
 
 @bp.get("/reports/receivables")

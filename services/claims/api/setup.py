@@ -56,7 +56,7 @@ def get_billing_provider() -> Response:
         row = setup.get_billing_provider(connection)
     if row is None:
         raise Problem(404, "Not set up", "No billing provider yet.", "not-found")
-    return respond(BillingProviderSchema(), _provider_out(row))
+    return respond(BillingProviderSchema, _provider_out(row))
 
 
 @bp.put("/billing-provider")
@@ -69,7 +69,7 @@ def get_billing_provider() -> Response:
 )
 def put_billing_provider() -> Response:
     """Create or replace the clinic's billing provider, submitter and receiver ids."""
-    data = load_body(BillingProviderSchema())
+    data = load_body(BillingProviderSchema)
     row = {**{k: v for k, v in data.items() if k != "address"}, **_address_columns(data)}
     try:
         x12_parties(row)  # the same checks the 837P writer will make
@@ -77,7 +77,7 @@ def put_billing_provider() -> Response:
         raise Problem(422, "Cannot bill under this provider", str(exc), "invalid-setup") from exc
     with unit_of_work() as connection:
         setup.put_billing_provider(connection, row)
-    return respond(BillingProviderSchema(), data)
+    return respond(BillingProviderSchema, data)
 
 
 def _address_columns(data: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def list_payers() -> Response:
     """Every payer with its unit method, GP switch and timely-filing limit."""
     with read_only(service_context().engine) as connection:
         payers = setup.list_payers(connection)
-    return respond(PayerListSchema(), {"payers": payers})
+    return respond(PayerListSchema, {"payers": payers})
 
 
 @bp.get("/payers/<payer_id>")
@@ -123,7 +123,7 @@ def get_payer(payer_id: str) -> Response:
         payer = setup.get_payer(connection, payer_id)
     if payer is None:
         raise Problem(404, "No such payer", f"Payer {payer_id} is not set up.", "not-found")
-    return respond(PayerSchema(), payer)
+    return respond(PayerSchema, payer)
 
 
 @bp.put("/payers/<payer_id>")
@@ -137,11 +137,11 @@ def put_payer(payer_id: str) -> Response:
         raise Problem(
             400, "Invalid request", "Bad payer id.", "validation-error", errors=exc.messages
         ) from exc
-    data = load_body(PayerSchema())
+    data = load_body(PayerSchema)
     payer = Payer(payer_id=payer_id, **data)
     with unit_of_work() as connection:
         setup.put_payer(connection, payer)
-    return respond(PayerSchema(), payer)
+    return respond(PayerSchema, payer)
 
 
 @bp.get("/fee-schedules")
@@ -149,10 +149,10 @@ def put_payer(payer_id: str) -> Response:
 @api("Fee schedule entries", query=FeeQuerySchema, response=FeeScheduleSchema)
 def list_fees() -> Response:
     """Fee schedule entries, optionally of one payer and one code."""
-    query = load_query(FeeQuerySchema())
+    query = load_query(FeeQuerySchema)
     with read_only(service_context().engine) as connection:
         entries = setup.fees_for(connection, query["payer_id"], query["code"])
-    return respond(FeeScheduleSchema(), {"entries": entries})
+    return respond(FeeScheduleSchema, {"entries": entries})
 
 
 @bp.post("/fee-schedules")
@@ -165,7 +165,7 @@ def list_fees() -> Response:
 )
 def post_fees() -> Response:
     """Create or replace entries keyed by payer, code and effective date."""
-    data = load_body(FeeScheduleSchema())
+    data = load_body(FeeScheduleSchema)
     return _save_fees([FeeScheduleEntry(**entry) for entry in data["entries"]])
 
 
@@ -216,7 +216,7 @@ def _save_fees(entries: list[FeeScheduleEntry]) -> Response:
                 422, "Unknown payer", "Set up the payers first.", "unknown-payer", payers=unknown
             )
         count = setup.put_fees(connection, entries)
-    return respond(ImportResultSchema(), {"imported": count})
+    return respond(ImportResultSchema, {"imported": count})
 
 
 @bp.get("/coding-edits")
@@ -226,7 +226,7 @@ def list_edits() -> Response:
     """Every procedure-to-procedure edit with its dates."""
     with read_only(service_context().engine) as connection:
         edits = setup.coding_edits_in(connection)
-    return respond(CodingEditListSchema(), {"edits": edits})
+    return respond(CodingEditListSchema, {"edits": edits})
 
 
 @bp.post("/coding-edits")
@@ -239,7 +239,7 @@ def list_edits() -> Response:
 )
 def post_edit() -> Response:
     """Create or replace an edit keyed by its code pair and effective date."""
-    edit = CodingEdit(**load_body(CodingEditSchema()))
+    edit = CodingEdit(**load_body(CodingEditSchema))
     with unit_of_work() as connection:
         setup.put_coding_edit(connection, edit)
-    return respond(CodingEditSchema(), edit)
+    return respond(CodingEditSchema, edit)

@@ -53,14 +53,14 @@ def _stored(connection, appointment_id: str):  # type: ignore[no-untyped-def]
 @idempotent
 def book() -> Response:
     """Book a client into a slot (409 when taken, 422 with reasons when not eligible)."""
-    data = load_body(BookingInSchema())
+    data = load_body(BookingInSchema)
     request = BookingRequest(client_id=data["client_id"], service_id=data["service_id"],
                              therapist_id=data["therapist_id"], start=data["start"],
                              room_id=data["room_id"])
     with unit_of_work() as connection:
         appointment_id = book_appointment(connection, request, now(), correlation_id())
         appointment = _stored(connection, appointment_id)
-    return respond(AppointmentSchema(), appointment, 201)
+    return respond(AppointmentSchema, appointment, 201)
 
 
 @bp.post("/appointments/series")
@@ -70,7 +70,7 @@ def book() -> Response:
 @idempotent
 def book_plan() -> Response:
     """Book e.g. 2x/week for 4 weeks at the same local time; refused dates are listed."""
-    data = load_body(SeriesInSchema())
+    data = load_body(SeriesInSchema)
     request = SeriesRequest(
         client_id=data["client_id"], service_id=data["service_id"],
         therapist_id=data["therapist_id"], first_start=data["first_start"],
@@ -82,7 +82,7 @@ def book_plan() -> Response:
         ids = book_series(connection, request, now(), correlation_id())
         appointments = [_stored(connection, appointment_id) for appointment_id in ids]
     body = {"series_id": appointments[0]["series_id"], "appointments": appointments}
-    return respond(SeriesSchema(), body, 201)
+    return respond(SeriesSchema, body, 201)
 
 
 @bp.get("/appointments")
@@ -90,7 +90,7 @@ def book_plan() -> Response:
 @api("List appointments", query=AppointmentsQuery, response=AppointmentSchema(many=True))
 def list_all() -> Response:
     """Appointments by client, therapist and time window, earliest first."""
-    query = load_query(AppointmentsQuery())
+    query = load_query(AppointmentsQuery)
     with read_only(service_context().engine) as connection:
         rows = list_appointments(connection, query.get("client_id"), query.get("therapist_id"),
                                  query.get("from_"), query.get("to"), query["limit"])
@@ -104,7 +104,7 @@ def show(appointment_id: str) -> Response:
     """One appointment."""
     with read_only(service_context().engine) as connection:
         appointment = _stored(connection, appointment_id)
-    return respond(AppointmentSchema(), appointment)
+    return respond(AppointmentSchema, appointment)
 
 
 @bp.post("/appointments/<appointment_id>/cancel")
@@ -115,7 +115,7 @@ def cancel(appointment_id: str) -> Response:
     with unit_of_work() as connection:
         cancel_appointment(connection, appointment_id, now(), correlation_id())
         appointment = _stored(connection, appointment_id)
-    return respond(AppointmentSchema(), appointment)
+    return respond(AppointmentSchema, appointment)
 
 
 @bp.post("/appointments/<appointment_id>/reschedule")
@@ -124,12 +124,12 @@ def cancel(appointment_id: str) -> Response:
      errors=(404, 409, 422))
 def reschedule(appointment_id: str) -> Response:
     """Move to another start (and optionally therapist or room) if that slot is free."""
-    data = load_body(RescheduleInSchema())
+    data = load_body(RescheduleInSchema)
     with unit_of_work() as connection:
         reschedule_appointment(connection, appointment_id, data["start"], now(),
                                data["therapist_id"], data["room_id"], correlation_id())
         appointment = _stored(connection, appointment_id)
-    return respond(AppointmentSchema(), appointment)
+    return respond(AppointmentSchema, appointment)
 
 
 @bp.post("/appointments/<appointment_id>/no-show")
@@ -140,4 +140,4 @@ def no_show(appointment_id: str) -> Response:
     with unit_of_work() as connection:
         mark_no_show(connection, appointment_id, now(), correlation_id())
         appointment = _stored(connection, appointment_id)
-    return respond(AppointmentSchema(), appointment)
+    return respond(AppointmentSchema, appointment)

@@ -50,7 +50,7 @@ def slots_json(slots: Iterable[Slot], names: dict[str, str]) -> str:
      errors=(404,))
 def availability() -> Response:
     """Free therapist + room pairs for the service between from and to (at most 31 days)."""
-    query = load_query(AvailabilityQuery())
+    query = load_query(AvailabilityQuery)
     with read_only(service_context().engine) as connection:
         slots, therapists = available_slots(connection, query["service"], query["from_"],
                                             query["to"], now(), query.get("therapist"))

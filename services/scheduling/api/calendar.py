@@ -71,10 +71,10 @@ def _require_therapist(connection, therapist_id: str) -> Therapist:  # type: ign
 @idempotent
 def add_therapist() -> Response:
     """Add a therapist with weekly working hours (local clinic time)."""
-    therapist = _therapist_from(store.new_id(), load_body(TherapistInSchema()))
+    therapist = _therapist_from(store.new_id(), load_body(TherapistInSchema))
     with unit_of_work() as connection:
         store.save_therapist(connection, therapist)
-    return respond(TherapistSchema(), _therapist_view(therapist), 201)
+    return respond(TherapistSchema, _therapist_view(therapist), 201)
 
 
 @bp.get("/therapists")
@@ -94,7 +94,7 @@ def show_therapist(therapist_id: str) -> Response:
     """One therapist."""
     with read_only(service_context().engine) as connection:
         therapist = _require_therapist(connection, therapist_id)
-    return respond(TherapistSchema(), _therapist_view(therapist))
+    return respond(TherapistSchema, _therapist_view(therapist))
 
 
 @bp.put("/therapists/<therapist_id>")
@@ -102,11 +102,11 @@ def show_therapist(therapist_id: str) -> Response:
 @api("Change a therapist", request=TherapistInSchema, response=TherapistSchema, errors=(404,))
 def change_therapist(therapist_id: str) -> Response:
     """Replace a therapist's name, NPI, credentials and weekly hours."""
-    therapist = _therapist_from(therapist_id, load_body(TherapistInSchema()))
+    therapist = _therapist_from(therapist_id, load_body(TherapistInSchema))
     with unit_of_work() as connection:
         _require_therapist(connection, therapist_id)
         store.save_therapist(connection, therapist)
-    return respond(TherapistSchema(), _therapist_view(therapist))
+    return respond(TherapistSchema, _therapist_view(therapist))
 
 
 @bp.post("/therapists/<therapist_id>/time-off")
@@ -116,11 +116,11 @@ def change_therapist(therapist_id: str) -> Response:
 @idempotent
 def add_time_off(therapist_id: str) -> Response:
     """Block a span of a therapist's time (stored in UTC)."""
-    data = load_body(TimeOffInSchema())
+    data = load_body(TimeOffInSchema)
     with unit_of_work() as connection:
         _require_therapist(connection, therapist_id)
         off_id = store.add_time_off(connection, therapist_id, data["start"], data["end"])
-    return respond(TimeOffSchema(), {"id": off_id, "therapist_id": therapist_id, **data}, 201)
+    return respond(TimeOffSchema, {"id": off_id, "therapist_id": therapist_id, **data}, 201)
 
 
 @bp.get("/therapists/<therapist_id>/time-off")
@@ -151,10 +151,10 @@ def remove_time_off(therapist_id: str, off_id: str) -> Response:
 @idempotent
 def add_room() -> Response:
     """Add a treatment room."""
-    room = Room(id=store.new_id(), name=load_body(RoomInSchema())["name"])
+    room = Room(id=store.new_id(), name=load_body(RoomInSchema)["name"])
     with unit_of_work() as connection:
         store.save_room(connection, room)
-    return respond(RoomSchema(), room, 201)
+    return respond(RoomSchema, room, 201)
 
 
 @bp.get("/rooms")
@@ -172,12 +172,12 @@ def list_rooms() -> Response:
 @api("Rename a room", request=RoomInSchema, response=RoomSchema, errors=(404,))
 def rename_room(room_id: str) -> Response:
     """Rename a treatment room."""
-    room = Room(id=room_id, name=load_body(RoomInSchema())["name"])
+    room = Room(id=room_id, name=load_body(RoomInSchema)["name"])
     with unit_of_work() as connection:
         if room_id not in {r.id for r in store.load_rooms(connection)}:
             raise NotFound("room")
         store.save_room(connection, room)
-    return respond(RoomSchema(), room)
+    return respond(RoomSchema, room)
 
 
 def _service_view(service_id: str, service: Service) -> dict:
@@ -191,12 +191,12 @@ def _service_view(service_id: str, service: Service) -> dict:
 @idempotent
 def add_service() -> Response:
     """Add a bookable service (30, 45, 60 or 90 minutes)."""
-    data = load_body(ServiceInSchema())
+    data = load_body(ServiceInSchema)
     service = Service(data["name"], data["duration_minutes"], tuple(data["default_techniques"]))
     service_id = store.new_id()
     with unit_of_work() as connection:
         store.save_service(connection, service_id, service)
-    return respond(ServiceSchema(), _service_view(service_id, service), 201)
+    return respond(ServiceSchema, _service_view(service_id, service), 201)
 
 
 @bp.get("/services")
@@ -215,13 +215,13 @@ def list_services() -> Response:
 @api("Change a service", request=ServiceInSchema, response=ServiceSchema, errors=(404,))
 def change_service(service_id: str) -> Response:
     """Replace a service's name, duration and default techniques."""
-    data = load_body(ServiceInSchema())
+    data = load_body(ServiceInSchema)
     service = Service(data["name"], data["duration_minutes"], tuple(data["default_techniques"]))
     with unit_of_work() as connection:
         if store.load_service(connection, service_id) is None:
             raise NotFound("service")
         store.save_service(connection, service_id, service)
-    return respond(ServiceSchema(), _service_view(service_id, service))
+    return respond(ServiceSchema, _service_view(service_id, service))
 
 
 def _settings_view(settings: ClinicSettings) -> dict:
@@ -243,7 +243,7 @@ def show_settings() -> Response:
     """Time zone, buffer, notice, horizon, cancellation window and fees."""
     with read_only(service_context().engine) as connection:
         settings = store.load_settings(connection)
-    return respond(SettingsSchema(), _settings_view(settings))
+    return respond(SettingsSchema, _settings_view(settings))
 
 
 @bp.put("/settings")
@@ -251,7 +251,7 @@ def show_settings() -> Response:
 @api("Change the clinic's booking settings", request=SettingsSchema, response=SettingsSchema)
 def change_settings() -> Response:
     """Replace the clinic's booking settings."""
-    data = load_body(SettingsSchema())
+    data = load_body(SettingsSchema)
     settings = ClinicSettings(
         time_zone=data["time_zone"],
         buffer_minutes=data["buffer_minutes"],
@@ -262,4 +262,4 @@ def change_settings() -> Response:
     )
     with unit_of_work() as connection:
         store.save_settings(connection, settings)
-    return respond(SettingsSchema(), _settings_view(settings))
+    return respond(SettingsSchema, _settings_view(settings))

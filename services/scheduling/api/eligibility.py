@@ -22,7 +22,7 @@ bp = Blueprint("eligibility", __name__)
      response=EligibilitySchema)
 def eligibility(client_id: str) -> Response:
     """The newest screening, each referral with visits used and left, and booking's reasons."""
-    query = load_query(EligibilityQuery())
+    query = load_query(EligibilityQuery)
     with read_only(service_context().engine) as connection:
         on = query.get("on") or local_day(now(), load_settings(connection))
         view = load_eligibility(connection, client_id)
@@ -36,4 +36,4 @@ def eligibility(client_id: str) -> Response:
         "screening": view.screening._mapping if view.screening is not None else None,
         "referrals": view.referrals,
     }
-    return respond(EligibilitySchema(), body)
+    return respond(EligibilitySchema, body)

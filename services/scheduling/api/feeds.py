@@ -26,7 +26,7 @@ AHEAD = timedelta(days=180)
      content_type="text/calendar", errors=(404,))
 def calendar_feed(therapist_id: str) -> Response:
     """VCALENDAR text; by default the last 30 days and the next 180."""
-    query = load_query(CalendarQuery())
+    query = load_query(CalendarQuery)
     stamp = now()
     with read_only(service_context().engine) as connection:
         therapist = load_therapist(connection, therapist_id)

@@ -31,7 +31,7 @@ bp = Blueprint("sessions", __name__)
 @idempotent
 def complete(appointment_id: str) -> Response:
     """Minutes per technique and body region, and a SOAP note; counts units (CMS method)."""
-    data = load_body(CompletionInSchema())
+    data = load_body(CompletionInSchema)
     techniques = [
         TechniqueRecord(t["technique"], t["minutes"], tuple(t["body_regions"]), t["pressure"])
         for t in data["techniques"]
@@ -42,7 +42,7 @@ def complete(appointment_id: str) -> Response:
                          data["override_reason"], context.extras["technique_codes"], now(),
                          correlation_id())
         session = session_for(connection, appointment_id)
-    return respond(SessionSchema(), session._mapping, 201)
+    return respond(SessionSchema, session._mapping, 201)
 
 
 @bp.get("/appointments/<appointment_id>/session")
@@ -54,4 +54,4 @@ def show(appointment_id: str) -> Response:
         session = session_for(connection, appointment_id)
     if session is None:
         raise NotFound("session")
-    return respond(SessionSchema(), session._mapping)
+    return respond(SessionSchema, session._mapping)

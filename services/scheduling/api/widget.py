@@ -141,7 +141,7 @@ def services() -> Response:
             "services": [{"id": service_id, "name": service.name,
                           "duration_minutes": service.duration_minutes}
                          for service_id, service in offered.items()]}
-    return respond(WidgetServicesSchema(), body, headers={"Cache-Control": "no-cache"})
+    return respond(WidgetServicesSchema, body, headers={"Cache-Control": "no-cache"})
 
 
 @bp.post("/widget/api/appointments")
@@ -153,14 +153,14 @@ def services() -> Response:
 @idempotent
 def book() -> Response:
     """Book like the front desk does, for the code's client only (409 taken, 422 reasons)."""
-    data = load_body(WidgetBookingInSchema())
+    data = load_body(WidgetBookingInSchema)
     booking = BookingRequest(client_id=g.booking_client, service_id=data["service_id"],
                              therapist_id=data["therapist_id"], start=data["start"],
                              room_id=data["room_id"])
     with unit_of_work() as connection:
         appointment_id = book_appointment(connection, booking, now(), correlation_id())
         visit = _visit(connection, appointment_id, g.booking_client)
-    return respond(WidgetAppointmentSchema(), visit, 201, headers=NO_STORE)
+    return respond(WidgetAppointmentSchema, visit, 201, headers=NO_STORE)
 
 
 @bp.get("/widget/api/appointments/<appointment_id>")
@@ -172,4 +172,4 @@ def own_appointment(appointment_id: str) -> Response:
     client_id = booking_client()
     with read_only(service_context().engine) as connection:
         visit = _visit(connection, appointment_id, client_id)
-    return respond(WidgetAppointmentSchema(), visit, headers=NO_STORE)
+    return respond(WidgetAppointmentSchema, visit, headers=NO_STORE)

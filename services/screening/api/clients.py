@@ -68,7 +68,7 @@ def _keys(data: dict[str, Any]) -> dict[str, str]:
 @idempotent
 def register_client() -> Response:
     """Register a new client; the same person twice answers 409 with the existing id."""
-    data = load_body(ClientSchema())
+    data = load_body(ClientSchema)
     now = utcnow()
     client = {**data, **_keys(data), "client_id": clients.new_client_id(), "version": 1,
               "created_at": now, "updated_at": now}
@@ -80,7 +80,7 @@ def register_client() -> Response:
             raise _duplicate(existing)
         emit_from_request(connection, CLIENT_REGISTERED, client["client_id"], client_data(client))
     log.info("client registered", extra={"client_id": client["client_id"]})
-    return respond(ClientOutSchema(), client, 201,
+    return respond(ClientOutSchema, client, 201,
                    headers={"Location": f"/clients/{client['client_id']}"})
 
 
@@ -90,11 +90,11 @@ def register_client() -> Response:
      response=ClientOutSchema, errors=(404, 409))
 def update_client(client_id: str) -> Response:
     """Replace a client's details; a real change is a new version and an event."""
-    data = load_body(ClientSchema())
+    data = load_body(ClientSchema)
     with unit_of_work() as connection:
         current = require_client(connection, client_id, lock=True)
         if all(current[name] == value for name, value in data.items()):
-            return respond(ClientOutSchema(), current)
+            return respond(ClientOutSchema, current)
         client = {**current, **data, **_keys(data), "version": current["version"] + 1,
                   "updated_at": utcnow()}
         existing = clients.find_by_identity(connection, client["identity_key"])
@@ -105,7 +105,7 @@ def update_client(client_id: str) -> Response:
             raise _duplicate(existing)
         emit_from_request(connection, CLIENT_UPDATED, client_id, client_data(client))
     log.info("client updated", extra={"client_id": client_id, "version": client["version"]})
-    return respond(ClientOutSchema(), client)
+    return respond(ClientOutSchema, client)
 
 
 @bp.get("/clients/<client_id>")
@@ -115,7 +115,7 @@ def get_client(client_id: str) -> Response:
     """One client's record."""
     with read_only(service_context().engine) as connection:
         client = require_client(connection, client_id)
-    return respond(ClientOutSchema(), client)
+    return respond(ClientOutSchema, client)
 
 
 @bp.get("/clients")
@@ -124,7 +124,7 @@ def get_client(client_id: str) -> Response:
      response=ClientListSchema)
 def search_clients() -> Response:
     """The front desk's client search."""
-    query = load_query(ClientSearchSchema())
+    query = load_query(ClientSearchSchema)
     last_name = query.get("last_name")
     with read_only(service_context().engine) as connection:
         found = clients.search(
@@ -133,7 +133,7 @@ def search_clients() -> Response:
             query.get("birth_date"),
             query["limit"],
         )
-    return respond(ClientListSchema(), {"clients": found})
+    return respond(ClientListSchema, {"clients": found})
 
 
 @bp.post("/clients/<client_id>/booking-code")
@@ -147,6 +147,6 @@ def issue_booking_code(client_id: str) -> Response:
     ttl = timedelta(days=BOOKING_CODE_DAYS)
     code = issue_booking_token(service_context().settings.jwt_secret, client_id, ttl)
     log.info("booking code issued", extra={"client_id": client_id})
-    return respond(BookingCodeSchema(),
+    return respond(BookingCodeSchema,
                    {"client_id": client_id, "booking_code": code, "expires_at": utcnow() + ttl},
                    201)

@@ -89,7 +89,7 @@ def _require_referral(connection: Any, client_id: str, referral_id: str) -> dict
 @idempotent
 def record(client_id: str) -> Response:
     """Record a referral (NPI and ICD-10-CM checked, principal diagnosis first)."""
-    data = load_body(ReferralSchema())
+    data = load_body(ReferralSchema)
     referral = _validated(lambda: record_referral(
         referral_id=referrals.new_referral_id(), client_id=client_id, **data
     ))
@@ -100,7 +100,7 @@ def record(client_id: str) -> Response:
         emit_from_request(connection, REFERRAL_RECORDED, client_id, referral_data(row))
     log.info("referral recorded", extra={"client_id": client_id,
                                          "referral_id": referral.referral_id})
-    return respond(ReferralOutSchema(), row, 201,
+    return respond(ReferralOutSchema, row, 201,
                    headers={"Location": f"/clients/{client_id}/referrals/{referral.referral_id}"})
 
 
@@ -110,7 +110,7 @@ def record(client_id: str) -> Response:
      response=ReferralOutSchema, errors=(404, 409, 422))
 def amend(client_id: str, referral_id: str) -> Response:
     """Replace the prescription with the physician's amended one; the version goes up."""
-    data = load_body(ReferralSchema())
+    data = load_body(ReferralSchema)
     with unit_of_work() as connection:
         current = _require_referral(connection, client_id, referral_id)
         amended = _validated(lambda: referrals.referral_of(current).amend(**data))
@@ -119,7 +119,7 @@ def amend(client_id: str, referral_id: str) -> Response:
             raise _changed_meanwhile()
         emit_from_request(connection, REFERRAL_AMENDED, client_id, referral_data(row))
     log.info("referral amended", extra={"referral_id": referral_id, "version": row["version"]})
-    return respond(ReferralOutSchema(), row)
+    return respond(ReferralOutSchema, row)
 
 
 @bp.post("/clients/<client_id>/referrals/<referral_id>/revoke")
@@ -128,7 +128,7 @@ def amend(client_id: str, referral_id: str) -> Response:
      errors=(404, 409, 422))
 def revoke(client_id: str, referral_id: str) -> Response:
     """Withdraw a referral: nothing more may be booked or billed against it."""
-    data = load_body(RevocationSchema()) if request.get_data() else RevocationSchema().load({})
+    data = load_body(RevocationSchema) if request.get_data() else RevocationSchema().load({})
     with unit_of_work() as connection:
         current = _require_referral(connection, client_id, referral_id)
         revoked = _validated(lambda: referrals.referral_of(current).revoke())
@@ -138,7 +138,7 @@ def revoke(client_id: str, referral_id: str) -> Response:
             raise _changed_meanwhile()
         emit_from_request(connection, REFERRAL_REVOKED, client_id, referral_closed_data(row))
     log.info("referral revoked", extra={"referral_id": referral_id})
-    return respond(ReferralOutSchema(), row)
+    return respond(ReferralOutSchema, row)
 
 
 @bp.get("/clients/<client_id>/referrals")
@@ -149,7 +149,7 @@ def list_referrals(client_id: str) -> Response:
     with read_only(service_context().engine) as connection:
         require_client(connection, client_id)
         found = referrals.for_client(connection, client_id)
-    return respond(ReferralListSchema(), {"referrals": found})
+    return respond(ReferralListSchema, {"referrals": found})
 
 
 @bp.get("/clients/<client_id>/referrals/<referral_id>")
@@ -162,7 +162,7 @@ def get_referral(client_id: str, referral_id: str) -> Response:
         row = referrals.get(connection, client_id, referral_id)
     if row is None:
         raise _referral_not_found(referral_id)
-    return respond(ReferralOutSchema(), row)
+    return respond(ReferralOutSchema, row)
 
 
 def _mentions(diagnosis: Diagnosis, word: str) -> bool:
@@ -177,6 +177,6 @@ def _mentions(diagnosis: Diagnosis, word: str) -> bool:
      query=DiagnosisQuerySchema, response=DiagnosisListSchema)
 def diagnoses() -> Response:
     """The shipped list of common diagnoses, matching ``q`` in code or description."""
-    words = load_query(DiagnosisQuerySchema())["q"].casefold().split()
+    words = load_query(DiagnosisQuerySchema)["q"].casefold().split()
     found = [d for d in DIAGNOSES if all(_mentions(d, word) for word in words)]
-    return respond(DiagnosisListSchema(), {"diagnoses": found})
+    return respond(DiagnosisListSchema, {"diagnoses": found})

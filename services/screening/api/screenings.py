@@ -82,7 +82,7 @@ def _questionnaire_of(answers: dict[str, Any]) -> Questionnaire:
 @idempotent
 def screen_client(client_id: str) -> Response:
     """Evaluate the questionnaire with the rules table and record the verdict."""
-    answers = load_body(QuestionnaireSchema())
+    answers = load_body(QuestionnaireSchema)
     outcome = evaluate(_questionnaire_of(answers), config().rules, config().today())
     with unit_of_work() as connection:
         require_client(connection, client_id, lock=True)
@@ -92,7 +92,7 @@ def screen_client(client_id: str) -> Response:
     log.info("client screened", extra={"client_id": client_id,
                                        "screening_id": screening["screening_id"],
                                        "outcome": outcome.outcome})
-    return respond(ScreeningOutSchema(), present(screening), 201)
+    return respond(ScreeningOutSchema, present(screening), 201)
 
 
 @bp.post("/clients/<client_id>/clearances")
@@ -102,7 +102,7 @@ def screen_client(client_id: str) -> Response:
 @idempotent
 def clear_client(client_id: str) -> Response:
     """Lift the current needs_clearance / not_eligible screening; its precautions stay."""
-    data = load_body(ClearanceSchema())
+    data = load_body(ClearanceSchema)
     if data["cleared_on"] > config().today():
         raise invalid_field("cleared_on", "Must not be in the future.")
     clearance = Clearance(
@@ -136,7 +136,7 @@ def clear_client(client_id: str) -> Response:
         emit_from_request(connection, SCREENING_COMPLETED, client_id, screening_data(screening))
     log.info("client cleared", extra={"client_id": client_id,
                                       "screening_id": screening["screening_id"]})
-    return respond(ScreeningOutSchema(), present(screening), 201)
+    return respond(ScreeningOutSchema, present(screening), 201)
 
 
 def _nothing_to_clear(detail: str) -> Problem:
@@ -151,7 +151,7 @@ def list_screenings(client_id: str) -> Response:
     with read_only(service_context().engine) as connection:
         require_client(connection, client_id)
         found = screenings.history(connection, client_id)
-    return respond(ScreeningListSchema(), {"screenings": [present(s) for s in found]})
+    return respond(ScreeningListSchema, {"screenings": [present(s) for s in found]})
 
 
 @bp.get("/clients/<client_id>/screenings/<screening_id>")
@@ -165,7 +165,7 @@ def get_screening(client_id: str, screening_id: str) -> Response:
     if screening is None:
         raise Problem(404, "Screening not found", f"No screening {screening_id} for this client.",
                       "screening-not-found")
-    return respond(ScreeningOutSchema(), present(screening))
+    return respond(ScreeningOutSchema, present(screening))
 
 
 @bp.get("/screening-rules")
@@ -174,7 +174,7 @@ def get_screening(client_id: str, screening_id: str) -> Response:
 def screening_rules() -> Response:
     """What an intake form can ask: conditions, injury kinds, regions; and the rules in force."""
     rules = config().rules
-    return respond(ScreeningRulesSchema(), {
+    return respond(ScreeningRulesSchema, {
         "version": rules.version,
         "valid_for_months": rules.valid_for_months,
         "conditions": [{"code": code, "label": label} for code, label in rules.conditions.items()],
