@@ -37,11 +37,11 @@ blueprint = Blueprint("notes", __name__)
 @idempotent
 def write_note() -> Response:
     """Create a note (counts creations, so replays are visible)."""
-    data = load_body(NoteIn())
+    data = load_body(NoteIn)
     note = {"id": uuid.uuid4().hex, "text": data["text"]}
     with unit_of_work() as connection:
         connection.execute(insert(notes).values(**note))
-    return respond(NoteOut(), note, 201)
+    return respond(NoteOut, note, 201)
 
 
 @blueprint.get("/notes/<note_id>")
@@ -53,7 +53,7 @@ def read_note(note_id: str) -> Response:
         row = connection.execute(select(notes).where(notes.c.id == note_id)).first()
     if row is None:
         raise Problem(404, "Not found", f"No note {note_id}.", "not-found")
-    return respond(NoteOut(), row._mapping)
+    return respond(NoteOut, row._mapping)
 
 
 @blueprint.get("/boom")
