@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from shared.db import UtcDateTime, make_engine, write_transaction
 from shared.migrations import migrate
@@ -108,3 +109,17 @@ def test_a_write_transaction_opened_inside_another_on_sqlite_is_refused(tmp_path
         write_transaction(engine),
     ):
         pass
+
+
+def test_a_database_error_names_the_statement_but_not_the_patient_data_in_it(database_url):
+    # Such messages end up in logs and in a dead letter's dlq.error header.
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    with write_transaction(engine) as connection:
+        connection.execute(insert(stamps), {"id": 7, "at": datetime.now(UTC)})
+    with pytest.raises(IntegrityError) as raised, write_transaction(engine) as connection:
+        connection.execute(insert(stamps), {"id": 7, "at": datetime(1980, 5, 17, tzinfo=UTC)})
+
+    message = str(raised.value)
+    assert "INSERT INTO stamps" in message
+    assert "1980" not in message
