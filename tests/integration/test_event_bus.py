@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy import func, select
 
 from shared.config import KafkaSettings
@@ -314,6 +314,63 @@ def test_a_redelivered_event_is_a_no_op(kafka_settings, unique, tmp_path):
         runner.stop()
         thread.join(timeout=30)
     assert effect_counts(engine) == (2, 2)
+
+
+def committed_offsets(settings: KafkaSettings, group: str, topic: str) -> dict[int, int]:
+    reader = KafkaConsumer(**settings.client_options(), group_id=group)
+    try:
+        partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
+        return {tp.partition: reader.committed(tp) or 0 for tp in partitions}
+    finally:
+        reader.close()
+
+
+def end_offsets(settings: KafkaSettings, topic: str) -> dict[int, int]:
+    reader = KafkaConsumer(**settings.client_options())
+    try:
+        partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
+        return {tp.partition: offset for tp, offset in reader.end_offsets(partitions).items()}
+    finally:
+        reader.close()
+
+
+def test_offsets_are_committed_as_events_apply_and_all_of_them_on_stop(
+    kafka_settings, unique, tmp_path
+):
+    # Commits go out without waiting for their answers; they must still all land, and
+    # nothing applied may be left uncommitted once the consumer has stopped.
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    engine = prepare_database(f"sqlite:///{tmp_path / 'commits.db'}")
+    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
+    for seq in range(300):
+        event = registry.build(
+            event_type, source="t", subject=f"c{seq % 7}", data={"client_id": "c", "seq": seq}
+        )
+        producer.send(event_type.topic, key=event.subject.encode(), value=encode(event))
+    producer.flush()
+    group = f"g-{unique}"
+    runner = ConsumerRunner(
+        engine, kafka_settings, group, [Subscription(event_type, record_effect)], registry=registry
+    )
+    thread = start_thread(runner)
+    end = end_offsets(kafka_settings, event_type.topic)
+    try:
+        wait_for(lambda: effect_counts(engine)[1] == 300, what="every event applied")
+        wait_for(
+            lambda: committed_offsets(kafka_settings, group, event_type.topic) == end,
+            what="the running consumer's commits to land",
+        )
+        producer.send(event_type.topic, key=b"c1", value=encode(registry.build(
+            event_type, source="t", subject="c1", data={"client_id": "c", "seq": 300}
+        )))
+        producer.flush()
+        wait_for(lambda: effect_counts(engine)[1] == 301, what="the last event applied")
+    finally:
+        runner.stop()
+        thread.join(timeout=30)
+
+    assert sum(committed_offsets(kafka_settings, group, event_type.topic).values()) == 301
 
 
 @pytest.mark.parametrize("relays", [2])
