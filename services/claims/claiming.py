@@ -26,7 +26,7 @@ from services.claims.store import projections, setup
 from services.claims.x12.assemble import x12_claim
 from shared.billing.techniques import load_technique_codes
 from shared.db import utcnow
-from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW
+from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW, CLAIM_READY
 from shared.outbox import emit
 
 log = logging.getLogger("services.claims")
@@ -271,23 +271,37 @@ def _announce(
         correlation_id=correlation_id,
     )
     if prepared.reasons:
-        emit(
-            connection,
-            CLAIM_NEEDS_REVIEW,
-            source=SOURCE,
-            subject=session.client_id,
-            data={
-                "claim_id": claim_id,
-                "client_id": session.client_id,
-                "session_id": session.session_id,
-                "reasons": [{"code": r.code, "text": r.text} for r in prepared.reasons],
-            },
-            correlation_id=correlation_id,
-        )
+        _announce_review(connection, claim_id, session, prepared, correlation_id)
+
+
+def _announce_review(
+    connection: Connection,
+    claim_id: str,
+    session: Session,
+    prepared: PreparedClaim,
+    correlation_id: str | None,
+) -> None:
+    emit(
+        connection,
+        CLAIM_NEEDS_REVIEW,
+        source=SOURCE,
+        subject=session.client_id,
+        data={
+            "claim_id": claim_id,
+            "client_id": session.client_id,
+            "session_id": session.session_id,
+            "reasons": [{"code": r.code, "text": r.text} for r in prepared.reasons],
+        },
+        correlation_id=correlation_id,
+    )
 
 
 def rescrub_client(connection: Connection, client_id: str) -> int:
-    """Scrub the client's parked claims again (new projections may fix them); count the ready."""
+    """Scrub the client's parked claims again (new projections may fix them); count the ready.
+
+    A claim that is now ready is announced (claim.ready); one still parked but for other
+    reasons is announced again with the reasons as they are now (claim.needs_review).
+    """
     became_ready = 0
     for row in claim_store.claims_needing_review(connection, client_id):
         session = session_from_data(json.loads(row.session))
@@ -308,14 +322,43 @@ def rescrub_client(connection: Connection, client_id: str) -> int:
             snapshot=json.dumps(evaluation.snapshot),
             ready_at=utcnow() if prepared.status == READY else None,
         )
-        if prepared.status != row.status or reasons != row.reasons:
-            claim_store.record_history(
-                connection, row.claim_id, prepared.status, reasons, "scrubbed again"
-            )
+        if prepared.status == row.status and reasons == row.reasons:
+            continue
+        claim_store.record_history(
+            connection, row.claim_id, prepared.status, reasons, "scrubbed again"
+        )
+        correlation_id = row.correlation_id
         if prepared.status == READY:
             became_ready += 1
             log.info("claim ready after re-scrub", extra={"claim_id": row.claim_id})
+            _announce_ready(connection, row.claim_id, session, prepared, correlation_id)
+        else:
+            _announce_review(connection, row.claim_id, session, prepared, correlation_id)
     return became_ready
+
+
+def _announce_ready(
+    connection: Connection,
+    claim_id: str,
+    session: Session,
+    prepared: PreparedClaim,
+    correlation_id: str | None,
+) -> None:
+    emit(
+        connection,
+        CLAIM_READY,
+        source=SOURCE,
+        subject=session.client_id,
+        data={
+            "claim_id": claim_id,
+            "client_id": session.client_id,
+            "session_id": session.session_id,
+            "payer_id": prepared.payer_id,
+            "total_charge": prepared.total_charge,
+            "expected_allowed": prepared.expected_allowed,
+        },
+        correlation_id=correlation_id,
+    )
 
 
 def resubmit(

@@ -30,6 +30,15 @@ class ClaimNeedsReviewPayload(Contract):
     reasons = fields.List(fields.Nested(Reason), required=True, validate=validate.Length(min=1))
 
 
+class ClaimReadyPayload(Contract):
+    claim_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    session_id = fields.String(required=True)
+    payer_id = fields.String(required=True)
+    total_charge = fields.Decimal(as_string=True, required=True)
+    expected_allowed = fields.Decimal(as_string=True, required=True)
+
+
 class ClaimSubmittedPayload(Contract):
     claim_id = fields.String(required=True)
     client_id = fields.String(required=True)
@@ -54,7 +63,12 @@ class ClaimRejectedPayload(Contract):
 CLAIM_CREATED = define_event("claims.claim.created", 1, ClaimCreatedPayload,
                              "A claim was built from a completed session.")
 CLAIM_NEEDS_REVIEW = define_event("claims.claim.needs_review", 1, ClaimNeedsReviewPayload,
-                                  "A claim failed scrubbing and waits for a billing specialist.")
+                                  "A claim failed scrubbing and waits for a billing specialist "
+                                  "(again, with the current reasons, when a re-scrub changes "
+                                  "them).")
+CLAIM_READY = define_event("claims.claim.ready", 1, ClaimReadyPayload,
+                           "A claim that needed review passed its scrub once newer client or "
+                           "referral data arrived; it goes out with the next batch.")
 CLAIM_SUBMITTED = define_event("claims.claim.submitted", 1, ClaimSubmittedPayload,
                                "A claim went to the clearinghouse.")
 CLAIM_ACCEPTED = define_event("claims.claim.accepted", 1, ClaimAcceptedPayload,

@@ -107,11 +107,36 @@ def test_a_session_before_its_client_and_referral_parks_then_becomes_ready(engin
 
     deliver(engine, event(REFERRAL_RECORDED, referral_data(client_id, referral_id)))
     assert reasons(claims_of_session(engine, session["session_id"])[0]) == ["coverage_unknown"]
+    _, narrower = events_of(engine, "claims.claim.needs_review.v1")
+    assert [r["code"] for r in narrower["reasons"]] == ["coverage_unknown"]
 
     deliver(engine, event(CLIENT_REGISTERED, client_data(client_id)))
     (ready,) = claims_of_session(engine, session["session_id"])
     assert ready.status == "ready" and reasons(ready) == []
     assert ready.payer_id == "ACME01" and ready.total_charge == Decimal("130.00")
+    (announced,) = events_of(engine, "claims.claim.ready.v1")
+    assert announced == {
+        "claim_id": ready.claim_id,
+        "client_id": client_id,
+        "session_id": session["session_id"],
+        "payer_id": "ACME01",
+        "total_charge": "130.00",
+        "expected_allowed": "90.89",
+    }
+    assert len(events_of(engine, "claims.claim.needs_review.v1")) == 2
+
+
+def test_a_rescrub_that_changes_nothing_announces_nothing(engine):
+    client_id, referral_id = ids()
+    session = session_data(client_id, referral_id)
+    deliver(engine, event(SESSION_COMPLETED, session))
+    deliver(engine, event(CLIENT_REGISTERED, client_data(client_id, coverage=False)))
+    deliver(engine, event(CLIENT_UPDATED, client_data(client_id, version=2, coverage=False)))
+
+    (parked,) = claims_of_session(engine, session["session_id"])
+    assert reasons(parked) == ["coverage_unknown", "referral_unknown"]
+    assert len(events_of(engine, "claims.claim.needs_review.v1")) == 1
+    assert events_of(engine, "claims.claim.ready.v1") == []
 
 
 def test_an_older_client_version_never_overwrites_a_newer_one(engine):
