@@ -259,15 +259,7 @@ def _announce(
         CLAIM_CREATED,
         source=SOURCE,
         subject=session.client_id,
-        data={
-            "claim_id": claim_id,
-            "client_id": session.client_id,
-            "session_id": session.session_id,
-            "payer_id": prepared.payer_id,
-            "status": prepared.status,
-            "total_charge": prepared.total_charge,
-            "expected_allowed": prepared.expected_allowed,
-        },
+        data={**_priced(claim_id, session, prepared), "status": prepared.status},
         correlation_id=correlation_id,
     )
     if prepared.reasons:
@@ -349,16 +341,21 @@ def _announce_ready(
         CLAIM_READY,
         source=SOURCE,
         subject=session.client_id,
-        data={
-            "claim_id": claim_id,
-            "client_id": session.client_id,
-            "session_id": session.session_id,
-            "payer_id": prepared.payer_id,
-            "total_charge": prepared.total_charge,
-            "expected_allowed": prepared.expected_allowed,
-        },
+        data=_priced(claim_id, session, prepared),
         correlation_id=correlation_id,
     )
+
+
+def _priced(claim_id: str, session: Session, prepared: PreparedClaim) -> dict[str, Any]:
+    """What claim.created and claim.ready both say: whose claim, for whom, and its amounts."""
+    return {
+        "claim_id": claim_id,
+        "client_id": session.client_id,
+        "session_id": session.session_id,
+        "payer_id": prepared.payer_id,
+        "total_charge": prepared.total_charge,
+        "expected_allowed": prepared.expected_allowed,
+    }
 
 
 def resubmit(
