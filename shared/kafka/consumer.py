@@ -15,7 +15,6 @@ Delivery semantics (after getsentry/arroyo and eShop):
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -328,8 +327,8 @@ class ConsumerRunner:
         offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.items()}
         try:
             consumer.commit_async(offsets, callback=self._on_commit_answer)
-        except KafkaError:
-            self._on_commit_answer(offsets, sys.exc_info()[1])
+        except KafkaError as error:
+            self._on_commit_answer(offsets, error)
 
     def _on_commit_answer(self, _offsets: Any, answer: Any) -> None:
         if isinstance(answer, Exception):
