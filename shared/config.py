@@ -26,6 +26,13 @@ class KafkaSettings:
     sasl_password: str | None = None
     ssl_cafile: str | None = None
     replication_factor: int = 1
+    # Consumer groups are "<prefix><service>": deployments or test runs sharing a cluster
+    # each set their own prefix and never take each other's events.
+    group_prefix: str = ""
+    # A consumer group stops when more than dlq_limit messages are dead-lettered within
+    # dlq_window_seconds: so many failures are a broken handler, not bad messages.
+    dlq_limit: int = 100
+    dlq_window_seconds: float = 60.0
 
     def client_options(self) -> dict[str, Any]:
         """Options shared by every kafka-python client this project creates."""
@@ -80,6 +87,9 @@ def load_settings(service: str) -> Settings:
             sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
             replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", "1")),
+            group_prefix=env.get("MEDMASSAGE_CONSUMER_GROUP_PREFIX", ""),
+            dlq_limit=int(env.get("MEDMASSAGE_DLQ_LIMIT", "100")),
+            dlq_window_seconds=float(env.get("MEDMASSAGE_DLQ_WINDOW_SECONDS", "60")),
         ),
         jwt_secret=env.get("MEDMASSAGE_JWT_SECRET", DEV_JWT_SECRET),
         port=int(env.get(f"{prefix}_PORT", DEFAULT_PORTS.get(service, 0))),

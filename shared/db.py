@@ -12,12 +12,27 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, Table, create_engine, event, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -116,11 +131,6 @@ def _turns_for_file(path: str) -> WriteTurns:
         return _TURNS_BY_FILE.setdefault(path, WriteTurns())
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """True for the embedded SQLite backend."""
-    return engine.dialect.name == "sqlite"
-
-
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that commits on success and rolls back on any exception."""
@@ -173,16 +183,47 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def insert_if_absent(connection: Connection, table: Table, values: dict[str, object]) -> bool:
-    """Insert a row unless its primary key exists; True when this call inserted it."""
+def _dialect_insert(connection: Connection, table: Table) -> Any:
+    """INSERT with ON CONFLICT, which both backends speak (as their own dialect constructs)."""
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:  # pragma: no cover - only the two supported backends exist
-        raise NotImplementedError(dialect)
+        return sqlite_insert(table)
+    if dialect == "postgresql":
+        return postgresql_insert(table)
+    raise NotImplementedError(dialect)  # pragma: no cover - only the two backends exist
+
+
+def insert_if_absent(connection: Connection, table: Table, values: dict[str, object]) -> bool:
+    """Insert a row unless its primary key exists; True when this call inserted it."""
     first_key = next(iter(table.primary_key.columns))
-    statement = dialect_insert(table).values(**values).on_conflict_do_nothing().returning(first_key)
+    statement = (
+        _dialect_insert(connection, table).values(**values).on_conflict_do_nothing()
+        .returning(first_key)
+    )
     # RETURNING rather than rowcount: psycopg does not report a rowcount here.
+    return connection.execute(statement).first() is not None
+
+
+Newer = Callable[[ReadOnlyColumnCollection[str, Column[Any]], Any], ColumnElement[bool]]
+
+
+def save_if_newer(
+    connection: Connection, table: Table, values: dict[str, Any], is_newer: Newer
+) -> bool:
+    """Insert the row, or overwrite the stored one only when ``is_newer``; True when written.
+
+    The projections' rule "the newest version wins, whatever order events come in" as one
+    statement, ``INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <newer>``, so it is
+    atomic on both backends: two consumers racing on one key cannot both read "absent"
+    or let an older version overwrite a newer one. ``is_newer(stored, incoming)`` gets the
+    table's columns and the incoming row (``excluded``) and returns the condition.
+    Columns not in ``values`` keep what is stored.
+    """
+    keys = [column.name for column in table.primary_key.columns]
+    insert = _dialect_insert(connection, table).values(**values)
+    statement = insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: insert.excluded[name] for name in values if name not in keys},
+        where=is_newer(table.c, insert.excluded),
+    ).returning(table.c[keys[0]])
     return connection.execute(statement).first() is not None

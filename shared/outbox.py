@@ -23,6 +23,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +55,9 @@ outbox = Table(
     Column("payload", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
+    # The relay reads only unsent rows, in id order.
+    Index("ix_outbox_pending", "id", sqlite_where=text("sent_at IS NULL"),
+          postgresql_where=text("sent_at IS NULL")),
 )
 relay_lease = Table(
     "outbox_relay_lease",

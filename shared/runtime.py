@@ -1,8 +1,10 @@
 """Running a service: HTTP, outbox relay, consumers and workers in one process, or apart.
 
-``python -m services.<name>`` runs everything (the embedded default); ``web`` runs only
-HTTP (for gunicorn, ``services.<name>.app:create_app()`` instead) and ``workers`` only
-the background loops, so production can scale each on its own.
+``python -m services.<name>`` migrates the database and runs everything (the embedded
+default); ``migrate`` only brings the database up to date; ``web`` runs only HTTP (for
+gunicorn, ``services.<name>.app:create_app()`` instead) and ``workers`` only the
+background loops, so production can scale each on its own. ``web`` and ``workers``
+never migrate: production runs ``migrate`` once per release, before them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Service:
     settings: Settings
     app: Flask
     loops: list[Loop] = field(default_factory=list)
+    migrate: Callable[[], None] = lambda: None
 
 
 def _supervise(loop: Loop, stop: threading.Event) -> None:
@@ -62,14 +65,20 @@ def _supervise(loop: Loop, stop: threading.Event) -> None:
 
 
 def run(build: Callable[[], Service], argv: list[str] | None = None) -> None:
-    """Parse ``[all|web|workers] [--port N]`` and run until SIGTERM or Ctrl-C."""
+    """Parse ``[all|web|workers|migrate] [--port N]`` and run until SIGTERM or Ctrl-C."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", nargs="?", choices=("all", "web", "workers"), default="all")
+    parser.add_argument("mode", nargs="?", choices=("all", "web", "workers", "migrate"),
+                        default="all")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args(argv)
     service = build()
     configure_logging(service.settings.service)
+    if args.mode in ("all", "migrate"):
+        service.migrate()
+        log.info("database up to date")
+        if args.mode == "migrate":
+            return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

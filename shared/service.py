@@ -1,9 +1,10 @@
-"""The composition root every service uses: engine, migrations, app, relay, consumers."""
+"""The composition root every service uses: engine, app, relay, consumers, migrations."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 from flask import Blueprint, Flask
 
@@ -14,26 +15,48 @@ from shared.kafka.consumer import ConsumerRunner, Subscription
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay
 from shared.runtime import Loop, Service
-from shared.web.app import ServiceContext, init_app
+from shared.web.app import init_app
+from shared.web.context import ServiceContext
+
+
+class ServiceConfig(Protocol):
+    """What every service's own config object carries: the shared settings."""
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 def create_service_app(
-    settings: Settings, title: str, blueprints: Iterable[Blueprint], migrations: Path | None
+    config: ServiceConfig, title: str, blueprints: Iterable[Blueprint]
 ) -> tuple[Flask, ServiceContext]:
-    """Migrate the service database and build its Flask app (routes + shared plumbing)."""
+    """Build a service's Flask app (routes + shared plumbing); the database is not touched.
+
+    Migrations are a step of their own (``migrate_database``, ``python -m services.<name>
+    migrate``): an app built by gunicorn in each worker must not race to alter the schema.
+    """
+    settings = config.settings
     engine = make_engine(settings.database_url)
-    migrate(engine, migrations)
     app = Flask(f"services.{settings.service}")
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    context = ServiceContext(settings=settings, engine=engine, title=title)
+    context = ServiceContext(settings=settings, engine=engine, title=title, config=config)
     init_app(app, context)
     return app, context
+
+
+def migrate_database(settings: Settings, migrations: Path | None) -> None:
+    """Bring the service's database up to date: the plumbing tables and its own."""
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine, migrations)
+    finally:
+        engine.dispose()
 
 
 def assemble(
     app: Flask,
     context: ServiceContext,
+    migrations: Path | None,
     subscriptions: Iterable[Subscription] = (),
     loops: Iterable[Loop] = (),
 ) -> Service:
@@ -48,4 +71,7 @@ def assemble(
             ConsumerRunner(context.engine, settings.kafka, settings.service, subscriptions)
         )
     everything.extend(loops)
-    return Service(settings=settings, app=app, loops=everything)
+    return Service(
+        settings=settings, app=app, loops=everything,
+        migrate=lambda: migrate_database(settings, migrations),
+    )

@@ -47,3 +47,13 @@ BODY_REGIONS: frozenset[str] = frozenset(
 PRESSURE_LEVELS: tuple[str, ...] = ("light", "moderate", "deep")
 
 TIMED_CODES: frozenset[str] = frozenset({"97124", "97140"})
+
+# A screening's verdict (docs/DOMAIN.md §Screening). Screening decides it, scheduling
+# books only the first two, claims never sees it.
+CLEARED = "cleared"
+CLEARED_WITH_PRECAUTIONS = "cleared_with_precautions"
+NEEDS_CLEARANCE = "needs_clearance"
+NOT_ELIGIBLE = "not_eligible"
+SCREENING_OUTCOMES: tuple[str, ...] = (CLEARED, CLEARED_WITH_PRECAUTIONS, NEEDS_CLEARANCE,
+                                       NOT_ELIGIBLE)
+BOOKABLE_OUTCOMES: frozenset[str] = frozenset({CLEARED, CLEARED_WITH_PRECAUTIONS})

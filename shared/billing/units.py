@@ -18,7 +18,9 @@ lines. Results are sorted by code, so equal inputs give equal outputs in any ord
 from collections.abc import Mapping
 
 UNIT_MINUTES = 15
-COUNTING_METHODS: frozenset[str] = frozenset({"cms", "per_code"})
+CMS = "cms"
+PER_CODE = "per_code"
+COUNTING_METHODS: tuple[str, ...] = (CMS, PER_CODE)
 
 
 def units_for_minutes(minutes: int) -> int:
@@ -29,7 +31,7 @@ def units_for_minutes(minutes: int) -> int:
     return (minutes + UNIT_MINUTES // 2) // UNIT_MINUTES
 
 
-def compute_units(minutes_by_code: Mapping[str, int], method: str = "cms") -> dict[str, int]:
+def compute_units(minutes_by_code: Mapping[str, int], method: str = CMS) -> dict[str, int]:
     """Units to bill per timed code for one visit, counted by the payer's method."""
     if method not in COUNTING_METHODS:
         raise ValueError(
@@ -38,7 +40,7 @@ def compute_units(minutes_by_code: Mapping[str, int], method: str = "cms") -> di
     for code, minutes in minutes_by_code.items():
         if minutes < 0:
             raise ValueError(f"minutes for {code} cannot be negative: {minutes}")
-    if method == "per_code":
+    if method == PER_CODE:
         units = {code: units_for_minutes(minutes) for code, minutes in minutes_by_code.items()}
     else:
         units = _total_time_units(minutes_by_code)

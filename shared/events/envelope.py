@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 SPEC_VERSION = "1.0"
-CONTENT_TYPE = "application/cloudevents+json"
 
 
 @dataclass(frozen=True)

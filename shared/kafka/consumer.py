@@ -9,13 +9,25 @@ Delivery semantics (after getsentry/arroyo and eShop):
 - a message that can never be processed (not an event, unknown type, invalid payload)
   goes to the DLQ at once;
 - database outages are not the message's fault: they are retried until the database is
-  back (or the runner is stopped), never dead-lettered.
+  back (or the runner is stopped), never dead-lettered;
+- dead letters have a limit (after arroyo's DLQ limit): when more than ``dlq_limit``
+  messages go to the DLQ within ``dlq_window_seconds``, something is wrong with the
+  handler or the producer, not with single messages, so the runner stops before parking
+  the next one, logs an error and shows ``consumer_halted`` = 1 until restarted;
+- the group id carries the deployment's ``group_prefix``, so two deployments or test runs
+  on one cluster never take each other's events. The processed-event record uses the
+  bare name, so changing the prefix does not re-apply what the database already holds.
+
+Handlers get a ``UnitOfWork`` whose transaction holds the event's id: they call the
+service's command and never open a transaction of their own.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,33 +35,29 @@ from typing import Any
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, insert, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared.config import KafkaSettings
-from shared.db import UtcDateTime, insert_if_absent, utcnow, write_transaction
+from shared.db import utcnow, write_transaction
 from shared.events.envelope import Event, MalformedEvent, decode
 from shared.events.registry import EVENTS, EventRegistry, EventType, UnknownEventType
+from shared.inbox import record_all_processed
 from shared.kafka.clients import make_producer
 from shared.kafka.retry import RetryPolicy
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("shared.consumer")
 
-metadata = MetaData()
-processed_events = Table(
-    "processed_events",
-    metadata,
-    Column("consumer", String(100), primary_key=True),
-    Column("event_id", String(64), primary_key=True),
-    Column("processed_at", UtcDateTime, nullable=False),
-)
-
-Handler = Callable[[Connection, Event, dict[str, Any]], None]
+Handler = Callable[[UnitOfWork, Event, dict[str, Any]], None]
 
 CONSUMED = Counter(
     "consumer_events_total", "Events seen by a consumer group", ["group", "topic", "outcome"]
 )
 LAG = Gauge("consumer_lag", "Messages not yet consumed", ["group", "topic", "partition"])
+HALTED = Gauge(
+    "consumer_halted", "1 when the group stopped at its dead-letter limit (restart it)", ["group"]
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,33 @@ class Subscription:
 
 class _Stopping(Exception):
     """Raised inside a retry loop when the runner is asked to stop."""
+
+
+class DeadLetterLimitExceeded(Exception):
+    """More messages went to the DLQ in the window than the limit allows."""
+
+
+class DeadLetterLimit:
+    """At most ``limit`` dead letters within any ``window_seconds``; the clock is injectable."""
+
+    def __init__(
+        self, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.clock = clock
+        self._recent: deque[float] = deque()
+
+    def admit(self) -> None:
+        """Count one more dead letter, or raise DeadLetterLimitExceeded if it is one too many."""
+        now = self.clock()
+        while self._recent and now - self._recent[0] >= self.window_seconds:
+            self._recent.popleft()
+        if len(self._recent) >= self.limit:
+            raise DeadLetterLimitExceeded(
+                f"{self.limit} dead letters within {self.window_seconds:g}s"
+            )
+        self._recent.append(now)
 
 
 @dataclass
@@ -79,16 +114,24 @@ class ConsumerRunner:
         self,
         engine: Engine,
         settings: KafkaSettings,
-        group_id: str,
+        consumer: str,
         subscriptions: Iterable[Subscription],
         registry: EventRegistry = EVENTS,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
         max_poll_records: int = 500,
+        source: str | None = None,
+        dead_letter_limit: DeadLetterLimit | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.group_id = group_id
+        self.consumer = consumer  # the name processed events are recorded under
+        self.group_id = f"{settings.group_prefix}{consumer}"
+        self.source = source or consumer  # the CloudEvents source of what handlers emit
+        self.dead_letters = dead_letter_limit or DeadLetterLimit(
+            settings.dlq_limit, settings.dlq_window_seconds
+        )
+        self.halted = False
         self.handlers = {s.event_type.topic: s.handler for s in subscriptions}
         self.registry = registry
         self.retry = retry or RetryPolicy()
@@ -126,8 +169,9 @@ class ConsumerRunner:
         for topic in self.handlers:
             consumer.partitions_for_topic(topic)
         consumer.subscribe(list(self.handlers))
+        HALTED.labels(self.group_id).set(0)
         try:
-            while not self._stopping.is_set():
+            while not self._stopping.is_set() and not self.halted:
                 try:
                     batch = consumer.poll(timeout_ms=200)
                 except KafkaError:
@@ -147,6 +191,8 @@ class ConsumerRunner:
                             done[partition] = offset + 1
                 except _Stopping:
                     pass
+                except DeadLetterLimitExceeded as exceeded:
+                    self._halt(exceeded)
                 finally:
                     self._commit(consumer, done)
                 self._report_lag(consumer, batch)
@@ -155,6 +201,14 @@ class ConsumerRunner:
             consumer.close(autocommit=False)
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=5)
+
+    def _halt(self, exceeded: DeadLetterLimitExceeded) -> None:
+        # The message that would have gone over the limit is neither parked nor committed:
+        # after the cause is fixed and the service restarted, it is read again.
+        self.halted = True
+        HALTED.labels(self.group_id).set(1)
+        log.error("dead-letter limit exceeded; consumer stopped until restarted",
+                  extra={"group": self.group_id, "limit": str(exceeded)})
 
     # -- processing ---------------------------------------------------------------------
 
@@ -198,25 +252,15 @@ class ConsumerRunner:
         try:
             with write_transaction(self.engine) as connection:
                 ids = [item.event.id for item in batch]  # type: ignore[union-attr]
-                seen = set(connection.execute(
-                    select(processed_events.c.event_id).where(
-                        processed_events.c.consumer == self.group_id,
-                        processed_events.c.event_id.in_(ids),
-                    )
-                ).scalars())
+                new_ids = record_all_processed(connection, self.consumer, ids)
                 for item in batch:
                     assert item.event is not None
-                    if item.event.id not in seen:
+                    if item.event.id in new_ids:
                         fresh.setdefault(item.event.id, item)
-                if fresh:
-                    now = utcnow()
-                    connection.execute(insert(processed_events), [
-                        {"consumer": self.group_id, "event_id": event_id, "processed_at": now}
-                        for event_id in fresh
-                    ])
                 for item in fresh.values():
                     assert item.event is not None and item.payload is not None
-                    self.handlers[item.event.type](connection, item.event, item.payload)
+                    self.handlers[item.event.type](self._unit(connection, item.event), item.event,
+                                                   item.payload)
         except Exception:  # any failure: redo message by message, with retries and DLQ
             log.info("batch apply failed; applying one by one", exc_info=True,
                      extra={"group": self.group_id, "batch_size": len(batch)})
@@ -267,19 +311,21 @@ class ConsumerRunner:
 
     def _apply(self, connection: Connection, item: _Decoded) -> str:
         assert item.event is not None and item.payload is not None
-        first_time = insert_if_absent(
-            connection,
-            processed_events,
-            {"consumer": self.group_id, "event_id": item.event.id, "processed_at": utcnow()},
-        )
-        if not first_time:
+        uow = self._unit(connection, item.event)
+        if not uow.mark_processed(self.consumer, item.event.id):
             return "duplicate"
-        self.handlers[item.event.type](connection, item.event, item.payload)
+        self.handlers[item.event.type](uow, item.event, item.payload)
         return "applied"
+
+    def _unit(self, connection: Connection, event: Event) -> UnitOfWork:
+        # What a handler emits follows the flow of the event that caused it.
+        return UnitOfWork(connection, self.source, correlation_id=event.correlation_id or event.id,
+                          actor=self.group_id)
 
     # -- dead letters, commits, lag -----------------------------------------------------------
 
     def _dead_letter(self, message: Any, reason: str, error: str, attempts: int) -> None:
+        self.dead_letters.admit()
         headers = [
             ("dlq.reason", reason.encode()),
             ("dlq.error", error[:500].encode()),

@@ -1,11 +1,12 @@
 """HTTP plumbing every service's app factory uses: problems, auth, schemas, ids, health."""
 
-from shared.web.app import ServiceContext, init_app, service_context
+from shared.web.app import init_app
 from shared.web.auth import ROLES, allow, public
-from shared.web.idempotency import idempotent, unit_of_work
+from shared.web.context import ServiceContext, service_context
 from shared.web.io import load_body, load_query, respond
 from shared.web.openapi import api, build_openapi
 from shared.web.problems import Problem
+from shared.web.transactions import reads, writes
 
 __all__ = [
     "ROLES",
@@ -14,12 +15,12 @@ __all__ = [
     "allow",
     "api",
     "build_openapi",
-    "idempotent",
     "init_app",
     "load_body",
     "load_query",
     "public",
+    "reads",
     "respond",
     "service_context",
-    "unit_of_work",
+    "writes",
 ]

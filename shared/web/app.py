@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
-from sqlalchemy import Engine
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from shared.config import Settings
 from shared.db import database_reachable
 from shared.web.audit import audit_blueprint, record_staff_request
 from shared.web.auth import check_every_route_declares_access, public
+from shared.web.context import ServiceContext, service_context
 from shared.web.openapi import build_openapi
 from shared.web.problems import register_problem_handlers
 from shared.web.ratelimit import limit_public_endpoints
@@ -36,45 +26,6 @@ REQUESTS = Counter(
 LATENCY = Histogram(
     "http_request_duration_seconds", "Time to answer a request", ["service", "endpoint"]
 )
-
-
-@dataclass
-class ServiceContext:
-    """The service's settings and database engine, reachable from any request."""
-
-    settings: Settings
-    engine: Engine
-    title: str
-    extras: dict[str, Any] = field(default_factory=dict)
-    # Metrics computed from this service's own database at scrape time (e.g. claims by
-    # state); kept per app so several apps in one process never collide.
-    metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
-    _broker_checked_at: float = 0.0
-    _broker_ok: bool = False
-
-    def broker_reachable(self) -> bool:
-        """Whether a bootstrap server accepts TCP connections (cached for 5 s)."""
-        now = time.monotonic()
-        if now - self._broker_checked_at > 5:
-            self._broker_ok = any(
-                _tcp_open(address) for address in self.settings.kafka.bootstrap_servers.split(",")
-            )
-            self._broker_checked_at = now
-        return self._broker_ok
-
-
-def _tcp_open(address: str) -> bool:
-    host, _, port = address.strip().rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=1):
-            return True
-    except (OSError, ValueError):
-        return False
-
-
-def service_context() -> ServiceContext:
-    """The current app's ServiceContext."""
-    return current_app.extensions["medmassage"]
 
 
 _system = Blueprint("system", __name__)
@@ -112,9 +63,9 @@ def metrics() -> Response:
 def openapi() -> Response:
     """This service's OpenAPI 3 document."""
     context = service_context()
-    if "openapi" not in context.extras:
-        context.extras["openapi"] = build_openapi(current_app, context.title)
-    return jsonify(context.extras["openapi"])
+    if context.openapi_document is None:
+        context.openapi_document = build_openapi(current_app, context.title)
+    return jsonify(context.openapi_document)
 
 
 def init_app(app: Flask, context: ServiceContext) -> None:

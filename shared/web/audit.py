@@ -13,10 +13,11 @@ import logging
 
 from flask import Blueprint, Flask, Response, g, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, insert, select
 
 from shared.db import UtcDateTime, utcnow, write_transaction
 from shared.web.auth import allow
+from shared.web.context import service_context
 from shared.web.io import load_query, respond
 from shared.web.openapi import api
 
@@ -36,6 +37,9 @@ audit_log = Table(
     Column("status", Integer, nullable=False),
     Column("remote_addr", String(100), nullable=True),
     Column("request_id", String(100), nullable=True),
+    # Admins read the trail by time and by who.
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_actor", "actor", "at"),
 )
 
 
@@ -49,8 +53,6 @@ def record_staff_request(app: Flask) -> None:
     def _audit(response: Response) -> Response:
         if "caller" not in g:
             return response
-        from shared.web.app import service_context
-
         try:
             with write_transaction(service_context().engine) as connection:
                 connection.execute(_INSERT_ENTRY, {
@@ -96,8 +98,6 @@ audit_blueprint = Blueprint("audit", __name__)
 @api("The audit trail of this service, newest first", query=AuditQuery, response=AuditPage)
 def read_audit_log() -> Response:
     """Who read or changed what in this service (admins only; read-only)."""
-    from shared.web.app import service_context
-
     query = load_query(AuditQuery)
     statement = select(audit_log).order_by(audit_log.c.id.desc()).limit(query["limit"])
     if "actor" in query:

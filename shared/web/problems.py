@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
+from shared.errors import Conflict, DomainError, InvalidInput, NotFound, Refused
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("shared.web")
 
@@ -60,12 +62,32 @@ class Problem(Exception):
         return response
 
 
+# The one mapping from a kind of domain refusal to its HTTP status, for every service.
+_STATUS_OF_KIND: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 400),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Refused, 422),
+)
+
+
+def problem_from(error: DomainError) -> Problem:
+    """The problem document a domain refusal is answered with."""
+    status = next(code for kind, code in _STATUS_OF_KIND if isinstance(error, kind))
+    return Problem(status, error.title, error.detail, error.slug, errors=error.errors,
+                   **error.members)
+
+
 def register_problem_handlers(app: Flask) -> None:
     """Make every error, expected or not, leave the service as problem+json."""
 
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Response:
         return problem.to_response()
+
+    @app.errorhandler(DomainError)
+    def _refused(error: DomainError) -> Response:
+        return problem_from(error).to_response()
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -236,10 +236,10 @@ def test_malformed_messages_and_a_failing_handler_go_to_the_dlq_and_later_messag
     ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
     engine = prepare_database(f"sqlite:///{tmp_path / 'dlq.db'}")
 
-    def fails_for_seq_13(connection, event, payload):  # type: ignore[no-untyped-def]
+    def fails_for_seq_13(uow, event, payload):  # type: ignore[no-untyped-def]
         if payload["seq"] == 13:
             raise RuntimeError("cannot apply seq 13")
-        record_effect(connection, event, payload)
+        record_effect(uow, event, payload)
 
     producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
     topic = event_type.topic

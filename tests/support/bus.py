@@ -11,7 +11,7 @@ import signal
 import threading
 
 from marshmallow import Schema, fields
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table
 
 from shared.config import KafkaSettings
 from shared.db import make_engine, write_transaction
@@ -22,6 +22,7 @@ from shared.kafka.consumer import ConsumerRunner, Subscription
 from shared.kafka.retry import RetryPolicy
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay, RelayPolicy, add_to_outbox
+from shared.uow import UnitOfWork
 
 metadata = MetaData()
 effects = Table(
@@ -57,9 +58,9 @@ def prepare_database(url: str) -> Engine:
 _INSERT_EFFECT = effects.insert()  # built once, as the services' hot handlers do
 
 
-def record_effect(connection: Connection, event: Event, payload: dict) -> None:
+def record_effect(uow: UnitOfWork, event: Event, payload: dict) -> None:
     """The handler under test: one insert per event."""
-    connection.execute(
+    uow.connection.execute(
         _INSERT_EFFECT,
         {"event_id": event.id, "client_id": payload["client_id"], "seq": payload["seq"]},
     )

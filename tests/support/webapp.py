@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 
 from shared.config import KafkaSettings, Settings
-from shared.service import create_service_app
-from shared.web import Problem, allow, api, idempotent, load_body, public, respond, unit_of_work
-from shared.web.app import service_context
+from shared.service import create_service_app, migrate_database
+from shared.uow import UnitOfWork
+from shared.web import Problem, allow, api, load_body, public, respond, service_context, writes
 
 metadata = MetaData()
 notes = Table("notes", metadata, Column("id", String(40), primary_key=True),
@@ -34,13 +35,12 @@ blueprint = Blueprint("notes", __name__)
 @blueprint.post("/notes")
 @allow("front_desk")
 @api("Write a note", request=NoteIn, response=NoteOut, status=201)
-@idempotent
-def write_note() -> Response:
+@writes
+def write_note(uow: UnitOfWork) -> Response:
     """Create a note (counts creations, so replays are visible)."""
     data = load_body(NoteIn)
     note = {"id": uuid.uuid4().hex, "text": data["text"]}
-    with unit_of_work() as connection:
-        connection.execute(insert(notes).values(**note))
+    uow.connection.execute(insert(notes).values(**note))
     return respond(NoteOut, note, 201)
 
 
@@ -67,6 +67,14 @@ def make_app(database_url: str, bootstrap: str = "127.0.0.1:1"):  # type: ignore
     """The test app on ``database_url``; the broker address only matters for /readyz."""
     settings = Settings(service="notes", database_url=database_url,
                         kafka=KafkaSettings(bootstrap_servers=bootstrap))
-    app, context = create_service_app(settings, "Notes", [blueprint], None)
+    migrate_database(settings, None)
+    app, context = create_service_app(NotesConfig(settings), "Notes", [blueprint])
     metadata.create_all(context.engine)
     return app
+
+
+@dataclass(frozen=True)
+class NotesConfig:
+    """The test app's config: the shared settings and nothing of its own."""
+
+    settings: Settings

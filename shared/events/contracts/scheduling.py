@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from shared.billing.units import COUNTING_METHODS
 from shared.events.contracts.base import (
     Contract,
     Physician,
@@ -47,7 +48,7 @@ class AppointmentNoShowPayload(Contract):
     fee = fields.Decimal(as_string=True, load_default=None, allow_none=True)
 
 
-class BilledCode(Contract):
+class CodeUnits(Contract):
     code = timed_code()
     minutes = fields.Integer(required=True, validate=validate.Range(min=0))
     units = fields.Integer(required=True, validate=validate.Range(min=0))
@@ -78,11 +79,11 @@ class SessionCompletedPayload(Contract):
     place_of_service = fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
     counting_method = fields.String(
         required=True,
-        validate=validate.OneOf(["cms", "per_code"]),
+        validate=validate.OneOf(COUNTING_METHODS),
         metadata=why("How units were counted."),
     )
     codes = fields.List(
-        fields.Nested(BilledCode),
+        fields.Nested(CodeUnits),
         required=True,
         validate=validate.Length(min=1),
         metadata=why("Claims: one SV1 line per code."),

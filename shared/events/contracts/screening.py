@@ -14,8 +14,8 @@ from shared.events.contracts.base import (
     why,
 )
 from shared.events.registry import define_event
+from shared.vocabulary import SCREENING_OUTCOMES
 
-OUTCOMES = ("cleared", "cleared_with_precautions", "needs_clearance", "not_eligible")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
 
 
@@ -71,7 +71,7 @@ class ScreeningCompletedPayload(Contract):
 
     screening_id = fields.String(required=True)
     client_id = fields.String(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
     reason_codes = fields.List(
         fields.String(), required=True, metadata=why("Codes only, never conditions or medications.")
     )

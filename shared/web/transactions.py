@@ -1,0 +1,130 @@
+"""Views get their database access here: ``@reads`` a connection, ``@writes`` a unit of work.
+
+Handing it to the view as its first argument keeps the transaction explicit: nothing
+reaches a view or a command through ``flask.g``. ``Idempotency-Key`` comes with
+``@writes``: the key row is inserted *before* the view runs, inside the transaction the view writes
+in. A concurrent request with the same key therefore waits (or, on SQLite, is
+serialised) and then finds the stored answer; a crash loses the effect and the key
+together, so a retry runs cleanly.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, g, make_response, request
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared.db import UtcDateTime, insert_if_absent, read_only, utcnow
+from shared.uow import unit_of_work
+from shared.web.context import service_context
+from shared.web.problems import Problem
+
+metadata = MetaData()
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("endpoint", String(200), primary_key=True),
+    Column("request_fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response_body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+View = TypeVar("View", bound=Callable[..., Any])
+_PENDING = 0
+
+
+def reads(view: View) -> View:
+    """Run the view with a read-only connection, handed to it first (rolled back after)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with read_only(service_context().engine) as connection:
+            return view(connection, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def writes(view: View) -> View:
+    """Run the view in one write transaction, handed to it first as a ``UnitOfWork``.
+
+    With an ``Idempotency-Key`` header the key's row joins that transaction: a repeat of
+    the request gets the first answer, a concurrent one waits for it or answers 409.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        context = service_context()
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 200:
+            raise Problem(400, "Invalid Idempotency-Key", "Use 1 to 200 characters.",
+                          "validation-error", errors={"Idempotency-Key": ["Length 1-200."]})
+        opened = unit_of_work(context.engine, context.settings.service,
+                              correlation_id=g.get("correlation_id"), actor=g.get("caller"))
+        if key is None:
+            with opened as uow:
+                return view(uow, *args, **kwargs)
+        # Keys are scoped to the caller (the staff member, else the credentials sent): two
+        # callers choosing the same key never see each other's answers.
+        caller = g.get("caller") or request.headers.get("Authorization", "")
+        scope = hashlib.sha256(caller.encode()).hexdigest()[:16]
+        endpoint = f"{request.endpoint or request.path}:{scope}"
+        fingerprint = _fingerprint()
+        try:
+            with opened as uow:
+                row = {"key": key, "endpoint": endpoint, "request_fingerprint": fingerprint,
+                       "status_code": _PENDING, "response_body": "", "created_at": utcnow()}
+                if not insert_if_absent(uow.connection, idempotency_keys, row):
+                    return _replay(uow.connection, key, endpoint, fingerprint)
+                response = make_response(view(uow, *args, **kwargs))
+                uow.connection.execute(
+                    update(idempotency_keys)
+                    .where(idempotency_keys.c.key == key, idempotency_keys.c.endpoint == endpoint)
+                    .values(status_code=response.status_code,
+                            response_body=response.get_data(as_text=True))
+                )
+                return response
+        except IntegrityError as exc:
+            raise Problem(409, "Request in progress",
+                          "A request with this Idempotency-Key is being processed; retry.",
+                          "idempotency-in-progress") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(request.method.encode() + request.path.encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def _replay(connection: Connection, key: str, endpoint: str, fingerprint: str) -> Response:
+    stored = connection.execute(
+        select(idempotency_keys).where(
+            idempotency_keys.c.key == key, idempotency_keys.c.endpoint == endpoint
+        )
+    ).one()
+    if stored.request_fingerprint != fingerprint:
+        raise Problem(
+            422,
+            "Idempotency-Key reused",
+            "This key was used for a different request.",
+            "idempotency-key-reused",
+        )
+    if stored.status_code == _PENDING:
+        raise Problem(
+            409,
+            "Request in progress",
+            "A request with this Idempotency-Key is being processed; retry.",
+            "idempotency-in-progress",
+        )
+    content_type = "application/problem+json" if stored.status_code >= 400 else "application/json"
+    response = Response(stored.response_body, status=stored.status_code, mimetype=content_type)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
