@@ -86,6 +86,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def _cluster_id() -> str:
     """A random KRaft cluster id that the storage tool cannot mistake for an option."""
     while True:
@@ -188,6 +196,11 @@ class LocalKafka:
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(f"kafka exited early; see {self._dir}/kafka.log")
+            # Knock on the port first: a client would log each refused connection of a
+            # broker that is still booting as an error, and back off for seconds.
+            if not _port_open(self.port):
+                time.sleep(0.1)
+                continue
             try:
                 admin = KafkaAdminClient(
                     bootstrap_servers=self.bootstrap_servers, request_timeout_ms=2000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from shared.config import KafkaSettings
 from shared.db import make_engine
 from shared.events.envelope import encode
 from shared.kafka.clients import ensure_topics, make_producer
-from shared.kafka.consumer import ConsumerRunner, Subscription
+from shared.kafka.consumer import HALTED, ConsumerRunner, Subscription
 from shared.kafka.retry import RetryPolicy
 from shared.outbox import OUTBOX_PENDING, OutboxRelay, RelayPolicy, outbox, pending_summary
 from tests.support.bus import (
@@ -422,3 +423,71 @@ def test_events_wait_out_a_locked_database_and_apply_exactly_once(kafka_settings
                          auto_offset_reset="earliest", consumer_timeout_ms=2000)
     assert list(dead) == []  # a locked database is waited out, never dead-lettered
     dead.close()
+
+
+def test_a_consumer_stops_at_its_dead_letter_limit_and_leaves_the_next_message_unread(
+    kafka_settings, unique, tmp_path
+):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic], partitions=1)
+    engine = prepare_database(f"sqlite:///{tmp_path / 'limit.db'}")
+    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
+    for number in range(5):  # one partition key: they arrive in this order
+        producer.send(event_type.topic, key=b"c1", value=f"not json {number}".encode())
+    producer.send(event_type.topic, key=b"c1", value=encode(registry.build(
+        event_type, source="t", subject="c1", data={"client_id": "c1", "seq": 1})))
+    producer.flush()
+    settings = dataclasses.replace(kafka_settings, dlq_limit=3, dlq_window_seconds=60)
+    runner = ConsumerRunner(engine, settings, f"g-{unique}",
+                            [Subscription(event_type, record_effect)], registry=registry)
+    thread = start_thread(runner)
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the runner should have stopped by itself"
+    assert runner.halted
+    assert HALTED.labels(runner.group_id)._value.get() == 1
+    assert len(_dead_letters(kafka_settings, event_type.topic, 3)) == 3
+    # The fourth bad message and everything after it wait for a restart, unread.
+    assert effect_counts(engine)[0] == 0
+    committed = _committed_offset(kafka_settings, runner.group_id, event_type.topic)
+    assert committed == 3
+
+
+def test_two_deployments_with_their_own_group_prefix_each_get_every_event(
+    kafka_settings, unique, tmp_path
+):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
+    for seq in range(20):
+        producer.send(event_type.topic, key=f"c{seq % 4}".encode(), value=encode(registry.build(
+            event_type, source="t", subject=f"c{seq % 4}",
+            data={"client_id": f"c{seq % 4}", "seq": seq})))
+    producer.flush()
+    engines, runners = [], []
+    for deployment in ("blue", "green"):
+        engine = prepare_database(f"sqlite:///{tmp_path / f'{deployment}.db'}")
+        settings = dataclasses.replace(kafka_settings, group_prefix=f"{deployment}-{unique}-")
+        engines.append(engine)
+        runners.append(ConsumerRunner(engine, settings, "claims",
+                                      [Subscription(event_type, record_effect)],
+                                      registry=registry))
+    threads = [start_thread(runner) for runner in runners]
+    try:
+        for engine in engines:
+            wait_for(lambda engine=engine: effect_counts(engine) == (20, 20),
+                     what="every event applied in each deployment")
+    finally:
+        for runner, thread in zip(runners, threads, strict=True):
+            runner.stop()
+            thread.join(timeout=30)
+    assert [runner.group_id for runner in runners] == [
+        f"blue-{unique}-claims", f"green-{unique}-claims"]
+
+
+def _committed_offset(settings: KafkaSettings, group: str, topic: str) -> int | None:
+    consumer = KafkaConsumer(**settings.client_options(), group_id=group,
+                             enable_auto_commit=False)
+    try:
+        return consumer.committed(TopicPartition(topic, 0))
+    finally:
+        consumer.close(autocommit=False)

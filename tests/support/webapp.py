@@ -7,12 +7,23 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Connection, MetaData, String, Table, insert, select
 
 from shared.config import KafkaSettings, Settings
+from shared.errors import Conflict, InvalidInput, NotFound, Refused
 from shared.service import create_service_app, migrate_database
 from shared.uow import UnitOfWork
-from shared.web import Problem, allow, api, load_body, public, respond, service_context, writes
+from shared.web import (
+    Problem,
+    allow,
+    api,
+    load_body,
+    public,
+    reads,
+    respond,
+    service_context,
+    writes,
+)
 
 metadata = MetaData()
 notes = Table("notes", metadata, Column("id", String(40), primary_key=True),
@@ -54,6 +65,29 @@ def read_note(note_id: str) -> Response:
     if row is None:
         raise Problem(404, "Not found", f"No note {note_id}.", "not-found")
     return respond(NoteOut, row._mapping)
+
+
+class NoteLocked(Conflict):
+    """A domain refusal of the Conflict kind, as a service would declare one."""
+
+    title = "Note locked"
+    slug = "note-locked"
+
+
+REFUSALS = {
+    "invalid": InvalidInput.field("text", "Too cheerful."),
+    "missing": NotFound("No such note."),
+    "locked": NoteLocked("Someone is editing it.", reasons=["being_edited"]),
+    "refused": Refused("Notes are closed today.", reasons=["closed"]),
+}
+
+
+@blueprint.get("/refusals/<kind>")
+@public
+@reads
+def refuse(connection: Connection, kind: str) -> Response:
+    """Raise the domain refusal named ``kind`` (the connection is there, unused, to test @reads)."""
+    raise REFUSALS[kind]
 
 
 @blueprint.get("/boom")

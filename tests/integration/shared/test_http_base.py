@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from shared.config import KafkaSettings, Settings
 from shared.db import make_engine
 from shared.web import init_app
-from shared.web.app import ServiceContext
+from shared.web.context import ServiceContext
 from tests.support.http import auth
 from tests.support.webapp import make_app, notes
 
@@ -24,7 +24,7 @@ def app(database_url):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def http(app):  # type: ignore[no-untyped-def]
     return app.test_client()
 
 
@@ -33,8 +33,8 @@ def count_notes(app) -> int:  # type: ignore[no-untyped-def]
         return connection.execute(select(func.count()).select_from(notes)).scalar()
 
 
-def test_invalid_fields_get_a_problem_document_naming_each_field(client):
-    response = client.post("/notes", json={"text": "", "stars": 9}, headers=auth("front_desk"))
+def test_invalid_fields_get_a_problem_document_naming_each_field(http):
+    response = http.post("/notes", json={"text": "", "stars": 9}, headers=auth("front_desk"))
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     body = response.get_json()
@@ -44,69 +44,69 @@ def test_invalid_fields_get_a_problem_document_naming_each_field(client):
     assert body["request_id"] == response.headers["X-Request-ID"]
 
 
-def test_a_body_that_is_not_json_is_refused_clearly(client):
-    response = client.post(
+def test_a_body_that_is_not_json_is_refused_clearly(http):
+    response = http.post(
         "/notes",
         data="text=hi",
         headers={**auth("front_desk"), "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 415
     assert response.mimetype == "application/problem+json"
-    broken = client.post(
+    broken = http.post(
         "/notes", data="{oops", headers={**auth("front_desk"), "Content-Type": "application/json"}
     )
     assert broken.status_code == 400
     assert broken.get_json()["type"] == "/problems/malformed-json"
 
 
-def test_unknown_routes_and_methods_answer_with_problems(client):
-    missing = client.get("/nothing-here")
+def test_unknown_routes_and_methods_answer_with_problems(http):
+    missing = http.get("/nothing-here")
     assert (missing.status_code, missing.mimetype) == (404, "application/problem+json")
-    wrong_method = client.delete("/notes")
+    wrong_method = http.delete("/notes")
     assert wrong_method.status_code == 405
     assert "POST" in wrong_method.headers["Allow"]
 
 
-def test_no_token_is_401_and_the_wrong_role_is_403(client):
-    anonymous = client.post("/notes", json={"text": "hi"})
+def test_no_token_is_401_and_the_wrong_role_is_403(http):
+    anonymous = http.post("/notes", json={"text": "hi"})
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
-    therapist = client.post("/notes", json={"text": "hi"}, headers=auth("therapist"))
+    therapist = http.post("/notes", json={"text": "hi"}, headers=auth("therapist"))
     assert therapist.status_code == 403
     assert "front_desk" in therapist.get_json()["allowed_roles"]
-    forged = client.post(
+    forged = http.post(
         "/notes", json={"text": "hi"}, headers={"Authorization": "Bearer not.a.jwt"}
     )
     assert forged.status_code == 401
 
 
-def test_admin_may_use_any_staff_endpoint(client):
-    assert client.post("/notes", json={"text": "hi"}, headers=auth("admin")).status_code == 201
+def test_admin_may_use_any_staff_endpoint(http):
+    assert http.post("/notes", json={"text": "hi"}, headers=auth("admin")).status_code == 201
 
 
-def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(client, caplog):
+def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(http, caplog):
     with caplog.at_level(logging.ERROR):
-        response = client.get("/boom")
+        response = http.get("/boom")
     assert response.status_code == 500
     assert response.mimetype == "application/problem+json"
     assert "Jane" not in response.get_data(as_text=True)
     assert "request_id" in response.get_json()
 
 
-def test_a_repeated_idempotency_key_replays_the_first_answer(app, client):
+def test_a_repeated_idempotency_key_replays_the_first_answer(app, http):
     headers = {**auth("front_desk"), "Idempotency-Key": "key-1"}
-    first = client.post("/notes", json={"text": "hello"}, headers=headers)
-    second = client.post("/notes", json={"text": "hello"}, headers=headers)
+    first = http.post("/notes", json={"text": "hello"}, headers=headers)
+    second = http.post("/notes", json={"text": "hello"}, headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.get_json() == second.get_json()
     assert second.headers["Idempotent-Replayed"] == "true"
     assert count_notes(app) == 1
 
 
-def test_an_idempotency_key_reused_for_another_request_is_refused(client):
+def test_an_idempotency_key_reused_for_another_request_is_refused(http):
     headers = {**auth("front_desk"), "Idempotency-Key": "key-2"}
-    client.post("/notes", json={"text": "one"}, headers=headers)
-    response = client.post("/notes", json={"text": "two"}, headers=headers)
+    http.post("/notes", json={"text": "one"}, headers=headers)
+    response = http.post("/notes", json={"text": "two"}, headers=headers)
     assert response.status_code == 422
     assert response.get_json()["type"] == "/problems/idempotency-key-reused"
 
@@ -135,17 +135,17 @@ def test_health_is_alive_and_readiness_checks_database_and_broker(database_url, 
     assert no_broker.get_json()["checks"]["broker"] is False
 
 
-def test_metrics_count_requests_by_endpoint_and_status(client):
-    client.get("/notes/missing", headers=auth("billing"))
-    text = client.get("/metrics").get_data(as_text=True)
+def test_metrics_count_requests_by_endpoint_and_status(http):
+    http.get("/notes/missing", headers=auth("billing"))
+    text = http.get("/metrics").get_data(as_text=True)
     assert (
         'http_requests_total{endpoint="notes.read_note",method="GET",service="notes",status="404"}'
         in text
     )
 
 
-def test_openapi_describes_schemas_roles_and_problem_answers(client):
-    document = client.get("/openapi.json").get_json()
+def test_openapi_describes_schemas_roles_and_problem_answers(http):
+    document = http.get("/openapi.json").get_json()
     post = document["paths"]["/notes"]["post"]
     assert post["x-roles"] == ["admin", "front_desk"]
     assert set(post["responses"]) >= {"201", "400", "401", "403"}
@@ -154,8 +154,8 @@ def test_openapi_describes_schemas_roles_and_problem_answers(client):
     assert get["parameters"][0]["name"] == "note_id"
 
 
-def test_request_and_correlation_ids_are_echoed(client):
-    response = client.get("/healthz", headers={"X-Correlation-ID": "flow-42"})
+def test_request_and_correlation_ids_are_echoed(http):
+    response = http.get("/healthz", headers={"X-Correlation-ID": "flow-42"})
     assert response.headers["X-Correlation-ID"] == "flow-42"
     assert response.headers["X-Request-ID"]
 
@@ -173,25 +173,25 @@ def test_an_app_with_an_undeclared_route_refuses_to_start(tmp_path):
         init_app(app, context)
 
 
-def test_every_staff_request_lands_in_the_audit_trail_that_admins_can_read(client):
-    created = client.post("/notes", json={"text": "hi"}, headers=auth("front_desk", "alice"))
+def test_every_staff_request_lands_in_the_audit_trail_that_admins_can_read(http):
+    created = http.post("/notes", json={"text": "hi"}, headers=auth("front_desk", "alice"))
     note_id = created.get_json()["id"]
-    client.get(f"/notes/{note_id}", headers=auth("billing", "bob"))
-    client.get("/healthz")
-    trail = client.get("/audit", headers=auth("admin", "owner")).get_json()["entries"]
+    http.get(f"/notes/{note_id}", headers=auth("billing", "bob"))
+    http.get("/healthz")
+    trail = http.get("/audit", headers=auth("admin", "owner")).get_json()["entries"]
     seen = [(e["actor"], e["roles"], e["action"], e["path"], e["status"]) for e in trail]
     assert ("bob", ["billing"], "GET", f"/notes/{note_id}", 200) in seen
     assert ("alice", ["front_desk"], "POST", "/notes", 201) in seen
     assert not any(e["path"] == "/healthz" for e in trail)
     assert all(e["remote_addr"] for e in trail)
-    only_bob = client.get("/audit?actor=bob", headers=auth("admin")).get_json()["entries"]
+    only_bob = http.get("/audit?actor=bob", headers=auth("admin")).get_json()["entries"]
     assert {e["actor"] for e in only_bob} == {"bob"}
 
 
-def test_the_audit_trail_is_for_admins_and_cannot_be_edited(client):
-    assert client.get("/audit", headers=auth("ops")).status_code == 403
-    assert client.delete("/audit", headers=auth("admin")).status_code == 405
-    assert client.post("/audit", json={}, headers=auth("admin")).status_code == 405
+def test_the_audit_trail_is_for_admins_and_cannot_be_edited(http):
+    assert http.get("/audit", headers=auth("ops")).status_code == 403
+    assert http.delete("/audit", headers=auth("admin")).status_code == 405
+    assert http.post("/audit", json={}, headers=auth("admin")).status_code == 405
 
 
 def test_public_endpoints_are_rate_limited_per_caller(database_url, monkeypatch):
@@ -206,12 +206,35 @@ def test_public_endpoints_are_rate_limited_per_caller(database_url, monkeypatch)
     assert limited.get("/healthz").status_code == 200
 
 
-def test_idempotency_keys_are_private_to_the_caller(app, client):
+def test_idempotency_keys_are_private_to_the_caller(app, http):
     body = {"text": "same key, same body"}
-    first = client.post("/notes", json=body,
+    first = http.post("/notes", json=body,
                         headers={**auth("front_desk", "alice"), "Idempotency-Key": "k"})
-    second = client.post("/notes", json=body,
+    second = http.post("/notes", json=body,
                          headers={**auth("front_desk", "carol"), "Idempotency-Key": "k"})
     assert first.status_code == second.status_code == 201
     assert "Idempotent-Replayed" not in second.headers
     assert first.get_json()["id"] != second.get_json()["id"]
+
+
+@pytest.mark.parametrize(("kind", "status", "slug"), [
+    ("invalid", 400, "validation-error"),
+    ("missing", 404, "not-found"),
+    ("locked", 409, "note-locked"),
+    ("refused", 422, "refused"),
+])
+def test_each_kind_of_domain_refusal_answers_with_its_status_as_a_problem(http, kind, status,
+                                                                          slug):
+    response = http.get(f"/refusals/{kind}")
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["type"] == f"/problems/{slug}"
+    assert body["status"] == status
+
+
+def test_a_domain_refusal_keeps_its_detail_reasons_and_field_errors(http):
+    locked = http.get("/refusals/locked").get_json()
+    assert (locked["title"], locked["detail"], locked["reasons"]) == (
+        "Note locked", "Someone is editing it.", ["being_edited"])
+    assert http.get("/refusals/invalid").get_json()["errors"] == {"text": ["Too cheerful."]}

@@ -1,4 +1,4 @@
-"""Storage on both backends: migrations, UTC times, transactions that roll back."""
+"""Storage on both backends: migrations, UTC times, transactions, newest-version upserts."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from shared.db import UtcDateTime, make_engine, write_transaction
+from shared.db import UtcDateTime, make_engine, save_if_newer, write_transaction
 from shared.migrations import migrate
 
 metadata = MetaData()
@@ -123,3 +123,53 @@ def test_a_database_error_names_the_statement_but_not_the_patient_data_in_it(dat
     message = str(raised.value)
     assert "INSERT INTO stamps" in message
     assert "1980" not in message
+
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("note", String(20), nullable=False),
+)
+
+
+def _save(engine, version: int, note: str) -> bool:  # type: ignore[no-untyped-def]
+    with write_transaction(engine) as connection:
+        return save_if_newer(connection, versions, {"id": 1, "version": version, "note": note},
+                             lambda stored, incoming: stored.version < incoming.version)
+
+
+def _stored(engine) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return tuple(connection.execute(select(versions.c.version, versions.c.note)).one())
+
+
+def test_the_newest_version_wins_whatever_order_versions_are_saved_in(database_url):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    assert _save(engine, 2, "second") is True
+    assert _save(engine, 1, "first") is False
+    assert _save(engine, 2, "second again") is False
+    assert _stored(engine) == (2, "second")
+    assert _save(engine, 3, "third") is True
+    assert _stored(engine) == (3, "third")
+
+
+def test_racing_writers_of_one_projection_row_never_let_an_older_version_win(database_url):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    barrier = threading.Barrier(8)
+    written: list[bool] = []
+
+    def save(version: int) -> None:
+        barrier.wait()
+        written.append(_save(engine, version, f"v{version}"))
+
+    threads = [threading.Thread(target=save, args=(v,)) for v in (5, 3, 8, 1, 7, 2, 6, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(written) == 8 and any(written)
+    assert _stored(engine) == (8, "v8")

@@ -1,4 +1,4 @@
-"""Small plumbing rules: retry backoff, staff tokens, PHI-free log lines."""
+"""Small plumbing rules: retry backoff, dead-letter limit, group names, staff tokens, logs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import timedelta
 import jwt
 import pytest
 
+from shared.config import KafkaSettings, load_settings
+from shared.kafka.consumer import ConsumerRunner, DeadLetterLimit, DeadLetterLimitExceeded
 from shared.kafka.retry import RetryPolicy
 from shared.logs import JsonFormatter
 from shared.web.auth import issue_token, verify_token
@@ -89,3 +91,39 @@ def test_a_token_bucket_allows_a_burst_then_refills_at_its_rate():
     assert buckets.take("b") == 0
     now[0] = 30.0
     assert buckets.take("a") == 0
+
+
+def test_the_dead_letter_limit_admits_up_to_its_count_within_the_window():
+    now = [0.0]
+    limit = DeadLetterLimit(3, window_seconds=10, clock=lambda: now[0])
+    for _ in range(3):
+        limit.admit()
+    with pytest.raises(DeadLetterLimitExceeded):
+        limit.admit()
+
+
+def test_the_dead_letter_limit_forgets_dead_letters_older_than_its_window():
+    now = [0.0]
+    limit = DeadLetterLimit(2, window_seconds=10, clock=lambda: now[0])
+    limit.admit()
+    now[0] = 5.0
+    limit.admit()
+    now[0] = 10.0  # the first one is now out of the window
+    limit.admit()
+    with pytest.raises(DeadLetterLimitExceeded):
+        limit.admit()
+
+
+def test_a_consumer_group_carries_the_deployments_prefix_but_records_events_under_its_name():
+    settings = KafkaSettings(bootstrap_servers="127.0.0.1:1", group_prefix="staging-")
+    runner = ConsumerRunner(None, settings, "claims", [])  # type: ignore[arg-type]
+    assert runner.group_id == "staging-claims"
+    assert runner.consumer == "claims"
+
+
+def test_the_consumer_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MEDMASSAGE_CONSUMER_GROUP_PREFIX", "run-42-")
+    monkeypatch.setenv("MEDMASSAGE_DLQ_LIMIT", "7")
+    monkeypatch.setenv("MEDMASSAGE_DLQ_WINDOW_SECONDS", "30")
+    kafka = load_settings("claims").kafka
+    assert (kafka.group_prefix, kafka.dlq_limit, kafka.dlq_window_seconds) == ("run-42-", 7, 30.0)
