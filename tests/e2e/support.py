@@ -1,13 +1,15 @@
 """The whole stack for tests: every service its own process, on free ports and fresh databases.
 
-The services' consumer groups have fixed names (the service's name) and the topics are the
-real ones, shared with every other test on the session's broker. Before a stack starts,
-its groups are committed at the topics' ends, so it reads only the events of its own run.
+The topics are the real ones, shared with every other test on the session's broker. Each
+stack's consumer groups carry a prefix of their own (``MEDMASSAGE_CONSUMER_GROUP_PREFIX``),
+so two stacks, or two test runs on one cluster, never take each other's events; before a
+stack starts, its groups are committed at the topics' ends, so it reads only its own run.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,29 @@ from tests.support.waiting import wait_for
 CONSUMER_GROUPS = {"scheduling": SCHEDULING_SUBSCRIPTIONS, "claims": CLAIMS_SUBSCRIPTIONS}
 LOG_TAIL_LINES = 40
 REJECTED_MEMBER_ID = "BAD123"  # the e2e sandbox's payer front end knows no such member
+GROUP_PREFIX_SETTING = "MEDMASSAGE_CONSUMER_GROUP_PREFIX"
+
+# How long e2e tests wait, in seconds: one set for every module (a wait ends as soon as
+# its outcome shows; these only bound a failing test).
+READY_TIMEOUT = 60  # a process to answer /readyz
+# An effect through Kafka, even across a consumer rebalance or when a killed process held
+# the outbox relay's lease (15 s) and the survivor has to wait it out.
+EVENTS_TIMEOUT = 45
+# The clearinghouse timeout the stacks run with: a claims process killed while it holds an
+# interchange's lease keeps it for the lease (this + 5 s connect + 5 s) before another may
+# send it again.
+SUBMIT_TIMEOUT_SECONDS = 2
+CLAIMS_TIMEOUT = 90  # a completed session to the clearinghouse's answer, faults included
+
+
+def new_group_prefix() -> str:
+    """A consumer-group prefix no other stack or test run on the broker uses."""
+    return f"e2e-{uuid.uuid4().hex[:8]}-"
+
+
+def consumer_group(stack: Stack, service: str) -> str:
+    """The name of a service's consumer group in this stack."""
+    return f"{stack.env.get(GROUP_PREFIX_SETTING, '')}{service}"
 
 
 def _commit_at_the_end(settings: KafkaSettings, group: str, topics: list[str]) -> bool:
@@ -49,11 +74,12 @@ def _commit_at_the_end(settings: KafkaSettings, group: str, topics: list[str]) -
     return True
 
 
-def start_groups_at_the_end(bootstrap_servers: str) -> None:
-    """Let the services' consumer groups skip every event published before now."""
+def start_groups_at_the_end(bootstrap_servers: str, prefix: str) -> None:
+    """Let the services' consumer groups (named ``prefix`` + service) skip earlier events."""
     settings = KafkaSettings(bootstrap_servers=bootstrap_servers)
     ensure_topics(settings, topics_for(EVENTS))
-    for group, subscriptions in CONSUMER_GROUPS.items():
+    for service, subscriptions in CONSUMER_GROUPS.items():
+        group = f"{prefix}{service}"
         topics = [s.event_type.topic for s in subscriptions]
         wait_for(lambda g=group, t=topics: _commit_at_the_end(settings, g, t), timeout=20,
                  interval=0.5, what=f"consumer group {group} to take a commit")
@@ -95,15 +121,16 @@ def running_stack(
     log_dir.mkdir(parents=True, exist_ok=True)
     rules = directory / "sandbox-rules.json"
     rules.write_text(json.dumps({"reject_member_ids": list(reject_member_ids)}))
+    prefix = new_group_prefix()
     stack = Stack(
         bootstrap_servers,
         ports={name: free_port() for name in ("screening", "scheduling", "claims")},
         sandbox_port=free_port(),
-        env={**stack_environment(directory), **(env or {})},
+        env={**stack_environment(directory), GROUP_PREFIX_SETTING: prefix, **(env or {})},
         log_dir=str(log_dir),
         sandbox_rules=str(rules),
     )
-    start_groups_at_the_end(bootstrap_servers)
+    start_groups_at_the_end(bootstrap_servers, prefix)
     try:
         try:
             stack.start()

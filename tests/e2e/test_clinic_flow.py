@@ -23,13 +23,16 @@ from shared.config import DEV_JWT_SECRET, KafkaSettings
 from shared.events.contracts.screening import REFERRAL_AMENDED
 from shared.events.registry import EventType
 from shared.web.auth import issue_token
-from tests.e2e.support import REJECTED_MEMBER_ID
+from tests.e2e.support import (
+    CLAIMS_TIMEOUT,
+    EVENTS_TIMEOUT,
+    REJECTED_MEMBER_ID,
+    consumer_group,
+)
 from tests.support.http import auth
 from tests.support.waiting import wait_for
 from tests.unit.claims.pyx12_validation import pyx12_errors
 
-EVENTS_TIMEOUT = 30  # seconds for an effect that travels through Kafka
-CLAIM_TIMEOUT = 40  # seconds from a completed session to the clearinghouse's answer
 PAYER = demo.ACME
 SOAP_NOTE = {"subjective": "Low back pain 6/10.", "objective": "Paraspinal hypertonicity.",
              "assessment": "Tolerated well.", "plan": "Continue 2x/week."}
@@ -166,7 +169,7 @@ def wait_for_claim(clinic: Clinic, client_id: str, status: str,
         return next((c for c in claims_of(clinic, client_id) if c["status"] == status
                      and claim_id in (None, c["claim_id"])), None)
 
-    return wait_for(reached, CLAIM_TIMEOUT, 0.25, f"a claim {status}")
+    return wait_for(reached, CLAIMS_TIMEOUT, 0.25, f"a claim {status}")
 
 
 def charge_per_unit(clinic: Clinic, code: str) -> Decimal:
@@ -189,7 +192,8 @@ def claims_caught_up(stack: Stack, event_type: EventType) -> bool:
     Claims has no read API over its referral projection; its consumer group's committed
     offsets (what ops read as lag) are the outside sign that it applied an event.
     """
-    lags = [lag for lag in consumer_lag(KafkaSettings(stack.bootstrap_servers), "claims")
+    lags = [lag for lag in consumer_lag(KafkaSettings(stack.bootstrap_servers),
+                                    consumer_group(stack, "claims"))
             if lag.topic == event_type.topic]
     return bool(lags) and all(lag.lag == 0 for lag in lags)
 

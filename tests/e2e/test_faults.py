@@ -25,7 +25,12 @@ from deploy.kafka.local import LocalKafka
 from deploy.stack import Stack
 from shared.config import DEV_JWT_SECRET
 from shared.web.auth import issue_token
-from tests.e2e.support import running_stack
+from tests.e2e.support import (
+    CLAIMS_TIMEOUT,
+    EVENTS_TIMEOUT,
+    SUBMIT_TIMEOUT_SECONDS,
+    running_stack,
+)
 from tests.e2e.test_clinic_flow import (
     SESSION,
     SOAP_NOTE,
@@ -41,11 +46,6 @@ from tests.e2e.test_clinic_flow import (
 from tests.support.http import auth
 from tests.support.waiting import wait_for
 
-EVENTS_TIMEOUT = 45  # seconds for an effect through Kafka, a consumer rebalance included
-# A claims process killed while it holds an interchange's lease keeps it for the lease
-# (submit timeout + 5 s connect + 30 s) before the restarted one may send it again.
-SUBMIT_TIMEOUT_SECONDS = 2
-CLAIMS_TIMEOUT = 90
 CUT_OFF = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 RETRY_NOTE = "submission failed; will retry"
 

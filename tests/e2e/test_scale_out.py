@@ -39,7 +39,16 @@ from services.claims.store.tables import claims as claims_table
 from services.scheduling.store.tables import appointments as appointments_table
 from shared.config import DEV_JWT_SECRET, KafkaSettings
 from shared.db import make_engine
-from tests.e2e.support import log_tails, start_groups_at_the_end
+from tests.e2e.support import (
+    CLAIMS_TIMEOUT,
+    EVENTS_TIMEOUT,
+    GROUP_PREFIX_SETTING,
+    READY_TIMEOUT,
+    SUBMIT_TIMEOUT_SECONDS,
+    log_tails,
+    new_group_prefix,
+    start_groups_at_the_end,
+)
 from tests.support.http import auth
 from tests.support.postgres import TemporaryPostgres
 from tests.support.waiting import wait_for
@@ -52,14 +61,6 @@ ROOMS = 2  # fewer rooms than therapists: rooms are contended as well as therapi
 RACERS = 2  # clients sent at once for the same therapist and start
 STARTS = [clock(9 + minutes // 60, minutes % 60) for minutes in range(0, 7 * 60, 30)]
 BOOKING_THREADS = 8
-READY_TIMEOUT = 60  # seconds for a process to answer /readyz
-# Seconds for an effect that travels through Kafka, even when the killed process held the
-# outbox relay's lease (15 s) and the survivor has to wait it out.
-EVENTS_TIMEOUT = 30
-# A claims process killed while it holds an interchange's lease keeps it for the lease
-# (submit timeout + 5 s connect + 30 s) before the survivor may take it over.
-SUBMIT_TIMEOUT_SECONDS = 2
-CLAIMS_TIMEOUT = 75
 IN_PROGRESS = "/problems/idempotency-in-progress"
 # What a client sees of a process killed before, while or after it took a request.
 CUT_OFF = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
@@ -388,9 +389,11 @@ def cluster(kafka_settings: KafkaSettings, sandbox: SandboxServer,
             tmp_path: Path) -> Iterator[Cluster]:
     """Service processes on the broker, every topic there, the groups at the topics' ends."""
     # Three partitions per topic: both members of each consumer group get some.
-    start_groups_at_the_end(kafka_settings.bootstrap_servers)  # also creates every topic
+    prefix = new_group_prefix()
+    start_groups_at_the_end(kafka_settings.bootstrap_servers, prefix)  # creates every topic
     environment = {
         **os.environ,
+        GROUP_PREFIX_SETTING: prefix,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
         "MEDMASSAGE_JWT_SECRET": DEV_JWT_SECRET,
         "PYTHONUNBUFFERED": "1",
@@ -427,8 +430,9 @@ def test_two_of_each_service_with_one_killed_never_double_book_nor_double_bill(
             client_ids = list(pool.map(lambda _: admit_client(screening), range(CLIENTS)))
         wait_for(lambda: all_bookable(scheduling_victim, client_ids), EVENTS_TIMEOUT, 0.2,
                  "scheduling to learn every client is bookable")
+        prefix = cluster.environment[GROUP_PREFIX_SETTING]
         for group in ("scheduling", "claims"):
-            wait_for(lambda g=group: members_with_partitions(kafka_settings, g) == 2,
+            wait_for(lambda g=prefix + group: members_with_partitions(kafka_settings, g) == 2,
                      EVENTS_TIMEOUT, 0.2, f"both {group} processes to share its partitions")
 
         # The booking storm: one scheduling process is killed a third of the way in.
