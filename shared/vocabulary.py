@@ -54,6 +54,7 @@ CLEARED = "cleared"
 CLEARED_WITH_PRECAUTIONS = "cleared_with_precautions"
 NEEDS_CLEARANCE = "needs_clearance"
 NOT_ELIGIBLE = "not_eligible"
+# Ordered least severe first: when findings disagree, the most severe wins.
 SCREENING_OUTCOMES: tuple[str, ...] = (CLEARED, CLEARED_WITH_PRECAUTIONS, NEEDS_CLEARANCE,
                                        NOT_ELIGIBLE)
 BOOKABLE_OUTCOMES: frozenset[str] = frozenset({CLEARED, CLEARED_WITH_PRECAUTIONS})

@@ -1,4 +1,4 @@
-"""The screening service's composition root: app, outbox relay and referral-expiry job."""
+"""The screening service's composition root: app, outbox relay and referral-expiry worker."""
 
 from __future__ import annotations
 
@@ -7,34 +7,31 @@ from pathlib import Path
 from flask import Flask
 
 from services.screening.api import BLUEPRINTS
-from services.screening.api.common import CONFIG_KEY
-from services.screening.config import screening_config
-from services.screening.expiry import ReferralExpiry
-from shared.config import Settings, load_settings
+from services.screening.config import ScreeningConfig, load_config
+from services.screening.handlers import SUBSCRIPTIONS
+from services.screening.workers.referral_expiry import ReferralExpiry
 from shared.runtime import Service
-from shared.service import assemble, create_service_app
-from shared.web import ServiceContext
+from shared.service import assemble, create_service_app, migrate_database
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).with_name("migrations")
 TITLE = "medmassage screening"
 
 
-def _app(settings: Settings | None) -> tuple[Flask, ServiceContext]:
-    settings = settings or load_settings("screening")
-    app, context = create_service_app(settings, TITLE, BLUEPRINTS, MIGRATIONS)
-    context.extras[CONFIG_KEY] = screening_config(settings)
-    return app, context
-
-
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(config: ScreeningConfig | None = None) -> Flask:
     """The HTTP app alone (tests, gunicorn ``services.screening.app:create_app()``)."""
-    return _app(settings)[0]
+    app, _ = create_service_app(config or load_config(), TITLE, BLUEPRINTS)
+    return app
 
 
-def build(settings: Settings | None = None) -> Service:
-    """HTTP, the outbox relay and the daily referral-expiry job (screening consumes nothing)."""
-    app, context = _app(settings)
-    config = context.extras[CONFIG_KEY]
+def build(config: ScreeningConfig | None = None) -> Service:
+    """HTTP, the outbox relay and the daily referral-expiry worker."""
+    config = config or load_config()
+    app, context = create_service_app(config, TITLE, BLUEPRINTS)
     expiry = ReferralExpiry(context.engine, config.today, config.expiry_interval_seconds,
-                            source=context.settings.service)
-    return assemble(app, context, loops=[expiry])
+                            source=config.settings.service)
+    return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops=[expiry])
+
+
+def migrate(config: ScreeningConfig | None = None) -> None:
+    """Bring the screening database up to date (its tables and the plumbing ones)."""
+    migrate_database((config or load_config()).settings, MIGRATIONS)

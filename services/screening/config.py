@@ -9,18 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from services.screening.domain import ScreeningRules, load_rules
-from shared.config import Settings
+from shared.config import Settings, load_settings
 
 ONE_DAY_SECONDS = 24 * 60 * 60
-
-
-@dataclass(frozen=True)
-class ScreeningConfig:
-    """What screening reads from its environment beyond the shared settings."""
-
-    rules: ScreeningRules
-    today: Callable[[], date]  # the clinic's date: screenings and referrals are dated by it
-    expiry_interval_seconds: float = ONE_DAY_SECONDS
 
 
 def clinic_today(timezone: ZoneInfo) -> Callable[[], date]:
@@ -28,14 +19,30 @@ def clinic_today(timezone: ZoneInfo) -> Callable[[], date]:
     return lambda: datetime.now(timezone).date()
 
 
-def screening_config(settings: Settings) -> ScreeningConfig:
-    """Read SCREENING_RULES_PATH, _CLINIC_TIMEZONE and _EXPIRY_INTERVAL_SECONDS from settings."""
-    extra = settings.extra
-    rules_path = extra.get("SCREENING_RULES_PATH")
-    return ScreeningConfig(
-        rules=load_rules(Path(rules_path) if rules_path else None),
-        today=clinic_today(ZoneInfo(extra.get("SCREENING_CLINIC_TIMEZONE", "UTC"))),
-        expiry_interval_seconds=float(
-            extra.get("SCREENING_EXPIRY_INTERVAL_SECONDS", ONE_DAY_SECONDS)
-        ),
-    )
+@dataclass(frozen=True)
+class ScreeningConfig:
+    """The shared settings, and what screening reads from its environment beyond them."""
+
+    settings: Settings
+    rules: ScreeningRules
+    today: Callable[[], date]  # the clinic's date: screenings and referrals are dated by it
+    expiry_interval_seconds: float = ONE_DAY_SECONDS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ScreeningConfig:
+        """Read SCREENING_RULES_PATH, _CLINIC_TIMEZONE and _EXPIRY_INTERVAL_SECONDS."""
+        extra = settings.extra
+        rules_path = extra.get("SCREENING_RULES_PATH")
+        return cls(
+            settings=settings,
+            rules=load_rules(Path(rules_path) if rules_path else None),
+            today=clinic_today(ZoneInfo(extra.get("SCREENING_CLINIC_TIMEZONE", "UTC"))),
+            expiry_interval_seconds=float(
+                extra.get("SCREENING_EXPIRY_INTERVAL_SECONDS", ONE_DAY_SECONDS)
+            ),
+        )
+
+
+def load_config() -> ScreeningConfig:
+    """The screening config from the environment."""
+    return ScreeningConfig.from_settings(load_settings("screening"))

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, render_template
+from sqlalchemy import Connection
 
-from services.screening.api.common import require_client
 from services.screening.domain import common_diagnoses
-from shared.db import read_only
+from services.screening.store import clients
 from shared.vocabulary import BODY_REGIONS, TECHNIQUES
-from shared.web import allow, api, public, service_context
+from shared.web import allow, api, public, reads
 
 bp = Blueprint("forms", __name__, template_folder=Path(__file__).parent.parent / "templates")
 
@@ -42,10 +42,10 @@ def blank_referral_form() -> Response:
 @allow("front_desk")
 @api("The referral form with the client's part filled in", content_type="text/html",
      errors=(404,))
-def client_referral_form(client_id: str) -> Response:
+@reads
+def client_referral_form(connection: Connection, client_id: str) -> Response:
     """The referral form pre-filled with the client's name, birth date and member id."""
-    with read_only(service_context().engine) as connection:
-        client = require_client(connection, client_id)
+    client = clients.require(connection, client_id)
     coverage = client["coverage"]
     prefilled = {
         "name": f"{client['first_name']} {client['last_name']}",

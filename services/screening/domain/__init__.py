@@ -2,26 +2,23 @@
 
 from services.screening.domain.clearance import Clearance
 from services.screening.domain.clients import client_identity_key, name_search_key
-from services.screening.domain.diagnoses import Diagnosis, common_diagnoses
+from services.screening.domain.diagnoses import Diagnosis, common_diagnoses, matching
 from services.screening.domain.errors import (
     ClearanceNotNeeded,
+    ClientNotFound,
+    DuplicateClient,
     InvalidClearance,
     InvalidQuestionnaire,
     InvalidReferral,
+    ReferralChanged,
     ReferralClosed,
+    ReferralNotFound,
     RulesFileError,
-    ScreeningError,
+    ScreeningNotFound,
 )
 from services.screening.domain.evaluation import apply_clearance, evaluate
 from services.screening.domain.medications import Drug, MedicationList, load_medications
-from services.screening.domain.outcome import (
-    OUTCOMES,
-    Reason,
-    ScreeningOutcome,
-    is_current,
-    may_be_booked,
-    precaution_breaches,
-)
+from services.screening.domain.outcome import Reason, ScreeningOutcome, is_current
 from services.screening.domain.questionnaire import INJURY_KINDS, Injury, Questionnaire
 from services.screening.domain.referral import (
     REFERRAL_STATUSES,
@@ -34,12 +31,13 @@ from services.screening.domain.rules import Rule, ScreeningRules, load_rules, pa
 
 __all__ = [
     "INJURY_KINDS",
-    "OUTCOMES",
     "REFERRAL_STATUSES",
     "Clearance",
     "ClearanceNotNeeded",
+    "ClientNotFound",
     "Diagnosis",
     "Drug",
+    "DuplicateClient",
     "Injury",
     "InvalidClearance",
     "InvalidQuestionnaire",
@@ -48,10 +46,12 @@ __all__ = [
     "Questionnaire",
     "Reason",
     "Referral",
+    "ReferralChanged",
     "ReferralClosed",
+    "ReferralNotFound",
     "Rule",
     "RulesFileError",
-    "ScreeningError",
+    "ScreeningNotFound",
     "ScreeningOutcome",
     "ScreeningRules",
     "apply_clearance",
@@ -61,10 +61,9 @@ __all__ = [
     "is_current",
     "load_medications",
     "load_rules",
-    "may_be_booked",
+    "matching",
     "name_search_key",
     "parse_rules",
-    "precaution_breaches",
     "record_referral",
     "referrals_due_to_expire",
     "validate_referral",

@@ -34,3 +34,8 @@ class Clearance:
             raise InvalidClearance(f"unknown techniques or body regions: {sorted(unknown)}")
         if self.pressure_limit is not None and self.pressure_limit not in PRESSURE_LEVELS:
             raise InvalidClearance(f"unknown pressure level {self.pressure_limit!r}")
+
+    def check_dated_by(self, today: date) -> None:
+        """Refuse a clearance dated after the clinic's today: nobody can have signed it yet."""
+        if self.cleared_on > today:
+            raise InvalidClearance.field("cleared_on", "Must not be in the future.")

@@ -1,33 +1,95 @@
-"""What the screening domain refuses, as exceptions the HTTP layer can map to answers."""
+"""What the screening domain refuses, as kinds of shared.errors that shared.web maps to answers.
+
+Titles and slugs are the problem types the API has always answered with.
+"""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, InvalidInput, NotFound, Refused
 
 
-class ScreeningError(Exception):
-    """Base for every refusal of the screening domain."""
+class RulesFileError(ValueError):
+    """A rules or medications file names something the software does not know.
+
+    Not a refusal of a request: the service refuses to start with such a file.
+    """
 
 
-class RulesFileError(ScreeningError):
-    """A rules or medications file names something the software does not know."""
-
-
-class InvalidQuestionnaire(ScreeningError):
+class InvalidQuestionnaire(InvalidInput):
     """A questionnaire answer is not one the rules can judge."""
 
 
-class InvalidClearance(ScreeningError):
-    """A physician clearance is incomplete or names an invalid NPI."""
+class InvalidClearance(InvalidInput):
+    """A physician clearance is incomplete, names an invalid NPI, or is dated ahead."""
 
 
-class ClearanceNotNeeded(ScreeningError):
-    """A clearance was given for a screening that does not wait for one."""
+class InvalidReferral(InvalidInput):
+    """A referral failed validation; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("Some fields are missing or wrong; see errors.", errors=errors)
 
 
-class InvalidReferral(ScreeningError):
-    """A referral failed validation; errors maps each field to its messages."""
+class ClearanceNotNeeded(Refused):
+    """A clearance was given while no current screening waits for one."""
 
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(f"invalid referral: {errors}")
-        self.errors = errors
+    title = "No screening awaits clearance"
+    slug = "clearance-not-needed"
 
 
-class ReferralClosed(ScreeningError):
+class ReferralClosed(Refused):
     """A revoked or expired referral cannot be amended, revoked or expired again."""
+
+    title = "Referral closed"
+    slug = "referral-closed"
+
+
+class ClientNotFound(NotFound):
+    """No client was registered under this id."""
+
+    title = "Client not found"
+    slug = "client-not-found"
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"No client {client_id}.")
+
+
+class ScreeningNotFound(NotFound):
+    """The client has no screening with this id."""
+
+    title = "Screening not found"
+    slug = "screening-not-found"
+
+    def __init__(self, screening_id: str) -> None:
+        super().__init__(f"No screening {screening_id} for this client.")
+
+
+class ReferralNotFound(NotFound):
+    """The client has no referral with this id."""
+
+    title = "Referral not found"
+    slug = "referral-not-found"
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__(f"No referral {referral_id} for this client.")
+
+
+class DuplicateClient(Conflict):
+    """The same person (name, birth date, member id) is already registered."""
+
+    title = "Client already registered"
+    slug = "duplicate-client"
+
+    def __init__(self, existing_client_id: str) -> None:
+        super().__init__("A client with this name, birth date and member id exists.",
+                         existing_client_id=existing_client_id)
+
+
+class ReferralChanged(Conflict):
+    """Someone else changed the referral between reading and writing it."""
+
+    title = "Referral changed meanwhile"
+    slug = "referral-conflict"
+
+    def __init__(self) -> None:
+        super().__init__("Read it again and retry.")

@@ -14,17 +14,21 @@ from services.screening.domain.outcome import (
 )
 from services.screening.domain.questionnaire import Questionnaire
 from services.screening.domain.rules import ScreeningRules
+from shared.vocabulary import CLEARED, CLEARED_WITH_PRECAUTIONS, NEEDS_CLEARANCE, NOT_ELIGIBLE
 
-AWAITING_CLEARANCE: frozenset[str] = frozenset({"needs_clearance", "not_eligible"})
+AWAITING_CLEARANCE: frozenset[str] = frozenset({NEEDS_CLEARANCE, NOT_ELIGIBLE})
 
 
 def evaluate(
     questionnaire: Questionnaire, rules: ScreeningRules, screened_on: date
 ) -> ScreeningOutcome:
     """Screen a client: every triggered rule adds its precautions; the most severe outcome wins."""
-    unknown = questionnaire.conditions - rules.conditions.keys()
+    unknown = sorted(questionnaire.conditions - rules.conditions.keys())
     if unknown:
-        raise InvalidQuestionnaire(f"unknown conditions: {sorted(unknown)}")
+        raise InvalidQuestionnaire.field(
+            "conditions",
+            f"Unknown conditions {unknown}; GET /screening-rules lists the known ones.",
+        )
     outcomes, reasons = [], []
     techniques: set[str] = set()
     regions: set[str] = set()
@@ -54,7 +58,9 @@ def evaluate(
 def apply_clearance(outcome: ScreeningOutcome, clearance: Clearance) -> ScreeningOutcome:
     """The screening once a physician has cleared the client: rule and physician limits stay."""
     if outcome.outcome not in AWAITING_CLEARANCE:
-        raise ClearanceNotNeeded(f"a {outcome.outcome} screening needs no physician clearance")
+        raise ClearanceNotNeeded(
+            f"The current screening is {outcome.outcome}; it needs no clearance."
+        )
     cleared = dataclasses.replace(
         outcome,
         restricted_techniques=outcome.restricted_techniques | clearance.restricted_techniques,
@@ -62,7 +68,7 @@ def apply_clearance(outcome: ScreeningOutcome, clearance: Clearance) -> Screenin
         pressure_limit=stricter_pressure(outcome.pressure_limit, clearance.pressure_limit),
         clearance=clearance,
     )
-    verdict = "cleared_with_precautions" if cleared.has_precautions() else "cleared"
+    verdict = CLEARED_WITH_PRECAUTIONS if cleared.has_precautions() else CLEARED
     return dataclasses.replace(cleared, outcome=verdict)
 
 

@@ -1,20 +1,11 @@
-"""A screening's verdict, what it restricts, and what booking and session records ask of it."""
+"""A screening's verdict, what it restricts, and how long it stays current."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from services.screening.domain.clearance import Clearance
-from shared.vocabulary import PRESSURE_LEVELS
-
-# Least severe first: when findings disagree, the most severe outcome wins.
-OUTCOMES: tuple[str, ...] = (
-    "cleared",
-    "cleared_with_precautions",
-    "needs_clearance",
-    "not_eligible",
-)
-BOOKABLE_OUTCOMES: frozenset[str] = frozenset({"cleared", "cleared_with_precautions"})
+from shared.vocabulary import CLEARED, PRESSURE_LEVELS, SCREENING_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -46,7 +37,8 @@ class ScreeningOutcome:
 
 def most_severe(outcomes: Iterable[str]) -> str:
     """The most severe of some outcomes; cleared when there are none."""
-    return max(outcomes, key=OUTCOMES.index, default="cleared")
+    # SCREENING_OUTCOMES lists the least severe first (docs/DOMAIN.md §Screening).
+    return max(outcomes, key=SCREENING_OUTCOMES.index, default=CLEARED)
 
 
 def stricter_pressure(first: str | None, second: str | None) -> str | None:
@@ -58,28 +50,3 @@ def stricter_pressure(first: str | None, second: str | None) -> str | None:
 def is_current(outcome: ScreeningOutcome, on: date) -> bool:
     """Whether the screening was done by that day and has not expired yet."""
     return outcome.screened_on <= on < outcome.expires_on
-
-
-def may_be_booked(outcome: ScreeningOutcome, on: date) -> bool:
-    """Whether a client with this screening may be booked for a session on that day."""
-    return is_current(outcome, on) and outcome.outcome in BOOKABLE_OUTCOMES
-
-
-def precaution_breaches(
-    outcome: ScreeningOutcome,
-    techniques: Iterable[str],
-    regions: Iterable[str],
-    pressure: str,
-) -> tuple[str, ...]:
-    """What a recorded session did against the precautions; each needs an override reason."""
-    breaches = [
-        f"technique {t} is restricted"
-        for t in sorted(set(techniques))
-        if t in outcome.restricted_techniques
-    ]
-    breaches += [
-        f"region {r} is restricted" for r in sorted(set(regions)) if r in outcome.restricted_regions
-    ]
-    if stricter_pressure(pressure, outcome.pressure_limit) != pressure:
-        breaches.append(f"pressure {pressure} exceeds the {outcome.pressure_limit} limit")
-    return tuple(breaches)

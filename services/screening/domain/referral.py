@@ -68,7 +68,7 @@ class Referral:
 
     def _refuse_if_closed(self, action: str) -> None:
         if not self.is_open():
-            raise ReferralClosed(f"cannot {action} a {self.status} referral")
+            raise ReferralClosed(f"Cannot {action} a {self.status} referral.")
 
 
 def validate_referral(

@@ -8,9 +8,8 @@ from typing import Any
 
 from services.screening.domain.errors import RulesFileError
 from services.screening.domain.medications import MedicationList, load_medications
-from services.screening.domain.outcome import OUTCOMES
 from services.screening.domain.questionnaire import INJURY_KINDS, Injury, Questionnaire
-from shared.vocabulary import PRESSURE_LEVELS, TECHNIQUES
+from shared.vocabulary import PRESSURE_LEVELS, SCREENING_OUTCOMES, TECHNIQUES
 
 DEFAULT_RULES_PATH = Path(__file__).parent.parent / "rules" / "screening-rules.v1.json"
 
@@ -126,7 +125,7 @@ def _parse_rule(
         platelet_count_below=when.get("platelet_count_below"),
         unhealed_injuries=frozenset(when.get("unhealed_injuries", ())),
     )
-    _refuse(code, "outcome", {rule.outcome} - set(OUTCOMES))
+    _refuse(code, "outcome", {rule.outcome} - set(SCREENING_OUTCOMES))
     _refuse(code, "condition", rule.conditions - conditions.keys())
     _refuse(code, "medication class", rule.medication_classes - medications.drug_classes())
     _refuse(code, "injury kind", rule.unhealed_injuries - INJURY_KINDS)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.screening.domain import ClientNotFound
 from services.screening.store.tables import clients
 
 
@@ -26,6 +27,14 @@ def get(connection: Connection, client_id: str, *, lock: bool = False) -> dict[s
         query = query.with_for_update()
     row = connection.execute(query).first()
     return _client_of(row._mapping) if row else None
+
+
+def require(connection: Connection, client_id: str, *, lock: bool = False) -> dict[str, Any]:
+    """The client, or ClientNotFound; ``lock`` as for ``get``."""
+    client = get(connection, client_id, lock=lock)
+    if client is None:
+        raise ClientNotFound(client_id)
+    return client
 
 
 def find_by_identity(connection: Connection, identity_key: str) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from services.screening.domain import Referral
+from services.screening.domain import Referral, ReferralNotFound
 from services.screening.domain.referral import OPEN_STATUSES
 from services.screening.store.tables import referrals
 
@@ -74,6 +74,14 @@ def get(connection: Connection, client_id: str, referral_id: str) -> dict[str, A
         )
     ).first()
     return dict(row._mapping) if row else None
+
+
+def require(connection: Connection, client_id: str, referral_id: str) -> dict[str, Any]:
+    """One of the client's referrals, or ReferralNotFound."""
+    row = get(connection, client_id, referral_id)
+    if row is None:
+        raise ReferralNotFound(referral_id)
+    return row
 
 
 def for_client(connection: Connection, client_id: str) -> list[dict[str, Any]]:

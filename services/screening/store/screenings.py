@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from services.screening.domain import Clearance, Reason, ScreeningOutcome
+from services.screening.domain import Clearance, Reason, ScreeningNotFound, ScreeningOutcome
 from services.screening.store.tables import screenings
 
 
@@ -78,6 +78,14 @@ def get(connection: Connection, client_id: str, screening_id: str) -> dict[str, 
         )
     ).first()
     return dict(row._mapping) if row else None
+
+
+def require(connection: Connection, client_id: str, screening_id: str) -> dict[str, Any]:
+    """One of the client's screenings, or ScreeningNotFound."""
+    row = get(connection, client_id, screening_id)
+    if row is None:
+        raise ScreeningNotFound(screening_id)
+    return row
 
 
 def history(connection: Connection, client_id: str) -> list[dict[str, Any]]:

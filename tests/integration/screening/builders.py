@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from services.screening.api.common import CONFIG_KEY
 from shared.events import EVENTS, Event, decode
 from shared.outbox import outbox
 from tests.support.http import auth
@@ -91,8 +90,8 @@ def refer(
 
 def set_today(app: Flask, day: date) -> None:
     """Make the app's clinic calendar say ``day``."""
-    extras = app.extensions["medmassage"].extras
-    extras[CONFIG_KEY] = dataclasses.replace(extras[CONFIG_KEY], today=lambda: day)
+    context = app.extensions["medmassage"]
+    context.config = dataclasses.replace(context.config, today=lambda: day)
 
 
 def queued_events(app: Flask, event_type: Any = None) -> list[Event]:

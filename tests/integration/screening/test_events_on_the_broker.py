@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.screening.expiry import ReferralExpiry
+from services.screening.workers.referral_expiry import ReferralExpiry
 from shared.events import EVENTS
 from shared.kafka.clients import ensure_topics, make_producer
 from shared.outbox import OutboxRelay

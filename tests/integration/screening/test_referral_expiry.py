@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import Flask
 
-from services.screening.expiry import ReferralExpiry
+from services.screening.workers.referral_expiry import ReferralExpiry
 from shared.events.contracts.screening import REFERRAL_EXPIRED
 from tests.integration.screening.builders import (
     FRONT_DESK,

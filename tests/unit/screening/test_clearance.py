@@ -6,8 +6,9 @@ from services.screening.domain import (
     ClearanceNotNeeded,
     InvalidClearance,
     apply_clearance,
-    may_be_booked,
+    is_current,
 )
+from shared.vocabulary import BOOKABLE_OUTCOMES
 from tests.unit.screening.builders import SCREENED_ON, a_clearance, a_screening, an_injury
 
 
@@ -22,7 +23,7 @@ def test_a_cleared_dvt_with_nothing_else_restricted_is_simply_cleared():
     cleared = apply_clearance(a_screening(conditions={"dvt_suspected"}), a_clearance())
 
     assert cleared.outcome == "cleared"
-    assert may_be_booked(cleared, SCREENED_ON)
+    assert cleared.outcome in BOOKABLE_OUTCOMES and is_current(cleared, SCREENED_ON)
 
 
 def test_a_cleared_client_on_warfarin_still_may_not_have_deep_tissue_or_trigger_point():

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from services.screening.domain import client_identity_key
+from services.screening.domain import client_identity_key, name_search_key
 
 BORN = date(1971, 5, 14)
 
@@ -35,3 +35,8 @@ def test_a_client_without_insurance_has_a_key_too():
     assert client_identity_key("Smith", "Jo", BORN, None) == (
         client_identity_key("smith", "jo", BORN, "")
     )
+
+
+def test_the_front_desk_finds_a_name_whatever_its_case_spacing_or_accents():
+    assert name_search_key("  Ōkafor-Núñez ") == name_search_key("okafor-nunez")
+    assert name_search_key("O'Brien") == "o'brien"

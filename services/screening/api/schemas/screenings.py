@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.screening.api.schemas.common import text, valid_npi
 from services.screening.domain import INJURY_KINDS
-from services.screening.schemas.common import text, valid_npi
-from shared.events.contracts.screening import OUTCOMES
-from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, TECHNIQUES
+from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, SCREENING_OUTCOMES, TECHNIQUES
 
 
 def technique_list() -> fields.List:
@@ -74,7 +73,7 @@ class ClearanceRecordSchema(Schema):
 class ScreeningOutSchema(Schema):
     screening_id = fields.String(required=True)
     client_id = fields.String(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
     restricted_techniques = fields.List(fields.String(), required=True)
     restricted_regions = fields.List(fields.String(), required=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.screening.schemas.common import AddressSchema, not_in_future, optional_text, text
+from services.screening.api.schemas.common import AddressSchema, not_in_future, optional_text, text
 from shared.events.contracts.screening import RELATIONSHIPS
 
 SEXES = ("F", "M", "U")

@@ -2,8 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from services.screening.domain import name_search_key
-from services.screening.publishing import (
+from services.screening.commands.events import (
     client_data,
     referral_closed_data,
     referral_data,
@@ -94,7 +93,3 @@ def test_a_closed_referral_event_says_which_version_closed_and_when():
     assert event.data == {"referral_id": "rf_1", "client_id": "cl_1", "version": 3,
                           "closed_on": "2026-04-01"}
 
-
-def test_the_front_desk_finds_a_name_whatever_its_case_spacing_or_accents():
-    assert name_search_key("  Ōkafor-Núñez ") == name_search_key("okafor-nunez")
-    assert name_search_key("O'Brien") == "o'brien"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.screening.schemas.common import optional_text
+from services.screening.api.schemas.common import optional_text
 
 
 class ReferralSchema(Schema):

@@ -1,0 +1,1 @@
+"""The screening service's background loops."""
