@@ -32,9 +32,7 @@ from sqlalchemy import func, select
 
 from deploy.kafka import obtain_broker
 from deploy.kafka.local import free_port
-from services.claims.acknowledgements import AcknowledgementPoller
-from services.claims.app import create_app
-from services.claims.batching import Batcher
+from services.claims.app import migrate
 from services.claims.config import ClaimsConfig
 from services.claims.domain.claim import ClaimInputs, prepare_claim
 from services.claims.domain.records import (
@@ -52,7 +50,9 @@ from services.claims.domain.records import (
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.store import setup
 from services.claims.store.tables import claims
-from services.claims.submission import SubmissionWorker
+from services.claims.workers.acknowledgements import AcknowledgementPoller
+from services.claims.workers.batcher import Batcher
+from services.claims.workers.submission import SubmissionWorker
 from services.claims.x12.assemble import x12_claim, x12_parties
 from services.claims.x12.model import ClaimBatch
 from services.claims.x12.render_837p import InterchangeControl, render_837p
@@ -155,9 +155,9 @@ def render_rate(count: int, batch_size: int = 100) -> float:
     return count / (time.perf_counter() - started)
 
 
-def prepare_database(url: str) -> object:
-    create_app(Settings(service="claims", database_url=url))
-    engine = make_engine(url)
+def prepare_database(config: ClaimsConfig) -> object:
+    migrate(config)
+    engine = make_engine(config.settings.database_url)
     with write_transaction(engine) as connection:
         setup.put_billing_provider(connection, PROVIDER)
         setup.put_payer(connection, Payer("ACME01", "Acme Health"))
@@ -360,10 +360,13 @@ def end_to_end(settings: KafkaSettings, count: int) -> tuple[float, float]:
     """(claims accepted per second from session.completed, raw consumer messages per second)."""
     run = uuid.uuid4().hex[:8]
     ensure_topics(settings, topics_for(EVENTS))
-    engine = prepare_database(f"sqlite:///{tempfile.mkdtemp(prefix='claims-bench-')}/claims.db")
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='claims-bench-')}/claims.db"
+    config = ClaimsConfig(Settings(service="claims", database_url=url, kafka=settings))
+    engine = prepare_database(config)
     setup_events, sessions = visit_events(count, run)
     with sandbox_process() as sandbox_url:
-        config = ClaimsConfig(
+        config = replace(
+            config,
             clearinghouse_url=sandbox_url,
             batch_size=500,
             batch_max_wait=0.2,

@@ -86,13 +86,13 @@ class DemoPayer:
 
     payer_id: str
     name: str
-    unit_method: str
+    counting_method: str
     gp_required: bool
     fees: Mapping[str, tuple[str, str]]  # code -> (charge per unit, allowed per unit)
 
     def setup(self) -> dict[str, Any]:
         """The body of PUT /payers/<id>."""
-        return {"name": self.name, "unit_method": self.unit_method,
+        return {"name": self.name, "counting_method": self.counting_method,
                 "gp_required": self.gp_required, "timely_filing_days": 365}
 
     def fee_entries(self) -> list[dict[str, Any]]:

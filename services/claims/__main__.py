@@ -1,4 +1,4 @@
-"""``python -m services.claims [all|web|workers] [--port N]``."""
+"""``python -m services.claims [all|web|workers|migrate] [--port N]``."""
 
 from services.claims.app import build
 from shared.runtime import run

@@ -1,4 +1,4 @@
-"""The claims service's composition root: app, consumers, relay, submission and 277CA loops."""
+"""The claims service's composition root: app, consumers, relay, batcher, submission, 277CA."""
 
 from __future__ import annotations
 
@@ -6,42 +6,45 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.claims.acknowledgements import AcknowledgementPoller
 from services.claims.api import BLUEPRINTS
-from services.claims.batching import Batcher
-from services.claims.config import ClaimsConfig
+from services.claims.config import ClaimsConfig, load_config
 from services.claims.handlers import SUBSCRIPTIONS
-from services.claims.metrics import ClaimsByState
-from services.claims.submission import SubmissionWorker
-from shared.config import Settings, load_settings
+from services.claims.store.metrics import ClaimsByState
+from services.claims.workers.acknowledgements import AcknowledgementPoller
+from services.claims.workers.batcher import Batcher
+from services.claims.workers.submission import SubmissionWorker
 from shared.runtime import Service
-from shared.service import assemble, create_service_app
-from shared.web.app import ServiceContext
+from shared.service import assemble, create_service_app, migrate_database
+from shared.web.context import ServiceContext
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 TITLE = "medmassage claims"
 
 
-def _create(settings: Settings) -> tuple[Flask, ServiceContext]:
-    app, context = create_service_app(settings, TITLE, BLUEPRINTS, MIGRATIONS)
+def _create(config: ClaimsConfig) -> tuple[Flask, ServiceContext]:
+    app, context = create_service_app(config, TITLE, BLUEPRINTS)
     context.metrics.register(ClaimsByState(context.engine))
     return app, context
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """The HTTP app alone (tests, gunicorn 'services.claims.app:create_app()')."""
-    app, _ = _create(settings or load_settings("claims"))
+def create_app(config: ClaimsConfig | None = None) -> Flask:
+    """The HTTP app alone (tests, gunicorn 'services.claims.app:create_app()'); never migrates."""
+    app, _ = _create(config or load_config())
     return app
 
 
-def build(settings: Settings | None = None, config: ClaimsConfig | None = None) -> Service:
+def build(config: ClaimsConfig | None = None) -> Service:
     """Everything the service runs: HTTP, its consumer group, outbox relay and workers."""
-    settings = settings or load_settings("claims")
-    config = config or ClaimsConfig.from_settings(settings)
-    app, context = _create(settings)
+    config = config or load_config()
+    app, context = _create(config)
     loops = [
         Batcher(context.engine, config),
         SubmissionWorker(context.engine, config),
         AcknowledgementPoller(context.engine, config),
     ]
-    return assemble(app, context, SUBSCRIPTIONS, loops)
+    return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops)
+
+
+def migrate(config: ClaimsConfig | None = None) -> None:
+    """Bring the claims database up to date (plumbing tables and the service's own)."""
+    migrate_database((config or load_config()).settings, MIGRATIONS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from shared.config import Settings
+from shared.config import Settings, load_settings
 from shared.kafka.retry import RetryPolicy
 
 
@@ -13,6 +13,7 @@ from shared.kafka.retry import RetryPolicy
 class ClaimsConfig:
     """Clearinghouse address and key, batching, submission retries, acknowledgement polling."""
 
+    settings: Settings
     clearinghouse_url: str = "http://127.0.0.1:8009"
     clearinghouse_api_key: str = "sandbox-key"
     batch_size: int = 100
@@ -43,8 +44,9 @@ class ClaimsConfig:
     def from_settings(cls, settings: Settings) -> ClaimsConfig:
         """Defaults overridden by CLAIMS_* variables."""
         env = settings.extra
-        default = cls()
+        default = cls(settings)
         return cls(
+            settings=settings,
             clearinghouse_url=env.get("CLAIMS_CLEARINGHOUSE_URL", default.clearinghouse_url),
             clearinghouse_api_key=env.get(
                 "CLAIMS_CLEARINGHOUSE_API_KEY", default.clearinghouse_api_key
@@ -55,3 +57,8 @@ class ClaimsConfig:
             poll_interval=float(env.get("CLAIMS_ACK_POLL_SECONDS", default.poll_interval)),
             x12_usage=env.get("CLAIMS_X12_USAGE", default.x12_usage),
         )
+
+
+def load_config() -> ClaimsConfig:
+    """The claims service's config from the environment."""
+    return ClaimsConfig.from_settings(load_settings("claims"))

@@ -1,14 +1,12 @@
-"""Consumed events -> effects: the client/referral projections and claims from sessions."""
+"""Consumed events -> commands: the client/referral projections and claims from sessions."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from sqlalchemy import Connection
-
-from services.claims import claiming
-from services.claims.store import projections
+from services.claims.commands import projections
+from services.claims.commands.claims import create_claim
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import (
     CLIENT_REGISTERED,
@@ -20,58 +18,52 @@ from shared.events.contracts.screening import (
 )
 from shared.events.envelope import Event
 from shared.kafka.consumer import Subscription
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.claims.handlers")
 
 
-def on_client_changed(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_client_changed(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """Keep the newest version of the client; claims parked for want of it are scrubbed again."""
-    client_id = payload["client_id"]
-    if projections.save_client(connection, client_id, payload["version"], event.data):
-        claiming.rescrub_client(connection, client_id)
-    else:
+    if not projections.save_client(uow, payload["client_id"], payload["version"], event.data):
         log.info("older client version ignored", extra={"event_id": event.id})
 
 
-def on_referral_changed(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_referral_changed(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """Keep the newest version of the referral's details, then re-scrub the client's claims."""
     kept = projections.save_referral_details(
-        connection, payload["referral_id"], payload["client_id"], payload["version"], event.data
+        uow, payload["referral_id"], payload["client_id"], payload["version"], event.data
     )
-    if kept:
-        claiming.rescrub_client(connection, payload["client_id"])
-    else:
+    if not kept:
         log.info("older referral version ignored", extra={"event_id": event.id})
 
 
-def on_referral_revoked(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_referral_revoked(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """A revoked referral covers no session after the day it was revoked."""
-    _close(connection, event, payload, "revoked")
+    _close(uow, event, payload, "revoked")
 
 
-def on_referral_expired(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_referral_expired(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """An expired referral covers no session after it ended."""
-    _close(connection, event, payload, "expired")
+    _close(uow, event, payload, "expired")
 
 
-def _close(connection: Connection, event: Event, payload: dict[str, Any], closed_as: str) -> None:
+def _close(uow: UnitOfWork, event: Event, payload: dict[str, Any], closed_as: str) -> None:
     kept = projections.close_referral(
-        connection,
+        uow,
         payload["referral_id"],
         payload["client_id"],
         payload["version"],
         payload["closed_on"],
         closed_as,
     )
-    if kept:
-        claiming.rescrub_client(connection, payload["client_id"])
-    else:
+    if not kept:
         log.info("older referral closing ignored", extra={"event_id": event.id})
 
 
-def on_session_completed(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_session_completed(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """Make the session's one claim (a redelivery under a new event id makes none)."""
-    claiming.create_claim(connection, event.data, payload, event.correlation_id or event.id)
+    create_claim(uow, event.data)
 
 
 SUBSCRIPTIONS = [

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from marshmallow import ValidationError
+from sqlalchemy import Connection
 
-from services.claims.domain.records import CodingEdit, FeeScheduleEntry, Payer
-from services.claims.schemas import (
+from services.claims.api.schemas import (
     BillingProviderSchema,
     CodingEditListSchema,
     CodingEditSchema,
@@ -22,19 +22,13 @@ from services.claims.schemas import (
     PayerListSchema,
     PayerSchema,
 )
-from services.claims.store import setup
-from services.claims.x12.assemble import x12_parties
-from shared.db import read_only
-from shared.web import (
-    Problem,
-    allow,
-    api,
-    load_body,
-    load_query,
-    respond,
-    service_context,
-    unit_of_work,
-)
+from services.claims.commands import setup as setup_commands
+from services.claims.domain.errors import BillingProviderNotSetUp, PayerNotFound
+from services.claims.domain.records import CodingEdit, FeeScheduleEntry, Payer
+from services.claims.store import setup as setup_store
+from shared.errors import InvalidInput
+from shared.uow import UnitOfWork
+from shared.web import Problem, allow, api, load_body, load_query, reads, respond, writes
 
 bp = Blueprint("claims_setup", __name__)
 FEE_COLUMNS = (
@@ -50,12 +44,12 @@ FEE_COLUMNS = (
 @bp.get("/billing-provider")
 @allow("billing")
 @api("The clinic's billing provider", response=BillingProviderSchema, errors=(404,))
-def get_billing_provider() -> Response:
+@reads
+def get_billing_provider(connection: Connection) -> Response:
     """Show the billing provider the claims go out under."""
-    with read_only(service_context().engine) as connection:
-        row = setup.get_billing_provider(connection)
+    row = setup_store.get_billing_provider(connection)
     if row is None:
-        raise Problem(404, "Not set up", "No billing provider yet.", "not-found")
+        raise BillingProviderNotSetUp()
     return respond(BillingProviderSchema, _provider_out(row))
 
 
@@ -67,22 +61,19 @@ def get_billing_provider() -> Response:
     response=BillingProviderSchema,
     errors=(415, 422),
 )
-def put_billing_provider() -> Response:
+@writes
+def put_billing_provider(uow: UnitOfWork) -> Response:
     """Create or replace the clinic's billing provider, submitter and receiver ids."""
     data = load_body(BillingProviderSchema)
-    row = {**{k: v for k, v in data.items() if k != "address"}, **_address_columns(data)}
-    try:
-        x12_parties(row)  # the same checks the 837P writer will make
-    except ValueError as exc:
-        raise Problem(422, "Cannot bill under this provider", str(exc), "invalid-setup") from exc
-    with unit_of_work() as connection:
-        setup.put_billing_provider(connection, row)
+    setup_commands.set_billing_provider(uow, _provider_row(data))
     return respond(BillingProviderSchema, data)
 
 
-def _address_columns(data: dict[str, Any]) -> dict[str, Any]:
+def _provider_row(data: dict[str, Any]) -> dict[str, Any]:
+    """The billing provider as stored: the address in columns of its own."""
     address = data["address"]
     return {
+        **{k: v for k, v in data.items() if k != "address"},
         "address_line1": address["line1"],
         "address_line2": address["line2"],
         "city": address["city"],
@@ -107,51 +98,47 @@ def _provider_out(row: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/payers")
 @allow("billing")
 @api("Payers set up for billing", response=PayerListSchema)
-def list_payers() -> Response:
-    """Every payer with its unit method, GP switch and timely-filing limit."""
-    with read_only(service_context().engine) as connection:
-        payers = setup.list_payers(connection)
-    return respond(PayerListSchema, {"payers": payers})
+@reads
+def list_payers(connection: Connection) -> Response:
+    """Every payer with its counting method, GP switch and timely-filing limit."""
+    return respond(PayerListSchema, {"payers": setup_store.list_payers(connection)})
 
 
 @bp.get("/payers/<payer_id>")
 @allow("billing")
 @api("One payer", response=PayerSchema, errors=(404,))
-def get_payer(payer_id: str) -> Response:
+@reads
+def get_payer(connection: Connection, payer_id: str) -> Response:
     """A payer's billing rules."""
-    with read_only(service_context().engine) as connection:
-        payer = setup.get_payer(connection, payer_id)
+    payer = setup_store.get_payer(connection, payer_id)
     if payer is None:
-        raise Problem(404, "No such payer", f"Payer {payer_id} is not set up.", "not-found")
+        raise PayerNotFound(payer_id)
     return respond(PayerSchema, payer)
 
 
 @bp.put("/payers/<payer_id>")
 @allow("billing")
 @api("Set up a payer", request=PayerSchema, response=PayerSchema, errors=(415,))
-def put_payer(payer_id: str) -> Response:
+@writes
+def put_payer(uow: UnitOfWork, payer_id: str) -> Response:
     """Create or replace a payer (keyed by its X12 payer id)."""
     try:
         PayerIdSchema().load({"payer_id": payer_id})
     except ValidationError as exc:
-        raise Problem(
-            400, "Invalid request", "Bad payer id.", "validation-error", errors=exc.messages
-        ) from exc
-    data = load_body(PayerSchema)
-    payer = Payer(payer_id=payer_id, **data)
-    with unit_of_work() as connection:
-        setup.put_payer(connection, payer)
+        raise InvalidInput("Bad payer id.", errors=exc.messages_dict) from exc
+    payer = Payer(payer_id=payer_id, **load_body(PayerSchema))
+    setup_commands.set_payer(uow, payer)
     return respond(PayerSchema, payer)
 
 
 @bp.get("/fee-schedules")
 @allow("billing")
 @api("Fee schedule entries", query=FeeQuerySchema, response=FeeScheduleSchema)
-def list_fees() -> Response:
+@reads
+def list_fees(connection: Connection) -> Response:
     """Fee schedule entries, optionally of one payer and one code."""
     query = load_query(FeeQuerySchema)
-    with read_only(service_context().engine) as connection:
-        entries = setup.fees_for(connection, query["payer_id"], query["code"])
+    entries = setup_store.fees_for(connection, query["payer_id"], query["code"])
     return respond(FeeScheduleSchema, {"entries": entries})
 
 
@@ -163,17 +150,25 @@ def list_fees() -> Response:
     response=ImportResultSchema,
     errors=(415, 422),
 )
-def post_fees() -> Response:
+@writes
+def post_fees(uow: UnitOfWork) -> Response:
     """Create or replace entries keyed by payer, code and effective date."""
-    data = load_body(FeeScheduleSchema)
-    return _save_fees([FeeScheduleEntry(**entry) for entry in data["entries"]])
+    entries = [FeeScheduleEntry(**entry) for entry in load_body(FeeScheduleSchema)["entries"]]
+    return respond(ImportResultSchema, {"imported": setup_commands.save_fees(uow, entries)})
 
 
 @bp.post("/fee-schedules/import")
 @allow("billing")
 @api("Import a fee schedule CSV", response=ImportResultSchema, errors=(415, 422))
-def import_fees() -> Response:
+@writes
+def import_fees(uow: UnitOfWork) -> Response:
     """Load fee schedule entries from CSV (header: payer_id,code,effective_from,...)."""
+    entries = _fee_entries_from_csv()
+    return respond(ImportResultSchema, {"imported": setup_commands.save_fees(uow, entries)})
+
+
+def _fee_entries_from_csv() -> list[FeeScheduleEntry]:
+    """The request's CSV lines as entries; every wrong line is named, or nothing is taken."""
     if request.mimetype != "text/csv":
         raise Problem(
             415, "Unsupported Media Type", "Send the file as text/csv.", "unsupported-media-type"
@@ -181,12 +176,8 @@ def import_fees() -> Response:
     reader = csv.DictReader(io.StringIO(request.get_data(as_text=True)))
     missing = [c for c in FEE_COLUMNS if c not in (reader.fieldnames or []) and c != "effective_to"]
     if missing:
-        raise Problem(
-            400,
-            "Invalid request",
-            "The CSV header lacks columns.",
-            "validation-error",
-            errors={"header": [f"missing {', '.join(missing)}"]},
+        raise InvalidInput(
+            "The CSV header lacks columns.", errors={"header": [f"missing {', '.join(missing)}"]}
         )
     entries, errors = [], {}
     schema = FeeScheduleEntrySchema()
@@ -197,36 +188,20 @@ def import_fees() -> Response:
         except ValidationError as exc:
             errors[f"line {number}"] = exc.messages
     if errors or not entries:
-        raise Problem(
-            400,
-            "Invalid request",
+        raise InvalidInput(
             "Some lines are wrong; nothing was imported.",
-            "validation-error",
             errors=errors or {"body": ["no fee lines"]},
         )
-    return _save_fees(entries)
-
-
-def _save_fees(entries: list[FeeScheduleEntry]) -> Response:
-    with unit_of_work() as connection:
-        known = {payer.payer_id for payer in setup.list_payers(connection)}
-        unknown = sorted({entry.payer_id for entry in entries} - known)
-        if unknown:
-            raise Problem(
-                422, "Unknown payer", "Set up the payers first.", "unknown-payer", payers=unknown
-            )
-        count = setup.put_fees(connection, entries)
-    return respond(ImportResultSchema, {"imported": count})
+    return entries
 
 
 @bp.get("/coding-edits")
 @allow("billing")
 @api("The coding-edit table", response=CodingEditListSchema)
-def list_edits() -> Response:
+@reads
+def list_edits(connection: Connection) -> Response:
     """Every procedure-to-procedure edit with its dates."""
-    with read_only(service_context().engine) as connection:
-        edits = setup.coding_edits_in(connection)
-    return respond(CodingEditListSchema, {"edits": edits})
+    return respond(CodingEditListSchema, {"edits": setup_store.coding_edits_in(connection)})
 
 
 @bp.post("/coding-edits")
@@ -237,9 +212,9 @@ def list_edits() -> Response:
     response=CodingEditSchema,
     errors=(415,),
 )
-def post_edit() -> Response:
+@writes
+def post_edit(uow: UnitOfWork) -> Response:
     """Create or replace an edit keyed by its code pair and effective date."""
     edit = CodingEdit(**load_body(CodingEditSchema))
-    with unit_of_work() as connection:
-        setup.put_coding_edit(connection, edit)
+    setup_commands.save_coding_edit(uow, edit)
     return respond(CodingEditSchema, edit)

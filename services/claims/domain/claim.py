@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from services.claims.domain.edits import apply_coding_edits
 from services.claims.domain.pricing import fee_in_effect, price_line
@@ -83,7 +84,7 @@ class ClaimInputs:
 def prepare_claim(inputs: ClaimInputs) -> PreparedClaim:
     """Count units, apply coding edits and GP, point at diagnoses, price, and scrub."""
     session, payer = inputs.session, inputs.payer
-    units = billable_units(session, payer.unit_method if payer else None)
+    units = billable_units(session, payer.counting_method if payer else None)
     minutes = {c.code: c.minutes for c in session.codes}
     regions = {c.code: c.body_regions for c in session.codes if c.code in units}
     edit = apply_coding_edits(regions, inputs.edits, session.date_of_service)
@@ -138,3 +139,11 @@ def _coverage_payer(client: Client | None) -> str | None:
 
 def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
     return tuple(dict.fromkeys(reasons))
+
+
+def corrected_client(client: Client | None, corrections: Mapping[str, Any]) -> Client | None:
+    """The client as billing corrected it for one claim (e.g. another member id)."""
+    member_id = corrections.get("member_id")
+    if client is None or client.coverage is None or not member_id:
+        return client
+    return replace(client, coverage=replace(client.coverage, member_id=member_id))

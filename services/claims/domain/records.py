@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-CMS = "cms"
-PER_CODE = "per_code"
-UNIT_METHODS = (CMS, PER_CODE)
+from shared.billing.units import CMS
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ class Payer:
 
     payer_id: str
     name: str
-    unit_method: str = CMS
+    counting_method: str = CMS  # how the payer counts 15-minute units (docs/DOMAIN.md §Units)
     gp_required: bool = False
     timely_filing_days: int = 365
     claim_filing_indicator: str = "CI"

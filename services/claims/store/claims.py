@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from services.claims.domain.claim import ClaimLine
+from services.claims.domain.errors import ClaimNotFound
 from services.claims.domain.records import Reason
 from services.claims.store.tables import claim_history, claim_lines, claims
 from shared.db import utcnow
@@ -39,11 +40,6 @@ _NEEDING_REVIEW = (
 def reasons_json(reasons: Iterable[Reason]) -> str:
     """Reasons as stored: a JSON list of {code, text}."""
     return json.dumps([{"code": r.code, "text": r.text} for r in reasons])
-
-
-def reasons_from(text: str) -> list[Reason]:
-    """Stored reasons back as Reason values."""
-    return [Reason(item["code"], item["text"]) for item in json.loads(text)]
 
 
 def insert_claim(
@@ -163,9 +159,31 @@ def record_histories(
     )
 
 
-def find_claim(connection: Connection, claim_id: str) -> Any:
-    """A claim row, or None."""
-    return connection.execute(select(claims).where(claims.c.claim_id == claim_id)).first()
+def get_claim(connection: Connection, claim_id: str) -> Any:
+    """A claim row; ClaimNotFound when no claim has this id."""
+    row = connection.execute(select(claims).where(claims.c.claim_id == claim_id)).first()
+    if row is None:
+        raise ClaimNotFound(claim_id)
+    return row
+
+
+def claim_detail(connection: Connection, claim_id: str) -> dict[str, Any]:
+    """A claim in full: its columns, lines and history, reasons as lists (ClaimNotFound)."""
+    detail = _summary(get_claim(connection, claim_id))
+    detail["lines"] = lines_of(connection, claim_id)
+    detail["history"] = [
+        {"status": h.status, "reasons": json.loads(h.reasons), "note": h.note, "at": h.at}
+        for h in history_of(connection, claim_id)
+    ]
+    return detail
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    summary = dict(row._mapping)
+    number = row.interchange_number
+    summary["interchange_control_number"] = f"{number:09d}" if number is not None else None
+    summary["reasons"] = json.loads(row.reasons)
+    return summary
 
 
 def claims_needing_review(connection: Connection, client_id: str) -> list[Any]:
@@ -189,19 +207,6 @@ def lines_of(connection: Connection, claim_id: str) -> list[ClaimLine]:
         .order_by(claim_lines.c.line_number)
     )
     return [_line(row) for row in rows]
-
-
-def lines_by_claim(connection: Connection, claim_ids: Sequence[str]) -> dict[str, list[ClaimLine]]:
-    """Service lines of several claims at once."""
-    found: dict[str, list[ClaimLine]] = {claim_id: [] for claim_id in claim_ids}
-    rows = connection.execute(
-        select(claim_lines)
-        .where(claim_lines.c.claim_id.in_(list(claim_ids)))
-        .order_by(claim_lines.c.claim_id, claim_lines.c.line_number)
-    )
-    for row in rows:
-        found[row.claim_id].append(_line(row))
-    return found
 
 
 def _line(row: Any) -> ClaimLine:
@@ -234,8 +239,8 @@ def search_claims(
     served_from: date | None = None,
     served_to: date | None = None,
     limit: int = 100,
-) -> list[Any]:
-    """Claims matching the filters, newest date of service first."""
+) -> list[dict[str, Any]]:
+    """Summaries of the claims matching the filters, newest date of service first."""
     query = select(claims).order_by(claims.c.date_of_service.desc(), claims.c.claim_id).limit(limit)
     if status is not None:
         query = query.where(claims.c.status == status)
@@ -245,7 +250,7 @@ def search_claims(
         query = query.where(claims.c.date_of_service >= served_from)
     if served_to is not None:
         query = query.where(claims.c.date_of_service <= served_to)
-    return list(connection.execute(query))
+    return [_summary(row) for row in connection.execute(query)]
 
 
 def claims_in_interchange(connection: Connection, control_number: int) -> list[Any]:

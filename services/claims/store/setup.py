@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
@@ -65,7 +64,7 @@ def put_payer(connection: Connection, payer: Payer) -> None:
     """Create or replace a payer's billing rules."""
     values = {
         "name": payer.name,
-        "unit_method": payer.unit_method,
+        "counting_method": payer.counting_method,
         "gp_required": payer.gp_required,
         "timely_filing_days": payer.timely_filing_days,
         "claim_filing_indicator": payer.claim_filing_indicator,
@@ -92,7 +91,7 @@ def _payer(row: Any) -> Payer:
     return Payer(
         payer_id=row.payer_id,
         name=row.name,
-        unit_method=row.unit_method,
+        counting_method=row.counting_method,
         gp_required=row.gp_required,
         timely_filing_days=row.timely_filing_days,
         claim_filing_indicator=row.claim_filing_indicator,
@@ -174,12 +173,12 @@ def put_coding_edit(connection: Connection, edit: CodingEdit) -> None:
         )
 
 
-def coding_edits_in(connection: Connection, day: date | None = None) -> list[CodingEdit]:
-    """Every coding edit (or those in effect on ``day``), by pair and start."""
+def coding_edits_in(connection: Connection) -> list[CodingEdit]:
+    """Every coding edit, by pair and start."""
     query = select(coding_edits).order_by(
         coding_edits.c.column1, coding_edits.c.column2, coding_edits.c.effective_from
     )
-    edits = [
+    return [
         CodingEdit(
             column1=row.column1,
             column2=row.column2,
@@ -190,4 +189,3 @@ def coding_edits_in(connection: Connection, day: date | None = None) -> list[Cod
         )
         for row in connection.execute(query)
     ]
-    return edits if day is None else [edit for edit in edits if edit.in_effect_on(day)]

@@ -80,7 +80,7 @@ payers = Table(
     metadata,
     Column("payer_id", String(80), primary_key=True),  # the X12 payer id (2010BB NM109)
     Column("name", String(60), nullable=False),
-    Column("unit_method", String(10), nullable=False),
+    Column("counting_method", String(10), nullable=False),  # cms or per_code
     Column("gp_required", Boolean, nullable=False),
     Column("timely_filing_days", Integer, nullable=False),
     Column("claim_filing_indicator", String(2), nullable=False),

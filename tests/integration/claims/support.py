@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -14,13 +15,13 @@ from services.claims.domain.records import FeeScheduleEntry, Payer
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.store import setup
 from services.claims.store.tables import claims
-from shared.db import insert_if_absent, utcnow, write_transaction
+from shared.db import write_transaction
 from shared.events import EVENTS, Event
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import CLIENT_REGISTERED, REFERRAL_RECORDED
 from shared.events.registry import EventType
-from shared.kafka.consumer import processed_events
 from shared.kafka.retry import RetryPolicy
+from shared.uow import unit_of_work
 
 BILLING_NPI = "1245319599"
 REFERRING_NPI = "1234567893"
@@ -49,8 +50,10 @@ PROVIDER = {
 }
 
 
-def fast_config(url: str, api_key: str = "sandbox-key", **overrides: Any) -> ClaimsConfig:
-    """Batch at once, retry within tenths of a second, poll often."""
+def fast_config(
+    config: ClaimsConfig, url: str, api_key: str = "sandbox-key", **overrides: Any
+) -> ClaimsConfig:
+    """``config`` sending to ``url``: batch at once, retry within tenths of a second, poll often."""
     defaults: dict[str, Any] = {
         "clearinghouse_url": url,
         "clearinghouse_api_key": api_key,
@@ -62,7 +65,7 @@ def fast_config(url: str, api_key: str = "sandbox-key", **overrides: Any) -> Cla
         "poll_interval": 0.1,
         "idle_sleep": 0.05,
     }
-    return ClaimsConfig(**(defaults | overrides))
+    return dataclasses.replace(config, **(defaults | overrides))
 
 
 def set_up_billing(engine: Engine, payer_id: str = "ACME01", **payer: Any) -> None:
@@ -184,14 +187,11 @@ def event(event_type: EventType, data: dict[str, Any], source: str = "tests") ->
 def deliver(engine: Engine, delivered: Event, group: str = "claims") -> bool:
     """Apply one event as the consumer runner does: handler and event id in one transaction."""
     payload = EVENTS.load_payload(delivered)
-    with write_transaction(engine) as connection:
-        first = insert_if_absent(
-            connection,
-            processed_events,
-            {"consumer": group, "event_id": delivered.id, "processed_at": utcnow()},
-        )
+    caused_by = delivered.correlation_id or delivered.id
+    with unit_of_work(engine, "claims", correlation_id=caused_by, actor=group) as uow:
+        first = uow.mark_processed(group, delivered.id)
         if first:
-            HANDLERS[delivered.type](connection, delivered, payload)
+            HANDLERS[delivered.type](uow, delivered, payload)
     return first
 
 

@@ -7,9 +7,6 @@ import uuid
 
 import pytest
 
-from services.claims.app import create_app
-from shared.config import Settings
-from shared.db import make_engine
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import CLIENT_REGISTERED, REFERRAL_RECORDED
 from tests.integration.claims.support import (
@@ -26,7 +23,7 @@ from tests.support.http import auth
 BILLING = auth("billing")
 ACME = {
     "name": "Acme Health",
-    "unit_method": "cms",
+    "counting_method": "cms",
     "gp_required": False,
     "timely_filing_days": 365,
 }
@@ -37,18 +34,10 @@ FEES_CSV = (
 )
 
 
-@pytest.fixture
-def service(database_url):  # type: ignore[no-untyped-def]
-    app = create_app(Settings(service="claims", database_url=database_url))
-    engine = make_engine(database_url)
-    yield app.test_client(), engine
-    engine.dispose()
-
-
-def set_up_over_http(client) -> None:  # type: ignore[no-untyped-def]
-    assert client.put("/billing-provider", json=PROVIDER, headers=BILLING).status_code == 200
-    assert client.put("/payers/ACME01", json=ACME, headers=BILLING).status_code == 200
-    answer = client.post(
+def set_up_over_http(http) -> None:  # type: ignore[no-untyped-def]
+    assert http.put("/billing-provider", json=PROVIDER, headers=BILLING).status_code == 200
+    assert http.put("/payers/ACME01", json=ACME, headers=BILLING).status_code == 200
+    answer = http.post(
         "/fee-schedules/import", data=FEES_CSV, content_type="text/csv", headers=BILLING
     )
     assert answer.status_code == 200 and answer.json == {"imported": 2}
@@ -66,17 +55,16 @@ def parked_and_ready_claims(engine) -> tuple[str, str]:  # type: ignore[no-untyp
     return ready_client, parked_client
 
 
-def test_billing_sets_up_the_provider_payers_fees_and_edits(service):
-    client, _ = service
-    set_up_over_http(client)
+def test_billing_sets_up_the_provider_payers_fees_and_edits(http):
+    set_up_over_http(http)
 
-    assert client.get("/billing-provider", headers=BILLING).json == PROVIDER
-    assert client.get("/payers/ACME01", headers=BILLING).json == {
+    assert http.get("/billing-provider", headers=BILLING).json == PROVIDER
+    assert http.get("/payers/ACME01", headers=BILLING).json == {
         "payer_id": "ACME01",
         "claim_filing_indicator": "CI",
         **ACME,
     }
-    fees = client.get("/fee-schedules?payer_id=ACME01&code=97140", headers=BILLING).json
+    fees = http.get("/fee-schedules?payer_id=ACME01&code=97140", headers=BILLING).json
     assert fees == {
         "entries": [
             {
@@ -90,10 +78,10 @@ def test_billing_sets_up_the_provider_payers_fees_and_edits(service):
         ]
     }
     raised = {"entries": [{**fees["entries"][0], "charge_per_unit": "47.50"}]}
-    assert client.post("/fee-schedules", json=raised, headers=BILLING).json == {"imported": 1}
-    again = client.get("/fee-schedules?payer_id=ACME01&code=97140", headers=BILLING).json
+    assert http.post("/fee-schedules", json=raised, headers=BILLING).json == {"imported": 1}
+    again = http.get("/fee-schedules?payer_id=ACME01&code=97140", headers=BILLING).json
     assert again["entries"][0]["charge_per_unit"] == "47.50"
-    edits = client.get("/coding-edits", headers=BILLING).json["edits"]
+    edits = http.get("/coding-edits", headers=BILLING).json["edits"]
     assert [(e["column1"], e["column2"], e["modifier"]) for e in edits] == [
         ("97140", "97124", "XS")
     ]
@@ -104,42 +92,40 @@ def test_billing_sets_up_the_provider_payers_fees_and_edits(service):
         "modifier": "59",
         "effective_from": "2025-01-01",
     }
-    assert client.post("/coding-edits", json=new_edit, headers=BILLING).status_code == 200
-    assert len(client.get("/coding-edits", headers=BILLING).json["edits"]) == 2
-    assert [p["payer_id"] for p in client.get("/payers", headers=BILLING).json["payers"]] == [
+    assert http.post("/coding-edits", json=new_edit, headers=BILLING).status_code == 200
+    assert len(http.get("/coding-edits", headers=BILLING).json["edits"]) == 2
+    assert [p["payer_id"] for p in http.get("/payers", headers=BILLING).json["payers"]] == [
         "ACME01"
     ]
 
 
-def test_claims_are_listed_filtered_and_shown_with_lines_history_and_reasons(service):
-    client, engine = service
-    set_up_over_http(client)
+def test_claims_are_listed_filtered_and_shown_with_lines_history_and_reasons(http, engine):
+    set_up_over_http(http)
     ready_client, parked_client = parked_and_ready_claims(engine)
 
-    listed = client.get("/claims?status=ready", headers=BILLING).json["claims"]
-    parked = client.get(f"/claims?client_id={parked_client}", headers=BILLING).json["claims"]
+    listed = http.get("/claims?status=ready", headers=BILLING).json["claims"]
+    parked = http.get(f"/claims?client_id={parked_client}", headers=BILLING).json["claims"]
     today = VISIT_DAY.isoformat()
-    in_range = client.get(f"/claims?from={today}&to={today}", headers=BILLING).json["claims"]
+    in_range = http.get(f"/claims?from={today}&to={today}", headers=BILLING).json["claims"]
 
     assert [c["client_id"] for c in listed] == [ready_client]
     assert [r["code"] for r in parked[0]["reasons"]] == ["coverage_unknown"]
     assert len(in_range) == 2
-    detail = client.get(f"/claims/{listed[0]['claim_id']}", headers=BILLING).json
+    detail = http.get(f"/claims/{listed[0]['claim_id']}", headers=BILLING).json
     assert detail["total_charge"] == "130.00" and detail["expected_allowed"] == "90.89"
     assert [
         (line["code"], line["modifiers"], line["units"], line["charge"]) for line in detail["lines"]
     ] == [("97124", ["XS"], 1, "40.00"), ("97140", [], 2, "90.00")]
     assert [h["status"] for h in detail["history"]] == ["ready"]
-    missing = client.get(f"/claims/{listed[0]['claim_id']}/837", headers=BILLING)
+    missing = http.get(f"/claims/{listed[0]['claim_id']}/837", headers=BILLING)
     assert missing.status_code == 404 and missing.json["type"] == "/problems/not-batched"
 
 
-def test_receivables_sum_charges_and_expected_amounts_by_state_and_payer(service):
-    client, engine = service
-    set_up_over_http(client)
+def test_receivables_sum_charges_and_expected_amounts_by_state_and_payer(http, engine):
+    set_up_over_http(http)
     parked_and_ready_claims(engine)
 
-    report = client.get("/reports/receivables", headers=BILLING).json
+    report = http.get("/reports/receivables", headers=BILLING).json
 
     assert report["rows"] == [
         {
@@ -160,32 +146,29 @@ def test_receivables_sum_charges_and_expected_amounts_by_state_and_payer(service
     assert report["total_charge"] == "130.00"
 
 
-def test_rescrub_readies_claims_parked_until_billing_set_up_the_payer(service):
-    client, engine = service
-    client.put("/billing-provider", json=PROVIDER, headers=BILLING)
+def test_rescrub_readies_claims_parked_until_billing_set_up_the_payer(http, engine):
+    http.put("/billing-provider", json=PROVIDER, headers=BILLING)
     client_id, referral_id = f"c-{uuid.uuid4().hex[:8]}", f"r-{uuid.uuid4().hex[:8]}"
     deliver(engine, event(CLIENT_REGISTERED, client_data(client_id)))
     deliver(engine, event(REFERRAL_RECORDED, referral_data(client_id, referral_id)))
     deliver(engine, event(SESSION_COMPLETED, session_data(client_id, referral_id)))
-    (parked,) = client.get("/claims", headers=BILLING).json["claims"]
+    (parked,) = http.get("/claims", headers=BILLING).json["claims"]
     assert [r["code"] for r in parked["reasons"]] == ["payer_not_configured"]
 
-    client.put("/payers/ACME01", json=ACME, headers=BILLING)
-    client.post("/fee-schedules/import", data=FEES_CSV, content_type="text/csv", headers=BILLING)
-    answer = client.post("/claims/rescrub", headers=BILLING)
+    http.put("/payers/ACME01", json=ACME, headers=BILLING)
+    http.post("/fee-schedules/import", data=FEES_CSV, content_type="text/csv", headers=BILLING)
+    answer = http.post("/claims/rescrub", headers=BILLING)
 
     assert answer.json == {"scrubbed": 1, "ready": 1}
-    assert client.get(f"/claims/{parked['claim_id']}", headers=BILLING).json["status"] == "ready"
+    assert http.get(f"/claims/{parked['claim_id']}", headers=BILLING).json["status"] == "ready"
 
 
-def test_only_billing_and_admin_may_use_the_claims_api(service):
-    client, _ = service
-
-    assert client.get("/claims").status_code == 401
-    assert client.get("/claims", headers=auth("front_desk")).status_code == 403
-    assert client.get("/claims", headers=auth("therapist")).status_code == 403
-    assert client.get("/claims", headers=auth("admin")).status_code == 200
-    assert client.put("/payers/X1", json=ACME, headers=auth("ops")).status_code == 403
+def test_only_billing_and_admin_may_use_the_claims_api(http):
+    assert http.get("/claims").status_code == 401
+    assert http.get("/claims", headers=auth("front_desk")).status_code == 403
+    assert http.get("/claims", headers=auth("therapist")).status_code == 403
+    assert http.get("/claims", headers=auth("admin")).status_code == 200
+    assert http.put("/payers/X1", json=ACME, headers=auth("ops")).status_code == 403
 
 
 def bad_provider() -> dict:
@@ -203,8 +186,8 @@ def bad_provider() -> dict:
         (
             "put",
             "/payers/ACME01",
-            {**ACME, "unit_method": "hours", "timely_filing_days": 0},
-            {"unit_method", "timely_filing_days"},
+            {**ACME, "counting_method": "hours", "timely_filing_days": 0},
+            {"counting_method", "timely_filing_days"},
         ),
         ("put", "/payers/BAD~ID", ACME, {"payer_id"}),
         (
@@ -253,38 +236,33 @@ def bad_provider() -> dict:
         ("get", "/fee-schedules?code=97", None, {"code"}),
     ],
 )
-def test_bad_input_is_a_problem_naming_each_wrong_field(service, method, path, body, fields):
-    client, _ = service
-
-    answer = getattr(client, method)(path, json=body, headers=BILLING)
+def test_bad_input_is_a_problem_naming_each_wrong_field(http, method, path, body, fields):
+    answer = getattr(http, method)(path, json=body, headers=BILLING)
 
     assert answer.status_code == 400
     assert answer.mimetype == "application/problem+json"
     assert set(answer.json["errors"]) == fields
 
 
-def test_a_bad_fee_csv_names_its_lines_and_imports_nothing(service):
-    client, _ = service
-    client.put("/payers/ACME01", json=ACME, headers=BILLING)
+def test_a_bad_fee_csv_names_its_lines_and_imports_nothing(http):
+    http.put("/payers/ACME01", json=ACME, headers=BILLING)
     csv_text = FEES_CSV + "ACME01,97124,2024-03-01,2024-02-01,40.00,28.55\nACME01,971,x,,-1,\n"
 
-    answer = client.post(
+    answer = http.post(
         "/fee-schedules/import", data=csv_text, content_type="text/csv", headers=BILLING
     )
 
     assert answer.status_code == 400
     assert set(answer.json["errors"]) == {"line 4", "line 5"}
-    assert client.get("/fee-schedules", headers=BILLING).json == {"entries": []}
+    assert http.get("/fee-schedules", headers=BILLING).json == {"entries": []}
 
 
-def test_fees_for_an_unknown_payer_and_a_wrong_media_type_are_refused(service):
-    client, _ = service
-
-    unknown = client.post(
+def test_fees_for_an_unknown_payer_and_a_wrong_media_type_are_refused(http):
+    unknown = http.post(
         "/fee-schedules/import", data=FEES_CSV, content_type="text/csv", headers=BILLING
     )
-    as_json = client.post("/fee-schedules/import", json={}, headers=BILLING)
-    no_header = client.post(
+    as_json = http.post("/fee-schedules/import", json={}, headers=BILLING)
+    no_header = http.post(
         "/fee-schedules/import", data="a,b\n1,2\n", content_type="text/csv", headers=BILLING
     )
 
@@ -293,31 +271,26 @@ def test_fees_for_an_unknown_payer_and_a_wrong_media_type_are_refused(service):
     assert no_header.status_code == 400 and "header" in no_header.json["errors"]
 
 
-def test_unknown_claims_and_an_unset_provider_are_404(service):
-    client, _ = service
-
-    assert client.get("/claims/C-nope", headers=BILLING).status_code == 404
-    assert client.get("/claims/C-nope/837", headers=BILLING).status_code == 404
-    assert client.post("/claims/C-nope/resubmit", json={}, headers=BILLING).status_code == 404
-    assert client.get("/billing-provider", headers=BILLING).status_code == 404
-    assert client.get("/payers/NOPE", headers=BILLING).status_code == 404
+def test_unknown_claims_and_an_unset_provider_are_404(http):
+    assert http.get("/claims/C-nope", headers=BILLING).status_code == 404
+    assert http.get("/claims/C-nope/837", headers=BILLING).status_code == 404
+    assert http.post("/claims/C-nope/resubmit", json={}, headers=BILLING).status_code == 404
+    assert http.get("/billing-provider", headers=BILLING).status_code == 404
+    assert http.get("/payers/NOPE", headers=BILLING).status_code == 404
 
 
-def test_resubmitting_a_claim_that_was_not_rejected_is_a_conflict(service):
-    client, engine = service
-    set_up_over_http(client)
+def test_resubmitting_a_claim_that_was_not_rejected_is_a_conflict(http, engine):
+    set_up_over_http(http)
     parked_and_ready_claims(engine)
-    (ready,) = client.get("/claims?status=ready", headers=BILLING).json["claims"]
+    (ready,) = http.get("/claims?status=ready", headers=BILLING).json["claims"]
 
-    answer = client.post(f"/claims/{ready['claim_id']}/resubmit", json={}, headers=BILLING)
+    answer = http.post(f"/claims/{ready['claim_id']}/resubmit", json={}, headers=BILLING)
 
     assert answer.status_code == 409 and answer.json["type"] == "/problems/cannot-resubmit"
 
 
-def test_the_openapi_document_lists_every_endpoint_with_its_roles(service):
-    client, _ = service
-
-    document = client.get("/openapi.json").json
+def test_the_openapi_document_lists_every_endpoint_with_its_roles(http):
+    document = http.get("/openapi.json").json
 
     assert document["paths"]["/claims/{claim_id}/837"]["get"]["x-roles"] == ["admin", "billing"]
     assert (
@@ -329,12 +302,11 @@ def test_the_openapi_document_lists_every_endpoint_with_its_roles(service):
     )
 
 
-def test_metrics_show_claims_by_state_and_payer_for_ops(service):
-    client, engine = service
-    set_up_over_http(client)
+def test_metrics_show_claims_by_state_and_payer_for_ops(http, engine):
+    set_up_over_http(http)
     parked_and_ready_claims(engine)
 
-    metrics = client.get("/metrics").get_data(as_text=True)
+    metrics = http.get("/metrics").get_data(as_text=True)
 
     assert 'claims_by_state{payer="ACME01",status="ready"} 1.0' in metrics
     assert 'claims_by_state{payer="unknown",status="needs_review"} 1.0' in metrics

@@ -10,10 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from services.claims.app import create_app
 from services.claims.store.tables import claim_lines
-from shared.config import Settings
-from shared.db import make_engine
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import (
     CLIENT_REGISTERED,
@@ -36,14 +33,10 @@ from tests.integration.claims.support import (
 )
 
 
-@pytest.fixture
-def engine(database_url):  # type: ignore[no-untyped-def]
-    """A migrated claims database with the clinic, Acme Health and its fees set up."""
-    create_app(Settings(service="claims", database_url=database_url))
-    engine = make_engine(database_url)
+@pytest.fixture(autouse=True)
+def billing_set_up(engine):  # type: ignore[no-untyped-def]
+    """The clinic, Acme Health and its fees."""
     set_up_billing(engine)
-    yield engine
-    engine.dispose()
 
 
 def ids() -> tuple[str, str]:
@@ -201,7 +194,7 @@ def test_massage_and_manual_therapy_on_the_same_region_park_the_claim(engine):
 
 
 def test_a_per_code_payer_recounts_units_from_the_minutes(engine):
-    set_up_billing(engine, payer_id="PERCODE1", unit_method="per_code", gp_required=True)
+    set_up_billing(engine, payer_id="PERCODE1", counting_method="per_code", gp_required=True)
     client_id, referral_id = ids()
     deliver(engine, event(CLIENT_REGISTERED, client_data(client_id, payer_id="PERCODE1")))
     deliver(engine, event(REFERRAL_RECORDED, referral_data(client_id, referral_id)))

@@ -14,13 +14,11 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from deploy.sandbox_clearinghouse import make_server
-from services.claims.acknowledgements import AcknowledgementPoller
-from services.claims.app import create_app
-from services.claims.batching import Batcher
 from services.claims.handlers import SUBSCRIPTIONS
-from services.claims.submission import SubmissionWorker
-from shared.config import KafkaSettings, Settings
-from shared.db import make_engine
+from services.claims.workers.acknowledgements import AcknowledgementPoller
+from services.claims.workers.batcher import Batcher
+from services.claims.workers.submission import SubmissionWorker
+from shared.config import KafkaSettings
 from shared.events import EVENTS, Event, encode
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import CLIENT_REGISTERED, REFERRAL_RECORDED
@@ -83,15 +81,13 @@ def published_about(settings: KafkaSettings, topics: list[str], claim_id: str) -
 
 
 @pytest.fixture
-def running_service(database_url, kafka_settings, unique) -> Iterator:  # type: ignore[no-untyped-def]
+def running_service(engine, config, kafka_settings, unique) -> Iterator:  # type: ignore[no-untyped-def]
     ensure_topics(kafka_settings, topics_for(EVENTS))
-    create_app(Settings(service="claims", database_url=database_url))
-    engine = make_engine(database_url)
     set_up_billing(engine)
     group = f"claims-{unique}"
     start_group_at_the_end(kafka_settings, group, [s.event_type.topic for s in SUBSCRIPTIONS])
     with make_server(port=0) as sandbox:
-        config = fast_config(sandbox.url)
+        fast = fast_config(config, sandbox.url)
         loops = [
             ConsumerRunner(
                 engine,
@@ -106,9 +102,9 @@ def running_service(database_url, kafka_settings, unique) -> Iterator:  # type: 
                 "claims",
                 RelayPolicy(idle_sleep=0.05),
             ),
-            Batcher(engine, config),
-            SubmissionWorker(engine, config),
-            AcknowledgementPoller(engine, config),
+            Batcher(engine, fast),
+            SubmissionWorker(engine, fast),
+            AcknowledgementPoller(engine, fast),
         ]
         threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
         for thread in threads:
@@ -120,7 +116,6 @@ def running_service(database_url, kafka_settings, unique) -> Iterator:  # type: 
                 loop.stop()
             for thread in threads:
                 thread.join(timeout=30)
-            engine.dispose()
 
 
 def test_a_session_completed_on_the_broker_becomes_a_claim_the_clearinghouse_accepts(

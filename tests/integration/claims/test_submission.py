@@ -10,13 +10,10 @@ import requests
 from sqlalchemy import select, update
 
 from deploy.sandbox_clearinghouse import RejectionRules, make_server
-from services.claims.acknowledgements import AcknowledgementPoller
-from services.claims.app import create_app
-from services.claims.batching import Batcher
 from services.claims.store.tables import claim_history, interchanges
-from services.claims.submission import SubmissionWorker
-from shared.config import Settings
-from shared.db import make_engine
+from services.claims.workers.acknowledgements import AcknowledgementPoller
+from services.claims.workers.batcher import Batcher
+from services.claims.workers.submission import SubmissionWorker
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import CLIENT_REGISTERED, REFERRAL_RECORDED
 from shared.kafka.retry import RetryPolicy
@@ -44,25 +41,14 @@ def sandbox() -> Iterator:
         yield server
 
 
-@pytest.fixture
-def service(database_url):  # type: ignore[no-untyped-def]
-    """The claims app and engine on a fresh database with billing set up."""
-    app = create_app(Settings(service="claims", database_url=database_url))
-    engine = make_engine(database_url)
-    set_up_billing(engine)
-    yield app, engine
-    engine.dispose()
+# The network-fault tests run on SQLite only: the database is not what they test.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture
-def engine(tmp_path):  # type: ignore[no-untyped-def]
-    """SQLite only: for the network-fault tests, where the database is not what is tested."""
-    url = f"sqlite:///{tmp_path / 'claims.db'}"
-    create_app(Settings(service="claims", database_url=url))
-    engine = make_engine(url)
+@pytest.fixture(autouse=True)
+def billing_set_up(engine):  # type: ignore[no-untyped-def]
+    """The clinic, Acme Health and its fees."""
     set_up_billing(engine)
-    yield engine
-    engine.dispose()
 
 
 def arm(sandbox, **fault: object) -> None:  # type: ignore[no-untyped-def]
@@ -90,10 +76,10 @@ def status_of(engine, session: dict) -> str:  # type: ignore[no-untyped-def]
 
 
 def submit_until_answered(worker: SubmissionWorker, engine) -> None:  # type: ignore[no-untyped-def]
-    Batcher(engine, worker.config).batch_once()
+    Batcher(engine, worker.config).run_round()
     wait_for(
         lambda: (
-            worker.submit_once() >= 0
+            worker.run_round() >= 0
             and all(row.status != "pending" for row in interchange_rows(engine))
         ),
         timeout=15,
@@ -103,48 +89,47 @@ def submit_until_answered(worker: SubmissionWorker, engine) -> None:  # type: ig
 
 
 def test_ready_claims_of_a_payer_go_out_in_one_interchange_with_fresh_control_numbers(
-    service, sandbox
+    http, engine, config, sandbox
 ):
-    app, engine = service
     visits = [a_visit(engine) for _ in range(3)]
-    batcher = Batcher(engine, fast_config(sandbox.url))
+    batcher = Batcher(engine, fast_config(config, sandbox.url))
 
-    assert batcher.batch_once() == 1
+    assert batcher.run_round() == 1
     later = a_visit(engine)
-    assert batcher.batch_once() == 1
+    assert batcher.run_round() == 1
 
     numbers = [row.control_number for row in interchange_rows(engine)]
     assert numbers == [1, 2]
     first = [claims_of_session(engine, v["session_id"])[0] for v in visits]
     assert {claim.interchange_number for claim in first} == {1}
     assert claims_of_session(engine, later["session_id"])[0].interchange_number == 2
-    answer = app.test_client().get(f"/claims/{first[0].claim_id}/837", headers=auth("billing"))
+    answer = http.get(f"/claims/{first[0].claim_id}/837", headers=auth("billing"))
     assert answer.status_code == 200 and answer.mimetype == "text/plain"
     assert answer.text.startswith("ISA*") and "*000000001*" in answer.text
     assert all(claim.claim_id in answer.text for claim in first)
 
 
-def test_a_partial_batch_waits_until_it_is_full_or_old_enough(service, sandbox):
-    _, engine = service
+def test_a_partial_batch_waits_until_it_is_full_or_old_enough(engine, config, sandbox):
     for _ in range(2):
         a_visit(engine)
 
-    patient = Batcher(engine, fast_config(sandbox.url, batch_size=3, batch_max_wait=3600))
-    assert patient.batch_once() == 0
+    patient = Batcher(engine, fast_config(config, sandbox.url, batch_size=3, batch_max_wait=3600))
+    assert patient.run_round() == 0
     a_visit(engine)
-    assert patient.batch_once() == 1
+    assert patient.run_round() == 1
     assert len(interchange_rows(engine)) == 1
 
 
-def test_a_clean_submission_is_submitted_by_the_999_and_accepted_by_the_277ca(service, sandbox):
-    _, engine = service
+def test_a_clean_submission_is_submitted_by_the_999_and_accepted_by_the_277ca(
+    engine, config, sandbox
+):
     visit = a_visit(engine)
-    config = fast_config(sandbox.url)
-    worker, poller = SubmissionWorker(engine, config), AcknowledgementPoller(engine, config)
+    fast = fast_config(config, sandbox.url)
+    worker, poller = SubmissionWorker(engine, fast), AcknowledgementPoller(engine, fast)
 
     submit_until_answered(worker, engine)
     assert status_of(engine, visit) == "submitted"
-    wait_for(lambda: poller.poll_once(), timeout=10, what="the 277CA")
+    wait_for(lambda: poller.run_round(), timeout=10, what="the 277CA")
 
     (claim,) = claims_of_session(engine, visit["session_id"])
     assert claim.status == "accepted" and claim.payer_claim_control_number.startswith("SBX")
@@ -158,9 +143,10 @@ def test_a_clean_submission_is_submitted_by_the_999_and_accepted_by_the_277ca(se
         assert list(history) == ["ready", "ready", "submitted", "accepted"]
 
 
-def test_503s_are_retried_with_backoff_and_the_interchange_arrives_once(engine, sandbox):
+@sqlite_only
+def test_503s_are_retried_with_backoff_and_the_interchange_arrives_once(engine, config, sandbox):
     visit = a_visit(engine)
-    worker = SubmissionWorker(engine, fast_config(sandbox.url))
+    worker = SubmissionWorker(engine, fast_config(config, sandbox.url))
     arm(sandbox, mode="503", count=3)
 
     submit_until_answered(worker, engine)
@@ -171,9 +157,10 @@ def test_503s_are_retried_with_backoff_and_the_interchange_arrives_once(engine, 
     assert status_of(engine, visit) == "submitted"
 
 
-def test_a_dropped_connection_is_retried(engine, sandbox):
+@sqlite_only
+def test_a_dropped_connection_is_retried(engine, config, sandbox):
     visit = a_visit(engine)
-    worker = SubmissionWorker(engine, fast_config(sandbox.url))
+    worker = SubmissionWorker(engine, fast_config(config, sandbox.url))
     arm(sandbox, mode="drop", count=1)
 
     submit_until_answered(worker, engine)
@@ -184,14 +171,17 @@ def test_a_dropped_connection_is_retried(engine, sandbox):
     assert status_of(engine, visit) == "submitted"
 
 
-def test_a_slow_answer_is_retried_with_the_identical_interchange_and_billed_once(engine, sandbox):
+@sqlite_only
+def test_a_slow_answer_is_retried_with_the_identical_interchange_and_billed_once(
+    engine, config, sandbox
+):
     visit = a_visit(engine)
     # Time out after 0.3 s; retry only after the slow request has been served.
     retry = RetryPolicy(initial_backoff=1.5, multiplier=1.0, max_backoff=1.5, jitter=0.0)
-    config = fast_config(sandbox.url, submit_timeout=0.3, retry=retry)
-    worker = SubmissionWorker(engine, config)
+    worker = SubmissionWorker(engine, fast_config(config, sandbox.url, submit_timeout=0.3,
+                                                  retry=retry))
     arm(sandbox, mode="slow", seconds=0.8, count=1)
-    Batcher(engine, worker.config).batch_once()
+    Batcher(engine, worker.config).run_round()
     (stored,) = interchange_rows(engine)
 
     submit_until_answered(worker, engine)
@@ -208,13 +198,14 @@ def test_a_slow_answer_is_retried_with_the_identical_interchange_and_billed_once
     assert event_count(engine, "claims.claim.submitted.v1") == 1
 
 
-def test_a_refusal_is_not_retried_and_rejects_the_claims(engine, sandbox):
+@sqlite_only
+def test_a_refusal_is_not_retried_and_rejects_the_claims(engine, config, sandbox):
     visit = a_visit(engine)
-    worker = SubmissionWorker(engine, fast_config(sandbox.url, api_key="wrong-key"))
+    worker = SubmissionWorker(engine, fast_config(config, sandbox.url, api_key="wrong-key"))
 
-    Batcher(engine, worker.config).batch_once()
-    assert worker.submit_once() == 1
-    assert worker.submit_once() == 0
+    Batcher(engine, worker.config).run_round()
+    assert worker.run_round() == 1
+    assert worker.run_round() == 0
 
     (interchange,) = interchange_rows(engine)
     assert interchange.status == "refused" and interchange.attempts == 0
@@ -224,10 +215,11 @@ def test_a_refusal_is_not_retried_and_rejects_the_claims(engine, sandbox):
     assert receipts(sandbox) == []
 
 
-def test_a_999_rejection_rejects_every_claim_in_the_interchange(engine, sandbox):
+@sqlite_only
+def test_a_999_rejection_rejects_every_claim_in_the_interchange(engine, config, sandbox):
     visits = [a_visit(engine) for _ in range(2)]
-    worker = SubmissionWorker(engine, fast_config(sandbox.url))
-    Batcher(engine, worker.config).batch_once()
+    worker = SubmissionWorker(engine, fast_config(config, sandbox.url))
+    Batcher(engine, worker.config).run_round()
     with engine.begin() as connection:  # corrupt the stored text as a broken writer would
         (text,) = connection.execute(select(interchanges.c.x12)).one()
         connection.execute(update(interchanges).values(x12=text.replace("*MI*", "*QQ*", 1)))
@@ -244,9 +236,8 @@ def test_a_999_rejection_rejects_every_claim_in_the_interchange(engine, sandbox)
 
 @pytest.mark.parametrize("correction", ["override", "client_updated"])
 def test_a_277ca_rejection_is_corrected_and_resubmitted_as_a_replacement(
-    service, correction, unique
+    http, engine, config, correction, unique
 ):
-    app, engine = service
     rules = RejectionRules.from_mapping({"reject_member_ids": ["BAD123"]})
     client_id, referral_id = f"c-{unique}", f"r-{unique}"
     deliver(engine, event(CLIENT_REGISTERED, client_data(client_id, member_id="BAD123")))
@@ -254,21 +245,20 @@ def test_a_277ca_rejection_is_corrected_and_resubmitted_as_a_replacement(
     visit = session_data(client_id, referral_id)
     deliver(engine, event(SESSION_COMPLETED, visit))
     with make_server(rules=rules, api_keys=[API_KEY]) as sandbox:
-        config = fast_config(sandbox.url)
-        worker, poller = SubmissionWorker(engine, config), AcknowledgementPoller(engine, config)
+        fast = fast_config(config, sandbox.url)
+        worker, poller = SubmissionWorker(engine, fast), AcknowledgementPoller(engine, fast)
         submit_until_answered(worker, engine)
-        wait_for(lambda: poller.poll_once(), timeout=10, what="the 277CA")
+        wait_for(lambda: poller.run_round(), timeout=10, what="the 277CA")
         (rejected,) = claims_of_session(engine, visit["session_id"])
         assert rejected.status == "rejected"
         assert json.loads(rejected.reasons)[0]["text"] == "Subscriber member id not found"
 
-        client = app.test_client()
         body: dict = {"member_id": "MEM777"}
         if correction == "client_updated":
             update_event = client_data(client_id, version=2, member_id="MEM777")
             deliver(engine, event(CLIENT_REGISTERED, update_event))
             body = {}
-        answer = client.post(
+        answer = http.post(
             f"/claims/{rejected.claim_id}/resubmit", json=body, headers=auth("billing")
         )
         assert answer.status_code == 201, answer.json
@@ -277,13 +267,13 @@ def test_a_277ca_rejection_is_corrected_and_resubmitted_as_a_replacement(
         assert replacement["replaces_claim_id"] == rejected.claim_id
 
         submit_until_answered(worker, engine)
-        wait_for(lambda: poller.poll_once(), timeout=10, what="the second 277CA")
+        wait_for(lambda: poller.run_round(), timeout=10, what="the second 277CA")
 
     original, accepted = claims_of_session(engine, visit["session_id"])
     assert accepted.status == "accepted" and accepted.interchange_number == 2
     assert original.replaced_by_claim_id == accepted.claim_id
-    x12 = client.get(f"/claims/{accepted.claim_id}/837", headers=auth("billing")).text
+    x12 = http.get(f"/claims/{accepted.claim_id}/837", headers=auth("billing")).text
     assert "*11:B:7*" in x12 and f"REF*F8*{original.claim_id}~" in x12 and "MEM777" in x12
-    again = client.post(f"/claims/{original.claim_id}/resubmit", json={}, headers=auth("billing"))
+    again = http.post(f"/claims/{original.claim_id}/resubmit", json={}, headers=auth("billing"))
     assert again.status_code == 409
     assert again.mimetype == "application/problem+json"

@@ -78,7 +78,7 @@ def test_a_per_code_payer_gets_units_recounted_from_the_minutes():
     session = a_session(a_code("97140", 33, 2, "lower_back"), a_code("97124", 7, 1, "neck"))
 
     cms = prepare_claim(inputs(session=session))
-    per_code = prepare_claim(inputs(session=session, payer=a_payer(unit_method="per_code")))
+    per_code = prepare_claim(inputs(session=session, payer=a_payer(counting_method="per_code")))
 
     assert [(line.code, line.units) for line in cms.lines] == [("97124", 1), ("97140", 2)]
     # Per code: 97124 under 8 minutes is not billed; 33 minutes of 97140 is 2 units.
@@ -88,7 +88,7 @@ def test_a_per_code_payer_gets_units_recounted_from_the_minutes():
 def test_a_session_that_bills_no_units_needs_review():
     session = a_session(a_code("97140", 7, 0))
 
-    claim = prepare_claim(inputs(session=session, payer=a_payer(unit_method="per_code")))
+    claim = prepare_claim(inputs(session=session, payer=a_payer(counting_method="per_code")))
 
     assert claim.lines == ()
     assert "no_billable_units" in reason_codes(claim)

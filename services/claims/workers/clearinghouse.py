@@ -1,4 +1,4 @@
-"""The one outbound HTTP integration: the clearinghouse's REST API, over ``requests``."""
+"""The one outbound HTTP integration, the clearinghouse's REST API; only the workers call it."""
 
 from __future__ import annotations
 

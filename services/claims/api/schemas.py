@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.billing.units import COUNTING_METHODS
 from shared.events.contracts.claims import CLAIM_STATUSES
 from shared.identifiers import is_valid_npi
 
@@ -66,7 +67,7 @@ class BillingProviderSchema(Schema):
 class PayerSchema(Schema):
     payer_id = fields.String(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    unit_method = fields.String(required=True, validate=validate.OneOf(["cms", "per_code"]))
+    counting_method = fields.String(required=True, validate=validate.OneOf(COUNTING_METHODS))
     gp_required = fields.Boolean(required=True)
     timely_filing_days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
     claim_filing_indicator = fields.String(

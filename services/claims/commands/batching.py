@@ -1,0 +1,72 @@
+"""Ready claims -> one 837P interchange per payer batch, stored before anything is sent."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from services.claims.store import claims as claim_store
+from services.claims.store import interchanges, setup
+from services.claims.x12.assemble import x12_parties
+from services.claims.x12.model import ClaimBatch
+from services.claims.x12.render_837p import InterchangeControl, Usage, render_837p
+from services.claims.x12.stored import claim_from_data
+from shared.db import utcnow
+from shared.uow import UnitOfWork
+
+log = logging.getLogger("services.claims.batching")
+
+
+def make_due_interchange(uow: UnitOfWork, batch_size: int, max_wait: float, usage: str) -> bool:
+    """Make one interchange that is due; False when none is.
+
+    A payer's batch is due when it is full, or when its oldest ready claim has waited
+    ``max_wait`` seconds. ``usage`` is ISA15 (T test, P production).
+    """
+    cutoff = utcnow() - timedelta(seconds=max_wait)
+    for payer_id, waiting, oldest in interchanges.ready_claims_by_payer(uow.connection):
+        if payer_id is None:
+            continue
+        if waiting >= batch_size or oldest <= cutoff:
+            return _batch(uow, payer_id, batch_size, Usage(usage))
+    return False
+
+
+def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> bool:
+    connection = uow.connection
+    rows = interchanges.oldest_ready_claims(connection, payer_id, batch_size)
+    provider = setup.get_billing_provider(connection)
+    if provider is None:
+        log.warning("ready claims but no billing provider", extra={"payer_id": payer_id})
+        return False
+    control_number = interchanges.next_control_number(connection)
+    submitter, receiver, billing = x12_parties(provider)
+    batch = ClaimBatch(submitter, receiver, billing, tuple(_document(row) for row in rows))
+    control = InterchangeControl(
+        interchange_number=control_number,
+        group_number=control_number,
+        transaction_number=1,
+        created_at=utcnow(),
+        usage=usage,
+    )
+    x12 = render_837p(batch, control)
+    interchanges.store_interchange(connection, control_number, payer_id, submitter.id, x12)
+    claim_ids = [row.claim_id for row in rows]
+    if not interchanges.put_claims_in(connection, control_number, claim_ids):
+        # Another batcher took some of these claims meanwhile: undo and try again.
+        raise RuntimeError("claims were batched concurrently")
+    claim_store.record_histories(
+        connection, claim_ids, "ready", f"in interchange {control_number:09d}"
+    )
+    log.info(
+        "interchange made",
+        extra={"interchange": control_number, "payer_id": payer_id, "claims": len(rows)},
+    )
+    return True
+
+
+def _document(row: Any) -> Any:
+    """The 837P claim the scrub assembled when it found the claim ready."""
+    return claim_from_data(json.loads(row.snapshot)["x12_claim"])

@@ -1,0 +1,302 @@
+"""Claims from sessions: make, scrub again and replace claims, announcing each change.
+
+A claim, its lines, its history and its events commit together in the caller's unit of
+work (a consumed event or a request). The same session is billed once whatever is
+retried or redelivered (docs/DOMAIN.md §Claims): one original claim per session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from services.claims.domain.claim import (
+    READY,
+    ClaimInputs,
+    PreparedClaim,
+    corrected_client,
+    prepare_claim,
+)
+from services.claims.domain.errors import CannotResubmit
+from services.claims.domain.event_data import (
+    client_from_data,
+    referral_from_state,
+    session_from_data,
+)
+from services.claims.domain.records import Client, Payer, Reason, Referral, Session
+from services.claims.store import claims as claim_store
+from services.claims.store import projections, setup
+from services.claims.x12.assemble import x12_claim
+from services.claims.x12.stored import claim_to_data
+from shared.db import utcnow
+from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW, CLAIM_READY
+from shared.uow import UnitOfWork
+
+log = logging.getLogger("services.claims")
+
+X12_INVALID = Reason(
+    "x12_invalid",
+    "some claim data cannot be written as an 837P; check names, addresses and ids",
+)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A prepared claim and what it was built from (kept with the claim, as billed)."""
+
+    prepared: PreparedClaim
+    snapshot: dict[str, Any]
+
+
+def create_claim(uow: UnitOfWork, session_data: Mapping[str, Any]) -> str | None:
+    """Make the one claim of a completed session; None when the session already has one.
+
+    ``session_data`` is the session.completed data as published, kept on the claim to
+    scrub it again later.
+    """
+    session = session_from_data(session_data)
+    claim_id = _new_claim_id()
+    evaluation = _evaluate(uow, claim_id, session, {})
+    if not _insert(uow, claim_id, session, session_data, evaluation, attempt=1, replaces=None):
+        log.info("session already claimed", extra={"session_id": session.session_id})
+        return None
+    return claim_id
+
+
+def rescrub_client(uow: UnitOfWork, client_id: str) -> int:
+    """Scrub the client's parked claims again (new projections may fix them); count the ready.
+
+    A claim that is now ready is announced (claim.ready); one still parked but for other
+    reasons is announced again with the reasons as they are now (claim.needs_review).
+    """
+    became_ready = 0
+    for row in claim_store.claims_needing_review(uow.connection, client_id):
+        session = session_from_data(json.loads(row.session))
+        corrections = json.loads(row.corrections or "{}")
+        original = json.loads(row.snapshot or "{}").get("original_reference")
+        evaluation = _evaluate(uow, row.claim_id, session, corrections, original)
+        prepared = evaluation.prepared
+        reasons = claim_store.reasons_json(prepared.reasons)
+        claim_store.write_lines(uow.connection, row.claim_id, prepared.lines)
+        claim_store.update_claim(
+            uow.connection,
+            row.claim_id,
+            payer_id=prepared.payer_id,
+            status=prepared.status,
+            total_charge=prepared.total_charge,
+            expected_allowed=prepared.expected_allowed,
+            reasons=reasons,
+            snapshot=json.dumps(evaluation.snapshot),
+            ready_at=utcnow() if prepared.status == READY else None,
+        )
+        if prepared.status == row.status and reasons == row.reasons:
+            continue
+        claim_store.record_history(
+            uow.connection, row.claim_id, prepared.status, reasons, "scrubbed again"
+        )
+        # The announcement follows the flow that made the claim, not the one that fixed it.
+        claims_flow = replace(uow, correlation_id=row.correlation_id)
+        if prepared.status == READY:
+            became_ready += 1
+            log.info("claim ready after re-scrub", extra={"claim_id": row.claim_id})
+            claims_flow.emit(CLAIM_READY, session.client_id,
+                             _priced(row.claim_id, session, prepared))
+        else:
+            claims_flow.emit(CLAIM_NEEDS_REVIEW, session.client_id,
+                             _review(row.claim_id, session, prepared))
+    return became_ready
+
+
+def rescrub_parked(uow: UnitOfWork) -> tuple[int, int]:
+    """Scrub every parked claim again (billing setup changed); (how many, how many ready)."""
+    clients = claim_store.clients_with_claims_to_review(uow.connection)
+    scrubbed = sum(len(claim_store.claims_needing_review(uow.connection, c)) for c in clients)
+    ready = sum(rescrub_client(uow, client_id) for client_id in clients)
+    return scrubbed, ready
+
+
+def resubmit(uow: UnitOfWork, claim_id: str, corrections: Mapping[str, Any]) -> str:
+    """Replace a rejected claim by a corrected one (frequency 7) that goes out anew."""
+    row = claim_store.get_claim(uow.connection, claim_id)
+    if row.status != "rejected" or row.replaced_by_claim_id is not None:
+        raise CannotResubmit(
+            f"claim is {row.status}" + (", already replaced" if row.replaced_by_claim_id else "")
+        )
+    session_data = json.loads(row.session)
+    session = session_from_data(session_data)
+    merged = {**json.loads(row.corrections or "{}"), **corrections}
+    # REF*F8 quotes the payer's number for the claim when it gave one, else our CLM01.
+    # XXX: a claim the payer's front end rejected was never adjudicated; some payers want a
+    # fresh original (frequency 1) then (docs/DOMAIN.md §Acknowledgements). We follow the
+    # clinic's choice of replacement.
+    original_reference = row.payer_claim_control_number or row.claim_id
+    replacement_id = _new_claim_id()
+    evaluation = _evaluate(uow, replacement_id, session, merged, original_reference)
+    # A resubmission carries the request's correlation id, else the original claim's.
+    caused = replace(uow, correlation_id=uow.correlation_id or row.correlation_id)
+    try:
+        created = _insert(
+            caused, replacement_id, session, session_data, evaluation,
+            attempt=row.attempt + 1, replaces=row.claim_id,
+        )
+    except IntegrityError:  # lost a race on PostgreSQL; the transaction is rolled back
+        created = False
+    if not created:  # a concurrent resubmission made the replacement first
+        raise CannotResubmit("it is being replaced already")
+    claim_store.update_claim(uow.connection, claim_id, replaced_by_claim_id=replacement_id)
+    claim_store.record_history(
+        uow.connection, claim_id, row.status, row.reasons, f"replaced by {replacement_id}"
+    )
+    return replacement_id
+
+
+def _new_claim_id() -> str:
+    """A claim id that fits CLM01: "C-" and a UUID, 38 characters."""
+    return f"C-{uuid.uuid4()}"
+
+
+def _evaluate(
+    uow: UnitOfWork,
+    claim_id: str,
+    session: Session,
+    corrections: Mapping[str, Any],
+    original_reference: str | None = None,
+) -> Evaluation:
+    """Build and scrub the claim for ``session`` from the projections as they are now."""
+    connection = uow.connection
+    client_data = projections.client_payload(connection, session.client_id)
+    client = corrected_client(
+        client_from_data(client_data) if client_data else None, corrections
+    )
+    referral_state = projections.referral_state(connection, session.referral_id)
+    referral = referral_from_state(referral_state) if referral_state else None
+    billing = setup.billing_setup(connection)
+    payer = None
+    if client is not None and client.coverage is not None:
+        payer = billing.payers.get(client.coverage.payer_id)
+    inputs = ClaimInputs(
+        session=session,
+        client=client,
+        referral=referral,
+        payer=payer,
+        fees=billing.fees,
+        edits=billing.edits,
+        billing_npi=billing.provider["npi"] if billing.provider else None,
+        visits_used=claim_store.visits_billed(connection, session.referral_id, session.session_id),
+        today=utcnow().date(),
+    )
+    prepared = prepare_claim(inputs)
+    document = None
+    if prepared.status == READY:
+        prepared, document = _as_837p(
+            claim_id, session, client, referral, payer, prepared, original_reference
+        )
+    snapshot = {
+        "client": client_data,
+        "referral": referral_state,
+        "payer": asdict(payer) if payer else None,
+        "corrections": dict(corrections),
+        "original_reference": original_reference,
+        "x12_claim": document,
+    }
+    return Evaluation(prepared, snapshot)
+
+
+def _as_837p(
+    claim_id: str,
+    session: Session,
+    client: Client | None,
+    referral: Referral | None,
+    payer: Payer | None,
+    prepared: PreparedClaim,
+    original_reference: str | None,
+) -> tuple[PreparedClaim, dict[str, Any] | None]:
+    """The last scrub step: assemble the 837P claim (the one the batcher sends), or park it.
+
+    The error may hold patient data, so it goes to the log by claim id only and not into
+    the reason.
+    """
+    assert client is not None and referral is not None and payer is not None
+    try:
+        claim = x12_claim(
+            claim_id, session, client, referral, payer, prepared.lines, original_reference
+        )
+    except ValueError:
+        log.info("claim cannot be written as 837P", extra={"claim_id": claim_id})
+        return replace(prepared, reasons=(*prepared.reasons, X12_INVALID)), None
+    return prepared, claim_to_data(claim)
+
+
+def _insert(
+    uow: UnitOfWork,
+    claim_id: str,
+    session: Session,
+    session_data: Mapping[str, Any],
+    evaluation: Evaluation,
+    attempt: int,
+    replaces: str | None,
+) -> bool:
+    prepared = evaluation.prepared
+    inserted = claim_store.insert_claim(
+        uow.connection,
+        {
+            "claim_id": claim_id,
+            "session_id": session.session_id,
+            "attempt": attempt,
+            "client_id": session.client_id,
+            "referral_id": session.referral_id,
+            "payer_id": prepared.payer_id,
+            "status": prepared.status,
+            "date_of_service": session.date_of_service,
+            "total_charge": prepared.total_charge,
+            "expected_allowed": prepared.expected_allowed,
+            "reasons": claim_store.reasons_json(prepared.reasons),
+            "session": json.dumps(dict(session_data)),
+            "snapshot": json.dumps(evaluation.snapshot),
+            "corrections": json.dumps(evaluation.snapshot["corrections"]),
+            "frequency": "1" if replaces is None else "7",
+            "replaces_claim_id": replaces,
+            "correlation_id": uow.correlation_id,
+            "ready_at": utcnow() if prepared.status == READY else None,
+        },
+        prepared.lines,
+    )
+    if not inserted:
+        return False
+    log.info(
+        "claim created",
+        extra={"claim_id": claim_id, "session_id": session.session_id, "status": prepared.status},
+    )
+    uow.emit(CLAIM_CREATED, session.client_id,
+             {**_priced(claim_id, session, prepared), "status": prepared.status})
+    if prepared.reasons:
+        uow.emit(CLAIM_NEEDS_REVIEW, session.client_id, _review(claim_id, session, prepared))
+    return True
+
+
+def _priced(claim_id: str, session: Session, prepared: PreparedClaim) -> dict[str, Any]:
+    """What claim.created and claim.ready both say: whose claim, for whom, and its amounts."""
+    return {
+        "claim_id": claim_id,
+        "client_id": session.client_id,
+        "session_id": session.session_id,
+        "payer_id": prepared.payer_id,
+        "total_charge": prepared.total_charge,
+        "expected_allowed": prepared.expected_allowed,
+    }
+
+
+def _review(claim_id: str, session: Session, prepared: PreparedClaim) -> dict[str, Any]:
+    """What claim.needs_review says: the claim and every reason it is parked."""
+    return {
+        "claim_id": claim_id,
+        "client_id": session.client_id,
+        "session_id": session.session_id,
+        "reasons": [{"code": r.code, "text": r.text} for r in prepared.reasons],
+    }

@@ -1,0 +1,69 @@
+"""What the claims rules refuse, by kind (``shared.errors``); the HTTP mapping is shared."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, NotFound, Refused
+
+
+class ClaimNotFound(NotFound):
+    """No claim has this id."""
+
+    title = "No such claim"
+
+    def __init__(self, claim_id: str) -> None:
+        super().__init__(f"Claim {claim_id} does not exist.")
+
+
+class NotBatched(NotFound):
+    """The claim is in no interchange yet, so there is no 837P to show."""
+
+    title = "Not batched yet"
+    slug = "not-batched"
+
+    def __init__(self) -> None:
+        super().__init__("The claim is in no interchange yet.")
+
+
+class CannotResubmit(Conflict):
+    """Only a rejected claim that was not replaced yet can be corrected and resubmitted."""
+
+    title = "Cannot resubmit"
+    slug = "cannot-resubmit"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"Only a rejected claim can be resubmitted once; {why}.")
+
+
+class BillingProviderNotSetUp(NotFound):
+    """Billing has not set up the clinic's billing provider yet."""
+
+    title = "Not set up"
+
+    def __init__(self) -> None:
+        super().__init__("No billing provider yet.")
+
+
+class PayerNotFound(NotFound):
+    """The payer is not set up for billing."""
+
+    title = "No such payer"
+
+    def __init__(self, payer_id: str) -> None:
+        super().__init__(f"Payer {payer_id} is not set up.")
+
+
+class InvalidBillingProvider(Refused):
+    """The billing provider's data cannot be written into an 837P."""
+
+    title = "Cannot bill under this provider"
+    slug = "invalid-setup"
+
+
+class UnknownPayers(Refused):
+    """Fees name payers that are not set up; ``payers`` lists them."""
+
+    title = "Unknown payer"
+    slug = "unknown-payer"
+
+    def __init__(self, payers: list[str]) -> None:
+        super().__init__("Set up the payers first.", payers=payers)

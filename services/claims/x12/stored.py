@@ -1,0 +1,101 @@
+"""An 837P claim as JSON: assembled once when the scrub passes it, read back by the batcher.
+
+The scrub's last check is that the claim can be written as an 837P, which it learns by
+assembling it (``x12.assemble``). That claim is the one sent: it is kept with the claim
+row and read back here, so the batcher never assembles it again from the claim's inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from services.claims.x12.model import (
+    Address,
+    Claim,
+    ClaimFrequency,
+    Patient,
+    PatientRelationship,
+    Payer,
+    PersonName,
+    Provider,
+    ServiceLine,
+    Sex,
+    Subscriber,
+)
+
+
+def claim_to_data(claim: Claim) -> dict[str, Any]:
+    """The claim in JSON types (dates ISO, amounts as strings, enums as their codes)."""
+    return _plain(asdict(claim))
+
+
+def claim_from_data(data: Mapping[str, Any]) -> Claim:
+    """The claim ``claim_to_data`` gave."""
+    rendering = data["rendering_provider"]
+    patient = data["patient"]
+    return Claim(
+        claim_id=data["claim_id"],
+        subscriber=_subscriber(data["subscriber"]),
+        payer=Payer(**data["payer"]),
+        diagnoses=tuple(data["diagnoses"]),
+        service_lines=tuple(_service_line(line) for line in data["service_lines"]),
+        referring_provider=_provider(data["referring_provider"]),
+        rendering_provider=_provider(rendering) if rendering else None,
+        patient=_patient(patient) if patient else None,
+        place_of_service=data["place_of_service"],
+        frequency=ClaimFrequency(data["frequency"]),
+        original_claim_reference=data["original_claim_reference"],
+        prior_authorization=data["prior_authorization"],
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _subscriber(data: Mapping[str, Any]) -> Subscriber:
+    return Subscriber(
+        name=PersonName(**data["name"]),
+        member_id=data["member_id"],
+        birth_date=date.fromisoformat(data["birth_date"]),
+        sex=Sex(data["sex"]),
+        address=Address(**data["address"]),
+        group_number=data["group_number"],
+    )
+
+
+def _patient(data: Mapping[str, Any]) -> Patient:
+    return Patient(
+        name=PersonName(**data["name"]),
+        birth_date=date.fromisoformat(data["birth_date"]),
+        sex=Sex(data["sex"]),
+        address=Address(**data["address"]),
+        relationship_to_subscriber=PatientRelationship(data["relationship_to_subscriber"]),
+    )
+
+
+def _provider(data: Mapping[str, Any]) -> Provider:
+    return Provider(PersonName(**data["name"]), data["npi"], data["taxonomy_code"])
+
+
+def _service_line(data: Mapping[str, Any]) -> ServiceLine:
+    return ServiceLine(
+        procedure_code=data["procedure_code"],
+        charge=Decimal(data["charge"]),
+        units=data["units"],
+        diagnosis_pointers=tuple(data["diagnosis_pointers"]),
+        service_date=date.fromisoformat(data["service_date"]),
+        modifiers=tuple(data["modifiers"]),
+    )
