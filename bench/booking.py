@@ -2,7 +2,7 @@
 
 Starts ``services.scheduling.app:create_app()`` under gunicorn (sync workers, SQLite file
 in a temporary directory; no broker is needed because booking only writes outbox rows),
-seeds 20 therapists, 20 rooms and eligible clients through the store and projection
+seeds 20 therapists, 20 rooms and eligible clients through the store and the projection
 functions, then measures, each beside ``/healthz`` of the same server in the same run:
 - availability p50/p99 for all 20 therapists over 14 days;
 - bookings/s with 32 concurrent clients booking distinct slots plus 10% contention,
@@ -36,7 +36,9 @@ from zoneinfo import ZoneInfo
 import requests
 import sqlalchemy as sa
 
-from services.scheduling.app import create_app
+from services.scheduling.app import create_app, migrate
+from services.scheduling.commands.eligibility import record_referral, record_screening
+from services.scheduling.config import SchedulingConfig
 from services.scheduling.domain.calendar import Room, Service, Therapist
 from services.scheduling.store.calendar import (
     load_settings,
@@ -44,11 +46,10 @@ from services.scheduling.store.calendar import (
     save_service,
     save_therapist,
 )
-from services.scheduling.store.eligibility import record_referral, record_screening
 from services.scheduling.store.tables import appointments
-from shared.config import DEV_JWT_SECRET, KafkaSettings, Settings
-from shared.db import write_transaction
-from shared.web.auth import issue_token
+from shared.config import KafkaSettings, Settings
+from shared.tokens import development_signing_key
+from shared.uow import unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 THERAPISTS = 20
@@ -70,12 +71,14 @@ def free_port() -> int:
 
 def seed(url: str, today: date) -> tuple[list[str], list[str], ZoneInfo]:
     """Therapists (Mon-Fri 9-17), rooms, a 60-minute service, cleared clients with referrals."""
-    app = create_app(Settings(service="scheduling", database_url=url,
-                              kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
-    engine = app.extensions["medmassage"].engine
+    config = SchedulingConfig(Settings(service="scheduling", database_url=url,
+                                       kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
+    migrate(config)
+    engine = create_app(config).extensions["medmassage"].engine
     therapist_ids = [str(uuid.uuid4()) for _ in range(THERAPISTS)]
     client_ids = [str(uuid.uuid4()) for _ in range(CLIENTS)]
-    with write_transaction(engine) as connection:
+    with unit_of_work(engine, "scheduling") as uow:
+        connection = uow.connection
         zone = load_settings(connection).zone
         for number, therapist_id in enumerate(therapist_ids):
             save_therapist(connection, Therapist(
@@ -85,13 +88,13 @@ def seed(url: str, today: date) -> tuple[list[str], list[str], ZoneInfo]:
             save_room(connection, Room(id=str(uuid.uuid4()), name=f"Room {number:02d}"))
         save_service(connection, SERVICE_ID, Service("Medical massage 60 min", 60))
         for client_id in client_ids:
-            record_screening(connection, {
+            record_screening(uow, {
                 "screening_id": str(uuid.uuid4()), "client_id": client_id,
                 "outcome": "cleared", "reason_codes": [], "restricted_techniques": [],
                 "restricted_regions": [], "pressure_limit": None, "screened_on": today,
                 "expires_on": today + timedelta(days=365),
                 "recorded_at": datetime.now(UTC)})
-            record_referral(connection, {
+            record_referral(uow, {
                 "referral_id": str(uuid.uuid4()), "client_id": client_id, "version": 1,
                 "start_on": today - timedelta(days=1), "end_on": today + timedelta(days=60),
                 "authorized_visits": 20})
@@ -231,7 +234,7 @@ def main() -> None:
                       "start": start.astimezone(UTC).isoformat()})
             for i, (therapist_id, start) in enumerate(targets)
         ]
-        token = issue_token(DEV_JWT_SECRET, "bench", ["front_desk"])
+        token = development_signing_key().sign("bench", ["front_desk"], timedelta(hours=1))
         headers = {"Authorization": f"Bearer {token}"}
         booking_seconds, booking_statuses = hammer(bookings, base, headers)
         health_seconds, health_statuses = hammer([("GET", None)] * len(bookings), base, headers)

@@ -1,4 +1,4 @@
-"""``python -m services.scheduling [all|web|workers]``: HTTP on 8002, consumers, outbox relay."""
+"""``python -m services.scheduling [all|web|workers|migrate]``: HTTP on 8002, consumers, relay."""
 
 from services.scheduling.app import build
 from shared.runtime import run

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
-from services.scheduling.store.eligibility import (
+from services.scheduling.commands.eligibility import (
     close_referral,
     record_client,
     record_referral,
@@ -23,49 +21,50 @@ from shared.events.contracts.screening import (
 )
 from shared.events.envelope import Event
 from shared.kafka.consumer import Subscription
+from shared.uow import UnitOfWork
 
 
-def client_registered(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_client_registered(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """A client exists; scheduling keeps only the id (demographics stay in screening)."""
-    record_client(connection, payload["client_id"], payload["version"])
+    record_client(uow, payload["client_id"], payload["version"])
 
 
-def client_updated(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_client_updated(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """A client changed; only the version matters here."""
-    record_client(connection, payload["client_id"], payload["version"])
+    record_client(uow, payload["client_id"], payload["version"])
 
 
-def screening_completed(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_screening_completed(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """Keep the client's newest screening: outcome, expiry and precautions."""
-    record_screening(connection, payload)
+    record_screening(uow, payload)
 
 
-def referral_recorded(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_referral_recorded(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """A referral to book against."""
-    record_referral(connection, payload)
+    record_referral(uow, payload)
 
 
-def referral_amended(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_referral_amended(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """A new version of a referral (newest version wins)."""
-    record_referral(connection, payload)
+    record_referral(uow, payload)
 
 
-def referral_revoked(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_referral_revoked(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """A referral no longer to be booked against."""
-    close_referral(connection, payload, "revoked")
+    close_referral(uow, payload, "revoked")
 
 
-def referral_expired(connection: Connection, event: Event, payload: dict[str, Any]) -> None:
+def on_referral_expired(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """A referral past its end date."""
-    close_referral(connection, payload, "expired")
+    close_referral(uow, payload, "expired")
 
 
 SUBSCRIPTIONS = [
-    Subscription(CLIENT_REGISTERED, client_registered),
-    Subscription(CLIENT_UPDATED, client_updated),
-    Subscription(SCREENING_COMPLETED, screening_completed),
-    Subscription(REFERRAL_RECORDED, referral_recorded),
-    Subscription(REFERRAL_AMENDED, referral_amended),
-    Subscription(REFERRAL_REVOKED, referral_revoked),
-    Subscription(REFERRAL_EXPIRED, referral_expired),
+    Subscription(CLIENT_REGISTERED, on_client_registered),
+    Subscription(CLIENT_UPDATED, on_client_updated),
+    Subscription(SCREENING_COMPLETED, on_screening_completed),
+    Subscription(REFERRAL_RECORDED, on_referral_recorded),
+    Subscription(REFERRAL_AMENDED, on_referral_amended),
+    Subscription(REFERRAL_REVOKED, on_referral_revoked),
+    Subscription(REFERRAL_EXPIRED, on_referral_expired),
 ]

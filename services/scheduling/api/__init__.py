@@ -1,4 +1,4 @@
-"""Scheduling's HTTP API: calendar data, availability, appointments, sessions, feeds."""
+"""Scheduling's HTTP API: calendar data, availability, appointments, sessions, feeds, widget."""
 
 from services.scheduling.api.appointments import bp as appointments_bp
 from services.scheduling.api.availability import bp as availability_bp
@@ -6,7 +6,9 @@ from services.scheduling.api.calendar import bp as calendar_bp
 from services.scheduling.api.eligibility import bp as eligibility_bp
 from services.scheduling.api.feeds import bp as feeds_bp
 from services.scheduling.api.sessions import bp as sessions_bp
+from services.scheduling.api.widget import bp as widget_bp
 
-BLUEPRINTS = [calendar_bp, availability_bp, eligibility_bp, appointments_bp, sessions_bp, feeds_bp]
+BLUEPRINTS = [calendar_bp, availability_bp, eligibility_bp, appointments_bp, sessions_bp, feeds_bp,
+              widget_bp]
 
 __all__ = ["BLUEPRINTS"]

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import Blueprint, Response
+from sqlalchemy import Connection
 
 from services.scheduling.api.common import now
-from services.scheduling.booking import available_slots
+from services.scheduling.api.schemas import AvailabilityQuery, AvailabilitySchema
 from services.scheduling.domain.availability import Slot
-from services.scheduling.schemas import AvailabilityQuery, AvailabilitySchema
-from shared.db import read_only
-from shared.web import api, load_query, public, service_context
+from services.scheduling.store.availability import available_slots
+from shared.web import api, load_query, public, reads
 
 bp = Blueprint("availability", __name__)
 
@@ -48,12 +48,12 @@ def slots_json(slots: Iterable[Slot], names: dict[str, str]) -> str:
 @public
 @api("Open slots for a service", query=AvailabilityQuery, response=AvailabilitySchema,
      errors=(404,))
-def availability() -> Response:
+@reads
+def availability(connection: Connection) -> Response:
     """Free therapist + room pairs for the service between from and to (at most 31 days)."""
     query = load_query(AvailabilityQuery)
-    with read_only(service_context().engine) as connection:
-        slots, therapists = available_slots(connection, query["service"], query["from_"],
-                                            query["to"], now(), query.get("therapist"))
+    slots, therapists = available_slots(connection, query["service"], query["from_"],
+                                        query["to"], now(), query.get("therapist"))
     names = {therapist_id: therapist.name for therapist_id, therapist in therapists.items()}
     body = f'{{"service":{json.dumps(query["service"])},"slots":{slots_json(slots, names)}}}'
     return Response(body, mimetype="application/json")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from sqlalchemy import Connection
 
 from services.scheduling.api.common import now
-from services.scheduling.booking import local_day
+from services.scheduling.api.schemas import EligibilityQuery, EligibilitySchema
 from services.scheduling.domain.booking import check_eligibility
-from services.scheduling.schemas import EligibilityQuery, EligibilitySchema
 from services.scheduling.store.calendar import load_settings
 from services.scheduling.store.eligibility import load_eligibility
-from shared.db import read_only
-from shared.web import allow, api, load_query, respond, service_context
+from shared.web import allow, api, load_query, reads, respond
 
 bp = Blueprint("eligibility", __name__)
 
@@ -20,12 +19,12 @@ bp = Blueprint("eligibility", __name__)
 @allow("front_desk")
 @api("Whether a client can be booked, and why not", query=EligibilityQuery,
      response=EligibilitySchema)
-def eligibility(client_id: str) -> Response:
+@reads
+def eligibility(connection: Connection, client_id: str) -> Response:
     """The newest screening, each referral with visits used and left, and booking's reasons."""
     query = load_query(EligibilityQuery)
-    with read_only(service_context().engine) as connection:
-        on = query.get("on") or local_day(now(), load_settings(connection))
-        view = load_eligibility(connection, client_id)
+    on = query.get("on") or load_settings(connection).local_day(now())
+    view = load_eligibility(connection, client_id)
     reasons = check_eligibility(view.eligibility, on)
     body = {
         "client_id": client_id,

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response
+from sqlalchemy import Connection
 
 from services.scheduling.api.common import now
-from services.scheduling.domain.errors import NotFound
+from services.scheduling.api.schemas import CalendarQuery
 from services.scheduling.domain.ical import render_therapist_calendar
-from services.scheduling.schemas import CalendarQuery
 from services.scheduling.store.appointments import list_appointments, to_appointment
-from services.scheduling.store.calendar import load_therapist
-from shared.db import read_only
-from shared.web import allow, api, load_query, service_context
+from services.scheduling.store.calendar import require_therapist
+from shared.web import allow, api, load_query, reads
 
 bp = Blueprint("feeds", __name__)
 PAST = timedelta(days=30)
@@ -24,16 +23,14 @@ AHEAD = timedelta(days=180)
 @allow("therapist", "front_desk")
 @api("A therapist's appointments as iCalendar", query=CalendarQuery,
      content_type="text/calendar", errors=(404,))
-def calendar_feed(therapist_id: str) -> Response:
+@reads
+def calendar_feed(connection: Connection, therapist_id: str) -> Response:
     """VCALENDAR text; by default the last 30 days and the next 180."""
     query = load_query(CalendarQuery)
     stamp = now()
-    with read_only(service_context().engine) as connection:
-        therapist = load_therapist(connection, therapist_id)
-        if therapist is None:
-            raise NotFound("therapist")
-        rows = list_appointments(connection, therapist_id=therapist_id,
-                                 window_from=query.get("from_", stamp - PAST),
-                                 window_to=query.get("to", stamp + AHEAD), limit=1000)
+    therapist = require_therapist(connection, therapist_id)
+    rows = list_appointments(connection, therapist_id=therapist_id,
+                             window_from=query.get("from_", stamp - PAST),
+                             window_to=query.get("to", stamp + AHEAD), limit=1000)
     text = render_therapist_calendar(therapist, [to_appointment(row) for row in rows], stamp)
     return Response(text, mimetype="text/calendar")

@@ -8,10 +8,7 @@ from zoneinfo import ZoneInfo
 
 from services.scheduling.domain.calendar import Appointment, ClinicSettings
 from services.scheduling.domain.precautions import Restrictions
-
-SCREENING_OUTCOMES: frozenset[str] = frozenset(
-    {"cleared", "cleared_with_precautions", "needs_clearance", "not_eligible"}
-)
+from shared.vocabulary import BOOKABLE_OUTCOMES, SCREENING_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -80,9 +77,10 @@ def check_eligibility(eligibility: ClientEligibility, on: date) -> list[str]:
         reasons.append("no_screening")
     elif on >= eligibility.screening_expires_on:
         reasons.append("screening_expired")
-    elif eligibility.screening_outcome in ("needs_clearance", "not_eligible"):
+    elif eligibility.screening_outcome not in BOOKABLE_OUTCOMES:
+        # docs/DOMAIN.md §Screening: only a cleared client books; the outcome is the reason.
         reasons.append(eligibility.screening_outcome)
-    # Medical massage is booked only against an active referral (see DOMAIN "Referral").
+    # Medical massage is booked only against an active referral (docs/DOMAIN.md §Referral).
     active = [r for r in eligibility.referrals if r.status == "active"]
     current = [r for r in active if r.covers(on)]
     if not active:

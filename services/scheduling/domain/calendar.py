@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +12,8 @@ from shared.vocabulary import TECHNIQUES
 
 SERVICE_DURATIONS: frozenset[int] = frozenset({30, 45, 60, 90})
 APPOINTMENT_STATUSES: frozenset[str] = frozenset({"booked", "cancelled", "completed", "no_show"})
+# Shifts per weekday (0 = Monday), each (start, end) in local clinic time.
+WeeklyHours = Mapping[int, tuple[tuple[time, time], ...]]
 
 
 def _require_aware(name: str, moment: datetime) -> None:
@@ -41,7 +43,7 @@ class Therapist:
     name: str
     npi: str
     credentials: str
-    weekly_hours: Mapping[int, tuple[tuple[time, time], ...]] = field(
+    weekly_hours: WeeklyHours = field(
         default_factory=lambda: MappingProxyType({}), hash=False
     )
     time_off: tuple[Interval, ...] = ()
@@ -129,6 +131,10 @@ class ClinicSettings:
     def zone(self) -> ZoneInfo:
         """The clinic's time zone."""
         return ZoneInfo(self.time_zone)
+
+    def local_day(self, moment: datetime) -> date:
+        """The clinic's calendar day of a UTC moment."""
+        return moment.astimezone(self.zone).date()
 
 
 @dataclass(frozen=True)

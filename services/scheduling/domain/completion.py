@@ -4,9 +4,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from services.scheduling.domain.calendar import Appointment
+from services.scheduling.domain.errors import SessionRejected
 from services.scheduling.domain.precautions import Restrictions
 from shared.billing.techniques import minutes_by_code
-from shared.billing.units import compute_units
+from shared.billing.units import CMS, compute_units
 from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, TECHNIQUES
 
 
@@ -48,21 +49,13 @@ class CompletedSession:
         return sum(record.minutes for record in self.techniques)
 
 
-class SessionRejected(ValueError):
-    """The session cannot be recorded; `errors` maps each field to what is wrong with it."""
-
-    def __init__(self, errors: Mapping[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{f}: {', '.join(m)}" for f, m in errors.items()))
-        self.errors = dict(errors)
-
-
 def record_session(
     appointment: Appointment,
     techniques: Sequence[TechniqueRecord],
     restrictions: Restrictions,
     override_reason: str | None,
     technique_codes: Mapping[str, str],
-    method: str = "cms",
+    method: str = CMS,
 ) -> CompletedSession:
     """Check a therapist's session record and count the units it bills."""
     errors: dict[str, list[str]] = {}

@@ -1,1 +1,1 @@
-"""Scheduling's own database: tables and the queries the API, handlers and booking use."""
+"""Scheduling's own database: its tables, and the queries and writes commands and views use."""

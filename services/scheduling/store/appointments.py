@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from services.scheduling.domain.calendar import SERVICE_DURATIONS, Appointment
+from services.scheduling.domain.errors import NotFound
+from services.scheduling.store.calendar import load_service, load_therapists
 from services.scheduling.store.tables import appointments
 from shared.db import utcnow
 
@@ -122,6 +124,14 @@ def get_appointment(connection: Connection, appointment_id: str, lock: bool = Fa
     return connection.execute(query).first()
 
 
+def require_appointment(connection: Connection, appointment_id: str, lock: bool = False) -> Any:
+    """The stored appointment row; NotFound when absent. ``lock`` takes its row lock."""
+    row = get_appointment(connection, appointment_id, lock)
+    if row is None:
+        raise NotFound("appointment")
+    return row
+
+
 def set_status(
     connection: Connection,
     appointment_id: str,
@@ -178,3 +188,17 @@ def list_appointments(
     if window_to is not None:
         query = query.where(appointments.c.start < window_to)
     return list(connection.execute(query))
+
+
+def client_visit(
+    connection: Connection, appointment_id: str, client_id: str
+) -> dict[str, Any] | None:
+    """A client's own appointment as the booking widget shows it; None for anyone else's."""
+    row = get_appointment(connection, appointment_id)
+    if row is None or row.client_id != client_id:
+        return None
+    [therapist] = load_therapists(connection, [row.therapist_id], row.start, row.end)
+    service = load_service(connection, row.service_id)
+    assert service is not None  # an appointment's service is never deleted
+    return {"id": row.id, "start": row.start, "end": row.end, "therapist_name": therapist.name,
+            "service_name": service.name, "status": row.status}

@@ -19,6 +19,7 @@ from services.scheduling.domain.calendar import (
     Service,
     Therapist,
 )
+from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.tables import clinic_settings, rooms, services, therapists, time_off
 from shared.db import insert_if_absent, utcnow
 
@@ -118,6 +119,14 @@ def load_therapist(connection: Connection, therapist_id: str) -> Therapist | Non
     return found[0] if found else None
 
 
+def require_therapist(connection: Connection, therapist_id: str) -> Therapist:
+    """One therapist with all their time off; NotFound when there is none."""
+    therapist = load_therapist(connection, therapist_id)
+    if therapist is None:
+        raise NotFound("therapist")
+    return therapist
+
+
 def add_time_off(connection: Connection, therapist_id: str, start: datetime, end: datetime) -> str:
     """Record a span of time off; returns its id."""
     off_id = new_id()
@@ -212,6 +221,14 @@ def load_service(connection: Connection, service_id: str) -> Service | None:
     if row is None:
         return None
     return Service(row.name, row.duration_minutes, tuple(row.default_techniques))
+
+
+def require_service(connection: Connection, service_id: str) -> Service:
+    """One service; NotFound when there is none."""
+    service = load_service(connection, service_id)
+    if service is None:
+        raise NotFound("service")
+    return service
 
 
 # -- clinic settings -----------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """The eligibility projection: per client, the newest screening and each referral's newest fact.
 
-Events may arrive out of order, so every write is a conditional upsert: a row is
-inserted if absent, otherwise updated only when the incoming fact is newer. Screenings
-are ordered by ``recorded_at`` (then screening id, so ties resolve the same everywhere);
-referral facts by ``version``, and at the same version a close beats the open fact it
-closes. An older fact therefore never overwrites a newer one, whatever the order.
+Events may arrive out of order, so every write is one atomic conditional upsert
+(``shared.db.save_if_newer``): a row is inserted if absent, otherwise overwritten only
+when the incoming fact is newer. Screenings are ordered by ``recorded_at`` (then
+screening id, so ties resolve the same everywhere); referral facts by ``version``, and at
+the same version a close beats the open fact it closes. An older fact therefore never
+overwrites a newer one, whatever the order.
 """
 
 from __future__ import annotations
@@ -19,103 +20,53 @@ from services.scheduling.domain.booking import ClientEligibility, Referral
 from services.scheduling.domain.precautions import Restrictions
 from services.scheduling.store.appointments import visits_used
 from services.scheduling.store.tables import client_referrals, client_screenings, clients
-from shared.db import insert_if_absent, utcnow
+from shared.db import save_if_newer
 
 ACTIVE = "active"
 
 
-def record_client(connection: Connection, client_id: str, version: int) -> None:
-    """Note that the client exists (scheduling keeps no demographics)."""
-    row = {"client_id": client_id, "version": version, "updated_at": utcnow()}
-    if not insert_if_absent(connection, clients, row):
-        connection.execute(
-            sa.update(clients)
-            .where(clients.c.client_id == client_id, clients.c.version < version)
-            .values(version=version, updated_at=row["updated_at"])
-        )
+def save_client(connection: Connection, row: dict[str, Any]) -> None:
+    """Keep the client's row unless a newer version is already stored."""
+    save_if_newer(connection, clients, row, _newer_version)
 
 
-def record_screening(connection: Connection, screening: dict[str, Any]) -> None:
-    """Keep the screening if it is the client's newest one."""
-    values = {
-        "screening_id": screening["screening_id"],
-        "outcome": screening["outcome"],
-        "reason_codes": list(screening["reason_codes"]),
-        "restricted_techniques": sorted(screening["restricted_techniques"]),
-        "restricted_regions": sorted(screening["restricted_regions"]),
-        "pressure_limit": screening["pressure_limit"],
-        "screened_on": screening["screened_on"],
-        "expires_on": screening["expires_on"],
-        "recorded_at": screening["recorded_at"],
-    }
-    client_id = screening["client_id"]
-    if insert_if_absent(connection, client_screenings, {"client_id": client_id, **values}):
-        return
-    stored = client_screenings.c
-    newer = sa.or_(
-        stored.recorded_at < values["recorded_at"],
-        sa.and_(
-            stored.recorded_at == values["recorded_at"],
-            stored.screening_id < values["screening_id"],
-        ),
-    )
-    connection.execute(
-        sa.update(client_screenings).where(stored.client_id == client_id, newer).values(**values)
-    )
+def save_screening(connection: Connection, row: dict[str, Any]) -> None:
+    """Keep the screening if it is the client's newest one (by recorded_at, then id)."""
+    save_if_newer(connection, client_screenings, row, _newer_screening)
 
 
-def record_referral(connection: Connection, referral: dict[str, Any]) -> None:
-    """Keep a recorded or amended referral unless a newer version is already known."""
-    values = {
-        "client_id": referral["client_id"],
-        "version": referral["version"],
-        "status": ACTIVE,
-        "start_on": referral["start_on"],
-        "end_on": referral["end_on"],
-        "authorized_visits": referral["authorized_visits"],
-        "closed_on": None,
-        "updated_at": utcnow(),
-    }
-    referral_id = referral["referral_id"]
-    if insert_if_absent(connection, client_referrals, {"referral_id": referral_id, **values}):
-        return
-    connection.execute(
-        sa.update(client_referrals)
-        .where(
-            client_referrals.c.referral_id == referral_id,
-            client_referrals.c.version < referral["version"],
-        )
-        .values(**values)
-    )
+def save_referral(connection: Connection, row: dict[str, Any]) -> None:
+    """Keep a recorded or amended referral unless a newer version is already stored."""
+    save_if_newer(connection, client_referrals, row, _newer_version)
 
 
-def close_referral(connection: Connection, closed: dict[str, Any], status: str) -> None:
-    """Mark a referral revoked or expired unless a newer version is already known.
+def save_referral_closed(connection: Connection, row: dict[str, Any]) -> None:
+    """Keep a revocation or expiry unless a newer version is already stored.
 
-    A close that arrives before its referral leaves a row without dates; the referral's
-    own (older or equal) version then no longer reopens it.
+    ``row`` has no dates: a close that arrives before its referral leaves a row without
+    them, and the referral's own (older or equal) version then no longer reopens it; a
+    close of a stored referral keeps its dates.
     """
-    values = {
-        "version": closed["version"],
-        "status": status,
-        "closed_on": closed["closed_on"],
-        "updated_at": utcnow(),
-    }
-    referral_id = closed["referral_id"]
-    row = {"referral_id": referral_id, "client_id": closed["client_id"], **values}
-    if insert_if_absent(connection, client_referrals, row):
-        return
-    stored = client_referrals.c
-    connection.execute(
-        sa.update(client_referrals)
-        .where(
-            stored.referral_id == referral_id,
-            sa.or_(
-                stored.version < closed["version"],
-                sa.and_(stored.version == closed["version"], stored.status == ACTIVE),
-            ),
-        )
-        .values(**values)
+    save_if_newer(connection, client_referrals, row, _newer_or_closing)
+
+
+def _newer_version(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
+    return stored.version < incoming.version
+
+
+def _newer_screening(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        stored.recorded_at < incoming.recorded_at,
+        sa.and_(stored.recorded_at == incoming.recorded_at,
+                stored.screening_id < incoming.screening_id),
+    )
+
+
+def _newer_or_closing(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
+    # At the same version a close beats the open fact it closes.
+    return sa.or_(
+        stored.version < incoming.version,
+        sa.and_(stored.version == incoming.version, stored.status == ACTIVE),
     )
 
 

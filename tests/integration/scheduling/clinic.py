@@ -12,13 +12,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
 from services.scheduling.handlers import SUBSCRIPTIONS
-from shared.db import write_transaction
+from shared.config import KafkaSettings, Settings
 from shared.events import EVENTS, Event, EventType, decode
 from shared.events.contracts.screening import (
     REFERRAL_RECORDED,
     SCREENING_COMPLETED,
 )
 from shared.outbox import outbox
+from shared.uow import unit_of_work
 from tests.support.http import auth
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -27,6 +28,12 @@ FRONT_DESK = auth("front_desk")
 THERAPIST = auth("therapist")
 NPI = "1234567893"
 HANDLERS = {s.event_type.topic: s.handler for s in SUBSCRIPTIONS}
+
+
+def settings_for(database_url: str) -> Settings:
+    """Scheduling's settings on ``database_url``, with no broker behind them."""
+    return Settings(service="scheduling", database_url=database_url,
+                    kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"))
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -55,10 +62,10 @@ class Clinic:
     other_room_id: str
 
 
-def add_therapist(client: FlaskClient, name: str = "Ana Ruiz", weekdays=range(5),
+def add_therapist(http: FlaskClient, name: str = "Ana Ruiz", weekdays=range(5),
                   start: str = "09:00", end: str = "17:00") -> str:
     """A therapist working the given weekdays; returns the id."""
-    response = client.post("/therapists", headers=ADMIN, json={
+    response = http.post("/therapists", headers=ADMIN, json={
         "name": name, "npi": NPI, "credentials": "LMT",
         "weekly_hours": [{"weekday": d, "start": start, "end": end} for d in weekdays],
     })
@@ -66,14 +73,14 @@ def add_therapist(client: FlaskClient, name: str = "Ana Ruiz", weekdays=range(5)
     return response.json["id"]
 
 
-def add_room(client: FlaskClient, name: str) -> str:
-    response = client.post("/rooms", headers=ADMIN, json={"name": name})
+def add_room(http: FlaskClient, name: str) -> str:
+    response = http.post("/rooms", headers=ADMIN, json={"name": name})
     assert response.status_code == 201, response.json
     return response.json["id"]
 
 
-def add_service(client: FlaskClient, minutes: int = 60) -> str:
-    response = client.post("/services", headers=ADMIN, json={
+def add_service(http: FlaskClient, minutes: int = 60) -> str:
+    response = http.post("/services", headers=ADMIN, json={
         "name": f"Medical massage {minutes} min", "duration_minutes": minutes,
         "default_techniques": ["myofascial_release"],
     })
@@ -81,19 +88,19 @@ def add_service(client: FlaskClient, minutes: int = 60) -> str:
     return response.json["id"]
 
 
-def set_up_clinic(client: FlaskClient, **settings: Any) -> Clinic:
+def set_up_clinic(http: FlaskClient, **settings: Any) -> Clinic:
     """Two therapists (Mon-Fri 9-17 New York), two rooms, a 60-minute service, settings."""
     values = {"time_zone": "America/New_York", "buffer_minutes": 15,
               "minimum_notice_minutes": 60, "booking_horizon_days": 90,
               "cancellation_window_hours": 24, "no_show_fee": "50.00",
               "late_cancellation_fee": "25.00"} | settings
-    assert client.put("/settings", headers=ADMIN, json=values).status_code == 200
+    assert http.put("/settings", headers=ADMIN, json=values).status_code == 200
     return Clinic(
-        therapist_id=add_therapist(client, "Ana Ruiz"),
-        room_id=add_room(client, "Room A"),
-        service_id=add_service(client, 60),
-        other_therapist_id=add_therapist(client, "Ben Cole"),
-        other_room_id=add_room(client, "Room B"),
+        therapist_id=add_therapist(http, "Ana Ruiz"),
+        room_id=add_room(http, "Room A"),
+        service_id=add_service(http, 60),
+        other_therapist_id=add_therapist(http, "Ben Cole"),
+        other_room_id=add_room(http, "Room B"),
     )
 
 
@@ -104,8 +111,8 @@ def deliver(engine: Engine, event_type: EventType, data: dict[str, Any]) -> None
     """Apply one screening event as the consumer would (payload through its contract)."""
     event = EVENTS.build(event_type, source="screening", subject=data["client_id"], data=data)
     payload = EVENTS.load_payload(event)
-    with write_transaction(engine) as connection:
-        HANDLERS[event_type.topic](connection, event, payload)
+    with unit_of_work(engine, "scheduling", correlation_id=event.id) as uow:
+        HANDLERS[event_type.topic](uow, event, payload)
 
 
 def a_screening(client_id: str, **overrides: Any) -> dict[str, Any]:
@@ -140,12 +147,12 @@ def eligible_client(engine: Engine, screening: dict | None = None,
     return client_id
 
 
-def book(client: FlaskClient, clinic: Clinic, client_id: str, start: datetime,
+def book(http: FlaskClient, clinic: Clinic, client_id: str, start: datetime,
          **overrides: Any):  # type: ignore[no-untyped-def]
     """POST /appointments for the clinic's first therapist and service."""
     body = {"client_id": client_id, "service_id": clinic.service_id,
             "therapist_id": clinic.therapist_id, "start": start.isoformat()} | overrides
-    return client.post("/appointments", headers=FRONT_DESK, json=body)
+    return http.post("/appointments", headers=FRONT_DESK, json=body)
 
 
 def outbox_events(engine: Engine, topic: str) -> list[Event]:

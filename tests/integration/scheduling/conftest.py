@@ -7,9 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from services.scheduling.app import create_app
-from shared.config import KafkaSettings, Settings
-from tests.integration.scheduling.clinic import Clinic, Clock, local, set_up_clinic
+from services.scheduling.app import create_app, migrate
+from services.scheduling.config import SchedulingConfig
+from tests.integration.scheduling.clinic import Clinic, Clock, local, set_up_clinic, settings_for
 
 MONDAY_MORNING = local(2026, 3, 2, 8)
 
@@ -27,15 +27,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(scheduling_db: str, clock: Clock) -> Flask:
-    settings = Settings(service="scheduling", database_url=scheduling_db,
-                        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"))
-    app = create_app(settings)
-    app.extensions["medmassage"].extras["clock"] = clock
-    return app
+    config = SchedulingConfig(settings_for(scheduling_db), clock=clock)
+    migrate(config)
+    return create_app(config)
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def http(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
@@ -45,5 +43,5 @@ def engine(app: Flask) -> Engine:
 
 
 @pytest.fixture
-def clinic(client: FlaskClient) -> Clinic:
-    return set_up_clinic(client)
+def clinic(http: FlaskClient) -> Clinic:
+    return set_up_clinic(http)

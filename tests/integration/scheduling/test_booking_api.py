@@ -30,9 +30,9 @@ def visits_used(engine, client_id: str) -> int:
     return sum(referral["visits_used"] for referral in view.referrals)
 
 
-def test_front_desk_books_a_slot_and_the_booking_is_announced(client, clinic, engine):
+def test_front_desk_books_a_slot_and_the_booking_is_announced(http, clinic, engine):
     client_id = eligible_client(engine)
-    response = book(client, clinic, client_id, TUESDAY_10)
+    response = book(http, clinic, client_id, TUESDAY_10)
     assert response.status_code == 201, response.json
     booked = response.json
     assert booked["status"] == "booked"
@@ -44,39 +44,39 @@ def test_front_desk_books_a_slot_and_the_booking_is_announced(client, clinic, en
     assert payload["referral_id"] == booked["referral_id"]
     assert payload["start"] == TUESDAY_10
     assert event.subject == client_id
-    assert client.get(f"/appointments/{booked['id']}", headers=THERAPIST).json == booked
+    assert http.get(f"/appointments/{booked['id']}", headers=THERAPIST).json == booked
 
 
-def test_the_same_slot_cannot_be_booked_twice(client, clinic, engine):
-    assert book(client, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
-    response = book(client, clinic, eligible_client(engine), TUESDAY_10,
+def test_the_same_slot_cannot_be_booked_twice(http, clinic, engine):
+    assert book(http, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
+    response = book(http, clinic, eligible_client(engine), TUESDAY_10,
                     room_id=clinic.other_room_id)
     assert response.status_code == 409
     assert response.content_type == "application/problem+json"
     assert response.json["type"] == "/problems/slot-taken"
 
 
-def test_a_room_in_use_cannot_be_given_to_another_therapist(client, clinic, engine):
-    assert book(client, clinic, eligible_client(engine), TUESDAY_10,
+def test_a_room_in_use_cannot_be_given_to_another_therapist(http, clinic, engine):
+    assert book(http, clinic, eligible_client(engine), TUESDAY_10,
                 room_id=clinic.room_id).status_code == 201
-    response = book(client, clinic, eligible_client(engine), TUESDAY_10,
+    response = book(http, clinic, eligible_client(engine), TUESDAY_10,
                     therapist_id=clinic.other_therapist_id, room_id=clinic.room_id)
     assert response.status_code == 409
 
 
-def test_without_a_room_the_next_free_room_is_used(client, clinic, engine):
-    assert book(client, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
-    response = book(client, clinic, eligible_client(engine), TUESDAY_10,
+def test_without_a_room_the_next_free_room_is_used(http, clinic, engine):
+    assert book(http, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
+    response = book(http, clinic, eligible_client(engine), TUESDAY_10,
                     therapist_id=clinic.other_therapist_id)
     assert response.status_code == 201
     assert response.json["room_id"] == clinic.other_room_id
 
 
-def test_the_buffer_keeps_the_therapist_free_after_a_visit(client, clinic, engine):
-    assert book(client, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
-    too_soon = book(client, clinic, eligible_client(engine), local(2026, 3, 3, 11))
+def test_the_buffer_keeps_the_therapist_free_after_a_visit(http, clinic, engine):
+    assert book(http, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
+    too_soon = book(http, clinic, eligible_client(engine), local(2026, 3, 3, 11))
     assert too_soon.status_code == 409
-    after_buffer = book(client, clinic, eligible_client(engine), local(2026, 3, 3, 11, 15))
+    after_buffer = book(http, clinic, eligible_client(engine), local(2026, 3, 3, 11, 15))
     assert after_buffer.status_code == 201
 
 
@@ -85,8 +85,8 @@ def test_the_buffer_keeps_the_therapist_free_after_a_visit(client, clinic, engin
     [local(2026, 3, 3, 7), local(2026, 3, 7, 10), local(2026, 3, 3, 10, 5), local(2026, 3, 2, 8)],
     ids=["before-hours", "saturday", "off-the-grid", "inside-minimum-notice"],
 )
-def test_a_time_that_is_not_offered_cannot_be_booked(client, clinic, engine, start):
-    response = book(client, clinic, eligible_client(engine), start)
+def test_a_time_that_is_not_offered_cannot_be_booked(http, clinic, engine, start):
+    response = book(http, clinic, eligible_client(engine), start)
     assert response.status_code == 422
     assert response.json["reasons"] == ["slot_not_offered"]
 
@@ -119,38 +119,38 @@ def _no_referral(engine):  # type: ignore[no-untyped-def]
     ids=["no-screening", "expired", "needs-clearance", "not-eligible", "no-referral",
          "outside-dates"],
 )
-def test_an_ineligible_client_is_refused_with_reasons(client, clinic, engine, make_client,
+def test_an_ineligible_client_is_refused_with_reasons(http, clinic, engine, make_client,
                                                       reasons):
-    response = book(client, clinic, make_client(engine), TUESDAY_10)
+    response = book(http, clinic, make_client(engine), TUESDAY_10)
     assert response.status_code == 422
     assert response.json["type"] == "/problems/not-eligible"
     assert response.json["reasons"] == reasons
 
 
-def test_a_client_without_visits_left_is_refused(client, clinic, engine):
+def test_a_client_without_visits_left_is_refused(http, clinic, engine):
     client_id = eligible_client(engine, referral={"authorized_visits": 1})
-    assert book(client, clinic, client_id, TUESDAY_10).status_code == 201
-    response = book(client, clinic, client_id, local(2026, 3, 4, 10))
+    assert book(http, clinic, client_id, TUESDAY_10).status_code == 201
+    response = book(http, clinic, client_id, local(2026, 3, 4, 10))
     assert response.status_code == 422
     assert response.json["reasons"] == ["no_visits_left"]
 
 
-def test_an_idempotency_key_replays_the_booking_instead_of_booking_again(client, clinic, engine):
+def test_an_idempotency_key_replays_the_booking_instead_of_booking_again(http, clinic, engine):
     client_id = eligible_client(engine)
     body = {"client_id": client_id, "service_id": clinic.service_id,
             "therapist_id": clinic.therapist_id, "start": TUESDAY_10.isoformat()}
     headers = FRONT_DESK | {"Idempotency-Key": "book-once"}
-    first = client.post("/appointments", headers=headers, json=body)
-    again = client.post("/appointments", headers=headers, json=body)
+    first = http.post("/appointments", headers=headers, json=body)
+    again = http.post("/appointments", headers=headers, json=body)
     assert first.status_code == again.status_code == 201
     assert again.json == first.json
     assert again.headers["Idempotent-Replayed"] == "true"
     assert visits_used(engine, client_id) == 1
 
 
-def test_a_plan_of_care_books_every_visit_at_the_same_local_time(client, clinic, engine):
+def test_a_plan_of_care_books_every_visit_at_the_same_local_time(http, clinic, engine):
     client_id = eligible_client(engine)
-    response = client.post("/appointments/series", headers=FRONT_DESK, json={
+    response = http.post("/appointments/series", headers=FRONT_DESK, json={
         "client_id": client_id, "service_id": clinic.service_id,
         "therapist_id": clinic.therapist_id, "first_start": TUESDAY_10.isoformat(),
         "visits_per_week": 2, "weeks": 4,
@@ -165,12 +165,12 @@ def test_a_plan_of_care_books_every_visit_at_the_same_local_time(client, clinic,
     assert len(outbox_events(engine, "scheduling.appointment.booked.v1")) == 8
 
 
-def test_a_plan_of_care_books_nothing_when_one_date_is_taken(client, clinic, engine):
+def test_a_plan_of_care_books_nothing_when_one_date_is_taken(http, clinic, engine):
     taken = local(2026, 3, 10, 10)
-    assert book(client, clinic, eligible_client(engine), taken,
+    assert book(http, clinic, eligible_client(engine), taken,
                 room_id=clinic.room_id).status_code == 201
     client_id = eligible_client(engine)
-    response = client.post("/appointments/series", headers=FRONT_DESK, json={
+    response = http.post("/appointments/series", headers=FRONT_DESK, json={
         "client_id": client_id, "service_id": clinic.service_id,
         "therapist_id": clinic.therapist_id, "first_start": TUESDAY_10.isoformat(),
         "visits_per_week": 2, "weeks": 4,
@@ -182,9 +182,9 @@ def test_a_plan_of_care_books_nothing_when_one_date_is_taken(client, clinic, eng
     assert visits_used(engine, client_id) == 0
 
 
-def test_a_plan_of_care_past_the_authorized_visits_is_refused(client, clinic, engine):
+def test_a_plan_of_care_past_the_authorized_visits_is_refused(http, clinic, engine):
     client_id = eligible_client(engine, referral={"authorized_visits": 6})
-    response = client.post("/appointments/series", headers=FRONT_DESK, json={
+    response = http.post("/appointments/series", headers=FRONT_DESK, json={
         "client_id": client_id, "service_id": clinic.service_id,
         "therapist_id": clinic.therapist_id, "first_start": TUESDAY_10.isoformat(),
         "visits_per_week": 2, "weeks": 4, "weekdays": [1, 3],
@@ -194,10 +194,10 @@ def test_a_plan_of_care_past_the_authorized_visits_is_refused(client, clinic, en
     assert visits_used(engine, client_id) == 0
 
 
-def test_cancelling_early_is_free_and_gives_the_visit_back(client, clinic, engine):
+def test_cancelling_early_is_free_and_gives_the_visit_back(http, clinic, engine):
     client_id = eligible_client(engine)
-    appointment = book(client, clinic, client_id, TUESDAY_10).json
-    response = client.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
+    appointment = book(http, clinic, client_id, TUESDAY_10).json
+    response = http.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
     assert response.status_code == 200
     assert response.json["status"] == "cancelled"
     assert response.json["late"] is False
@@ -205,64 +205,64 @@ def test_cancelling_early_is_free_and_gives_the_visit_back(client, clinic, engin
     [event] = outbox_events(engine, "scheduling.appointment.cancelled.v1")
     assert event.data["late"] is False and event.data["fee"] is None
     # The slot is free again.
-    assert book(client, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
+    assert book(http, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
 
 
-def test_cancelling_inside_the_window_is_late_and_charges_the_fee(client, clinic, engine,
+def test_cancelling_inside_the_window_is_late_and_charges_the_fee(http, clinic, engine,
                                                                     clock):
-    appointment = book(client, clinic, eligible_client(engine), TUESDAY_10).json
+    appointment = book(http, clinic, eligible_client(engine), TUESDAY_10).json
     clock.now = local(2026, 3, 2, 12)  # 22 hours ahead of the visit
-    response = client.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
+    response = http.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
     assert response.json["late"] is True
     assert response.json["fee"] == "25.00"
-    again = client.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
+    again = http.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
     assert again.status_code == 409
     assert again.json["reasons"] == ["not_booked"]
 
 
-def test_rescheduling_moves_the_visit_and_frees_the_old_slot(client, clinic, engine):
-    appointment = book(client, clinic, eligible_client(engine), TUESDAY_10).json
+def test_rescheduling_moves_the_visit_and_frees_the_old_slot(http, clinic, engine):
+    appointment = book(http, clinic, eligible_client(engine), TUESDAY_10).json
     new_start = local(2026, 3, 4, 14)
-    response = client.post(f"/appointments/{appointment['id']}/reschedule", headers=FRONT_DESK,
-                           json={"start": new_start.isoformat()})
+    response = http.post(f"/appointments/{appointment['id']}/reschedule", headers=FRONT_DESK,
+                         json={"start": new_start.isoformat()})
     assert response.status_code == 200, response.json
     assert response.json["start"] == new_start.isoformat()
     [event] = outbox_events(engine, "scheduling.appointment.rescheduled.v1")
     assert event.data["previous_start"] == TUESDAY_10.isoformat()
-    assert book(client, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
+    assert book(http, clinic, eligible_client(engine), TUESDAY_10).status_code == 201
 
 
-def test_rescheduling_into_a_taken_slot_is_refused(client, clinic, engine):
-    appointment = book(client, clinic, eligible_client(engine), TUESDAY_10).json
-    other = book(client, clinic, eligible_client(engine), local(2026, 3, 4, 14)).json
-    response = client.post(f"/appointments/{appointment['id']}/reschedule", headers=FRONT_DESK,
-                           json={"start": other["start"]})
+def test_rescheduling_into_a_taken_slot_is_refused(http, clinic, engine):
+    appointment = book(http, clinic, eligible_client(engine), TUESDAY_10).json
+    other = book(http, clinic, eligible_client(engine), local(2026, 3, 4, 14)).json
+    response = http.post(f"/appointments/{appointment['id']}/reschedule", headers=FRONT_DESK,
+                         json={"start": other["start"]})
     assert response.status_code == 409
 
 
-def test_a_no_show_is_recorded_after_the_start_with_the_fee(client, clinic, engine, clock):
-    appointment = book(client, clinic, eligible_client(engine), TUESDAY_10).json
-    early = client.post(f"/appointments/{appointment['id']}/no-show", headers=FRONT_DESK)
+def test_a_no_show_is_recorded_after_the_start_with_the_fee(http, clinic, engine, clock):
+    appointment = book(http, clinic, eligible_client(engine), TUESDAY_10).json
+    early = http.post(f"/appointments/{appointment['id']}/no-show", headers=FRONT_DESK)
     assert early.status_code == 409
     assert early.json["reasons"] == ["not_started"]
     clock.now = local(2026, 3, 3, 10, 20)
-    response = client.post(f"/appointments/{appointment['id']}/no-show", headers=FRONT_DESK)
+    response = http.post(f"/appointments/{appointment['id']}/no-show", headers=FRONT_DESK)
     assert response.status_code == 200
     assert (response.json["status"], response.json["fee"]) == ("no_show", "50.00")
     [event] = outbox_events(engine, "scheduling.appointment.no_show.v1")
     assert event.data["fee"] == "50.00"
 
 
-def test_appointments_are_listed_by_client_therapist_and_window(client, clinic, engine):
+def test_appointments_are_listed_by_client_therapist_and_window(http, clinic, engine):
     client_id = eligible_client(engine)
-    first = book(client, clinic, client_id, TUESDAY_10).json
-    second = book(client, clinic, client_id, local(2026, 3, 5, 10)).json
-    book(client, clinic, eligible_client(engine), local(2026, 3, 4, 10),
+    first = book(http, clinic, client_id, TUESDAY_10).json
+    second = book(http, clinic, client_id, local(2026, 3, 5, 10)).json
+    book(http, clinic, eligible_client(engine), local(2026, 3, 4, 10),
          therapist_id=clinic.other_therapist_id)
-    by_client = client.get("/appointments", headers=FRONT_DESK,
-                           query_string={"client_id": client_id}).json
+    by_client = http.get("/appointments", headers=FRONT_DESK,
+                         query_string={"client_id": client_id}).json
     assert [a["id"] for a in by_client] == [first["id"], second["id"]]
-    window = client.get("/appointments", headers=FRONT_DESK, query_string={
+    window = http.get("/appointments", headers=FRONT_DESK, query_string={
         "therapist_id": clinic.therapist_id, "from": local(2026, 3, 4).isoformat(),
         "to": local(2026, 3, 6).isoformat()}).json
     assert [a["id"] for a in window] == [second["id"]]
@@ -282,15 +282,15 @@ def test_appointments_are_listed_by_client_therapist_and_window(client, clinic, 
     ],
     ids=["missing-client", "naive-start", "too-many-visits", "bad-reschedule-start"],
 )
-def test_bad_booking_requests_get_field_messages(client, clinic, path, body, field):
-    response = client.post(path, headers=FRONT_DESK, json=body)
+def test_bad_booking_requests_get_field_messages(http, clinic, path, body, field):
+    response = http.post(path, headers=FRONT_DESK, json=body)
     assert response.status_code == 400
     assert response.content_type == "application/problem+json"
     assert field in response.json["errors"]
 
 
-def test_series_weekdays_that_miss_the_first_visit_are_a_bad_request(client, clinic, engine):
-    response = client.post("/appointments/series", headers=FRONT_DESK, json={
+def test_series_weekdays_that_miss_the_first_visit_are_a_bad_request(http, clinic, engine):
+    response = http.post("/appointments/series", headers=FRONT_DESK, json={
         "client_id": eligible_client(engine), "service_id": clinic.service_id,
         "therapist_id": clinic.therapist_id, "first_start": TUESDAY_10.isoformat(),
         "visits_per_week": 2, "weeks": 4, "weekdays": [0, 3],
@@ -299,18 +299,18 @@ def test_series_weekdays_that_miss_the_first_visit_are_a_bad_request(client, cli
     assert "weekdays" in response.json["errors"]
 
 
-def test_unknown_things_are_404(client, clinic, engine):
+def test_unknown_things_are_404(http, clinic, engine):
     client_id = eligible_client(engine)
-    assert book(client, clinic, client_id, TUESDAY_10,
+    assert book(http, clinic, client_id, TUESDAY_10,
                 therapist_id="nobody").status_code == 404
-    assert book(client, clinic, client_id, TUESDAY_10, room_id="nowhere").status_code == 404
-    assert book(client, clinic, client_id, TUESDAY_10, service_id="nothing").status_code == 404
+    assert book(http, clinic, client_id, TUESDAY_10, room_id="nowhere").status_code == 404
+    assert book(http, clinic, client_id, TUESDAY_10, service_id="nothing").status_code == 404
     for action in ("cancel", "no-show"):
-        assert client.post(f"/appointments/none/{action}",
-                           headers=FRONT_DESK).status_code == 404
-    assert client.get("/appointments/none", headers=FRONT_DESK).status_code == 404
+        assert http.post(f"/appointments/none/{action}",
+                         headers=FRONT_DESK).status_code == 404
+    assert http.get("/appointments/none", headers=FRONT_DESK).status_code == 404
 
 
-def test_a_therapist_cannot_book(client, clinic, engine):
-    response = client.post("/appointments", headers=THERAPIST, json={})
+def test_a_therapist_cannot_book(http, clinic, engine):
+    response = http.post("/appointments", headers=THERAPIST, json={})
     assert response.status_code == 403

@@ -22,66 +22,66 @@ def scheduling_db(tmp_path) -> str:  # type: ignore[no-untyped-def]
     return f"sqlite:///{tmp_path / 'calendar.db'}"
 
 
-def test_an_admin_adds_a_therapist_and_staff_read_their_hours(client):
-    therapist_id = add_therapist(client, "Ana Ruiz", weekdays=[0, 2], start="08:30",
+def test_an_admin_adds_a_therapist_and_staff_read_their_hours(http):
+    therapist_id = add_therapist(http, "Ana Ruiz", weekdays=[0, 2], start="08:30",
                                  end="12:00")
-    shown = client.get(f"/therapists/{therapist_id}", headers=THERAPIST).json
+    shown = http.get(f"/therapists/{therapist_id}", headers=THERAPIST).json
     assert shown["weekly_hours"] == [
         {"weekday": 0, "start": "08:30", "end": "12:00"},
         {"weekday": 2, "start": "08:30", "end": "12:00"},
     ]
-    listed = client.get("/therapists", headers=FRONT_DESK).json
+    listed = http.get("/therapists", headers=FRONT_DESK).json
     assert [t["id"] for t in listed] == [therapist_id]
 
 
-def test_an_admin_changes_a_therapist(client):
-    therapist_id = add_therapist(client)
-    response = client.put(f"/therapists/{therapist_id}", headers=ADMIN, json={
+def test_an_admin_changes_a_therapist(http):
+    therapist_id = add_therapist(http)
+    response = http.put(f"/therapists/{therapist_id}", headers=ADMIN, json={
         "name": "Ana Ruiz-Cole", "npi": NPI, "credentials": "LMT, CMLDT",
         "weekly_hours": [{"weekday": 4, "start": "10:00", "end": "14:00"}],
     })
     assert response.status_code == 200
-    assert client.get(f"/therapists/{therapist_id}", headers=FRONT_DESK).json == response.json
+    assert http.get(f"/therapists/{therapist_id}", headers=FRONT_DESK).json == response.json
 
 
-def test_staff_other_than_admins_cannot_change_calendar_data(client):
+def test_staff_other_than_admins_cannot_change_calendar_data(http):
     for path in ("/therapists", "/rooms", "/services"):
-        assert client.post(path, headers=FRONT_DESK, json={}).status_code == 403
-    assert client.put("/settings", headers=THERAPIST, json={}).status_code == 403
-    assert client.get("/therapists").status_code == 401
+        assert http.post(path, headers=FRONT_DESK, json={}).status_code == 403
+    assert http.put("/settings", headers=THERAPIST, json={}).status_code == 403
+    assert http.get("/therapists").status_code == 401
 
 
-def test_time_off_is_kept_in_utc_and_can_be_removed(client):
-    therapist_id = add_therapist(client)
+def test_time_off_is_kept_in_utc_and_can_be_removed(http):
+    therapist_id = add_therapist(http)
     span = {"start": "2026-03-04T09:00:00-05:00", "end": "2026-03-04T13:00:00-05:00"}
-    added = client.post(f"/therapists/{therapist_id}/time-off", headers=ADMIN, json=span)
+    added = http.post(f"/therapists/{therapist_id}/time-off", headers=ADMIN, json=span)
     assert added.status_code == 201
-    [listed] = client.get(f"/therapists/{therapist_id}/time-off", headers=THERAPIST).json
+    [listed] = http.get(f"/therapists/{therapist_id}/time-off", headers=THERAPIST).json
     assert listed["start"] == local(2026, 3, 4, 9).isoformat()
     path = f"/therapists/{therapist_id}/time-off/{listed['id']}"
-    assert client.delete(path, headers=ADMIN).status_code == 204
-    assert client.delete(path, headers=ADMIN).status_code == 404
-    assert client.get(f"/therapists/{therapist_id}/time-off", headers=THERAPIST).json == []
+    assert http.delete(path, headers=ADMIN).status_code == 204
+    assert http.delete(path, headers=ADMIN).status_code == 404
+    assert http.get(f"/therapists/{therapist_id}/time-off", headers=THERAPIST).json == []
 
 
-def test_rooms_and_services_are_added_listed_and_changed(client):
-    room_id = add_room(client, "Room A")
-    renamed = client.put(f"/rooms/{room_id}", headers=ADMIN, json={"name": "Blue room"})
+def test_rooms_and_services_are_added_listed_and_changed(http):
+    room_id = add_room(http, "Room A")
+    renamed = http.put(f"/rooms/{room_id}", headers=ADMIN, json={"name": "Blue room"})
     assert renamed.json == {"id": room_id, "name": "Blue room"}
-    assert client.get("/rooms", headers=FRONT_DESK).json == [renamed.json]
-    service_id = add_service(client, 45)
-    changed = client.put(f"/services/{service_id}", headers=ADMIN, json={
+    assert http.get("/rooms", headers=FRONT_DESK).json == [renamed.json]
+    service_id = add_service(http, 45)
+    changed = http.put(f"/services/{service_id}", headers=ADMIN, json={
         "name": "Medical massage 90", "duration_minutes": 90, "default_techniques": []})
     assert changed.json["duration_minutes"] == 90
-    assert client.get("/services", headers=THERAPIST).json == [changed.json]
+    assert http.get("/services", headers=THERAPIST).json == [changed.json]
 
 
-def test_settings_have_defaults_until_an_admin_changes_them(client):
-    defaults = client.get("/settings", headers=FRONT_DESK).json
+def test_settings_have_defaults_until_an_admin_changes_them(http):
+    defaults = http.get("/settings", headers=FRONT_DESK).json
     assert defaults["buffer_minutes"] == 15 and defaults["cancellation_window_hours"] == 24
     wanted = defaults | {"time_zone": "America/Chicago", "no_show_fee": "40.00"}
-    assert client.put("/settings", headers=ADMIN, json=wanted).json == wanted
-    assert client.get("/settings", headers=THERAPIST).json == wanted
+    assert http.put("/settings", headers=ADMIN, json=wanted).json == wanted
+    assert http.get("/settings", headers=THERAPIST).json == wanted
 
 
 VALID_SETTINGS = {"time_zone": "America/New_York", "buffer_minutes": 15,
@@ -112,32 +112,32 @@ VALID_SETTINGS = {"time_zone": "America/New_York", "buffer_minutes": 15,
     ids=["bad-npi", "bad-weekday", "shift-ends-first", "empty-room", "bad-duration",
          "unknown-technique", "unknown-zone", "negative-buffer", "room-without-name"],
 )
-def test_bad_calendar_data_gets_field_messages(client, method, path, body, field):
-    response = getattr(client, method)(path, headers=ADMIN, json=body)
+def test_bad_calendar_data_gets_field_messages(http, method, path, body, field):
+    response = getattr(http, method)(path, headers=ADMIN, json=body)
     assert response.status_code == 400
     assert response.content_type == "application/problem+json"
     assert field in response.json["errors"]
 
 
-def test_time_off_that_ends_before_it_starts_is_refused(client):
-    therapist_id = add_therapist(client)
-    response = client.post(f"/therapists/{therapist_id}/time-off", headers=ADMIN, json={
+def test_time_off_that_ends_before_it_starts_is_refused(http):
+    therapist_id = add_therapist(http)
+    response = http.post(f"/therapists/{therapist_id}/time-off", headers=ADMIN, json={
         "start": "2026-03-04T13:00:00Z", "end": "2026-03-04T09:00:00Z"})
     assert response.status_code == 400
     assert "end" in response.json["errors"]
 
 
-def test_unknown_calendar_things_are_404(client):
-    assert client.get("/therapists/nobody", headers=ADMIN).status_code == 404
-    assert client.post("/therapists/nobody/time-off", headers=ADMIN, json={
+def test_unknown_calendar_things_are_404(http):
+    assert http.get("/therapists/nobody", headers=ADMIN).status_code == 404
+    assert http.post("/therapists/nobody/time-off", headers=ADMIN, json={
         "start": "2026-03-04T09:00:00Z", "end": "2026-03-04T10:00:00Z"}).status_code == 404
-    assert client.put("/rooms/nowhere", headers=ADMIN, json={"name": "X"}).status_code == 404
-    assert client.put("/services/nothing", headers=ADMIN, json={
+    assert http.put("/rooms/nowhere", headers=ADMIN, json={"name": "X"}).status_code == 404
+    assert http.put("/services/nothing", headers=ADMIN, json={
         "name": "X", "duration_minutes": 30}).status_code == 404
 
 
-def test_the_openapi_document_lists_every_endpoint_with_its_roles(client):
-    document = client.get("/openapi.json").json
+def test_the_openapi_document_lists_every_endpoint_with_its_roles(http):
+    document = http.get("/openapi.json").json
     booking = document["paths"]["/appointments"]["post"]
     assert booking["x-roles"] == ["admin", "front_desk"]
     assert {"201", "400", "409", "422"} <= set(booking["responses"])

@@ -23,23 +23,23 @@ TECHNIQUES = [
 ]
 
 
-def booked_visit(client, clinic, engine, clock, **screening):  # type: ignore[no-untyped-def]
-    appointment = book(client, clinic, eligible_client(engine, screening=screening),
+def booked_visit(http, clinic, engine, clock, **screening):  # type: ignore[no-untyped-def]
+    appointment = book(http, clinic, eligible_client(engine, screening=screening),
                        local(2026, 3, 3, 10)).json
     clock.now = local(2026, 3, 3, 11, 5)
     return appointment
 
 
-def complete(client, appointment, **overrides):  # type: ignore[no-untyped-def]
+def complete(http, appointment, **overrides):  # type: ignore[no-untyped-def]
     body = {"techniques": TECHNIQUES, "soap_note": SOAP} | overrides
-    return client.post(f"/appointments/{appointment['id']}/complete", headers=THERAPIST,
-                       json=body)
+    return http.post(f"/appointments/{appointment['id']}/complete", headers=THERAPIST,
+                     json=body)
 
 
-def test_a_completed_session_announces_units_per_code_without_the_note(client, clinic, engine,
+def test_a_completed_session_announces_units_per_code_without_the_note(http, clinic, engine,
                                                                       clock):
-    appointment = booked_visit(client, clinic, engine, clock)
-    response = complete(client, appointment)
+    appointment = booked_visit(http, clinic, engine, clock)
+    response = complete(http, appointment)
     assert response.status_code == 201, response.json
     # Pub 100-04 ch.5 §20.2 example 3: 33 + 7 minutes bill 2 + 1 units.
     assert response.json["codes"] == [{"code": "97124", "minutes": 7, "units": 1},
@@ -55,50 +55,50 @@ def test_a_completed_session_announces_units_per_code_without_the_note(client, c
     assert payload["techniques"][1] == {"technique": "swedish", "minutes": 7,
                                         "body_regions": ["upper_back", "neck"]}
     assert "paraspinals" not in str(event.data) and "soap" not in str(event.data)
-    shown = client.get(f"/appointments/{appointment['id']}/session", headers=THERAPIST).json
+    shown = http.get(f"/appointments/{appointment['id']}/session", headers=THERAPIST).json
     assert shown["soap_note"] == SOAP
-    assert client.get(f"/appointments/{appointment['id']}", headers=FRONT_DESK
-                      ).json["status"] == "completed"
+    assert http.get(f"/appointments/{appointment['id']}", headers=FRONT_DESK
+                    ).json["status"] == "completed"
 
 
-def test_completing_a_session_twice_is_a_conflict(client, clinic, engine, clock):
-    appointment = booked_visit(client, clinic, engine, clock)
-    assert complete(client, appointment).status_code == 201
-    again = complete(client, appointment)
+def test_completing_a_session_twice_is_a_conflict(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
+    assert complete(http, appointment).status_code == 201
+    again = complete(http, appointment)
     assert again.status_code == 409
     assert again.json["reasons"] == ["already_completed"]
     assert len(outbox_events(engine, "scheduling.session.completed.v1")) == 1
 
 
-def test_a_repeated_completion_with_its_idempotency_key_gets_the_first_answer(client, clinic,
+def test_a_repeated_completion_with_its_idempotency_key_gets_the_first_answer(http, clinic,
                                                                              engine, clock):
-    appointment = booked_visit(client, clinic, engine, clock)
+    appointment = booked_visit(http, clinic, engine, clock)
     key = {"Idempotency-Key": "complete-once"}
     path = f"/appointments/{appointment['id']}/complete"
     body = {"techniques": TECHNIQUES, "soap_note": SOAP}
-    first = client.post(path, headers=THERAPIST | key, json=body)
-    again = client.post(path, headers=THERAPIST | key, json=body)
+    first = http.post(path, headers=THERAPIST | key, json=body)
+    again = http.post(path, headers=THERAPIST | key, json=body)
     assert first.status_code == again.status_code == 201
     assert again.json == first.json
     assert again.headers["Idempotent-Replayed"] == "true"
     assert len(outbox_events(engine, "scheduling.session.completed.v1")) == 1
 
 
-def test_a_restricted_technique_needs_an_override_reason(client, clinic, engine, clock):
-    appointment = booked_visit(client, clinic, engine, clock,
+def test_a_restricted_technique_needs_an_override_reason(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock,
                                outcome="cleared_with_precautions",
                                restricted_techniques=["swedish"])
-    refused = complete(client, appointment)
+    refused = complete(http, appointment)
     assert refused.status_code == 422
     assert "override_reason" in refused.json["errors"]
-    accepted = complete(client, appointment, override_reason="Physician approved light work")
+    accepted = complete(http, appointment, override_reason="Physician approved light work")
     assert accepted.status_code == 201
     assert accepted.json["overridden"] == ["technique swedish"]
 
 
-def test_minutes_must_fit_the_appointment(client, clinic, engine, clock):
-    appointment = booked_visit(client, clinic, engine, clock)
-    response = complete(client, appointment, techniques=[
+def test_minutes_must_fit_the_appointment(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
+    response = complete(http, appointment, techniques=[
         {"technique": "deep_tissue", "minutes": 50, "body_regions": ["lower_back"]},
         {"technique": "trigger_point", "minutes": 20, "body_regions": ["neck"]},
     ])
@@ -106,48 +106,48 @@ def test_minutes_must_fit_the_appointment(client, clinic, engine, clock):
     assert "techniques" in response.json["errors"]
 
 
-def test_a_cancelled_visit_cannot_be_completed(client, clinic, engine, clock):
-    appointment = book(client, clinic, eligible_client(engine), local(2026, 3, 3, 10)).json
-    client.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
-    response = complete(client, appointment)
+def test_a_cancelled_visit_cannot_be_completed(http, clinic, engine, clock):
+    appointment = book(http, clinic, eligible_client(engine), local(2026, 3, 3, 10)).json
+    http.post(f"/appointments/{appointment['id']}/cancel", headers=FRONT_DESK)
+    response = complete(http, appointment)
     assert response.status_code == 409
     assert response.json["reasons"] == ["not_booked"]
 
 
-def test_bad_session_records_get_field_messages(client, clinic, engine, clock):
-    appointment = booked_visit(client, clinic, engine, clock)
+def test_bad_session_records_get_field_messages(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
     for body, field in [
         ({"techniques": [], "soap_note": SOAP}, "techniques"),
         ({"techniques": [{"technique": "reiki", "minutes": 10, "body_regions": ["neck"]}],
           "soap_note": SOAP}, "techniques"),
         ({"techniques": TECHNIQUES}, "soap_note"),
     ]:
-        response = client.post(f"/appointments/{appointment['id']}/complete",
-                               headers=THERAPIST, json=body)
+        response = http.post(f"/appointments/{appointment['id']}/complete",
+                             headers=THERAPIST, json=body)
         assert response.status_code == 400
         assert field in response.json["errors"]
-    assert client.post("/appointments/none/complete", headers=THERAPIST,
-                       json={"techniques": TECHNIQUES, "soap_note": SOAP}).status_code == 404
+    assert http.post("/appointments/none/complete", headers=THERAPIST,
+                     json={"techniques": TECHNIQUES, "soap_note": SOAP}).status_code == 404
 
 
-def test_only_therapists_complete_sessions(client, clinic, engine, clock):
-    appointment = booked_visit(client, clinic, engine, clock)
-    response = client.post(f"/appointments/{appointment['id']}/complete", headers=FRONT_DESK,
-                           json={"techniques": TECHNIQUES, "soap_note": SOAP})
+def test_only_therapists_complete_sessions(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
+    response = http.post(f"/appointments/{appointment['id']}/complete", headers=FRONT_DESK,
+                         json={"techniques": TECHNIQUES, "soap_note": SOAP})
     assert response.status_code == 403
 
 
-def test_the_therapist_calendar_feed_shows_visits_without_client_names(client, clinic, engine):
+def test_the_therapist_calendar_feed_shows_visits_without_client_names(http, clinic, engine):
     client_id = eligible_client(engine)
-    appointment = book(client, clinic, client_id, local(2026, 3, 3, 10)).json
-    response = client.get(f"/therapists/{clinic.therapist_id}/calendar.ics", headers=THERAPIST)
+    appointment = book(http, clinic, client_id, local(2026, 3, 3, 10)).json
+    response = http.get(f"/therapists/{clinic.therapist_id}/calendar.ics", headers=THERAPIST)
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
     text = response.get_data(as_text=True)
     assert f"UID:{appointment['id']}@medmassage" in text
     assert "DTSTART:20260303T150000Z" in text
     assert f"client {client_id[:8]}" in text
-    assert client.get("/therapists/nobody/calendar.ics", headers=THERAPIST).status_code == 404
-    bad = client.get(f"/therapists/{clinic.therapist_id}/calendar.ics", headers=THERAPIST,
-                     query_string={"from": "yesterday"})
+    assert http.get("/therapists/nobody/calendar.ics", headers=THERAPIST).status_code == 404
+    bad = http.get(f"/therapists/{clinic.therapist_id}/calendar.ics", headers=THERAPIST,
+                   query_string={"from": "yesterday"})
     assert bad.status_code == 400

@@ -10,13 +10,14 @@ from itertools import combinations
 import sqlalchemy as sa
 
 from services.scheduling.app import create_app
+from services.scheduling.config import SchedulingConfig
 from services.scheduling.store.tables import appointments
-from shared.config import KafkaSettings, Settings
 from tests.integration.scheduling.clinic import (
     FRONT_DESK,
     add_therapist,
     eligible_client,
     local,
+    settings_for,
 )
 from tests.integration.scheduling.conftest import MONDAY_MORNING
 
@@ -31,18 +32,16 @@ def _monday_morning() -> datetime:
 
 def _race(database_url: str, bodies: list[dict], start_together, results) -> None:  # type: ignore[no-untyped-def]
     """One booking process: its own app and engine; its threads post when everyone is ready."""
-    app = create_app(Settings(service="scheduling", database_url=database_url,
-                              kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
-    app.extensions["medmassage"].extras["clock"] = _monday_morning
-    clients = [app.test_client() for _ in bodies]
+    app = create_app(SchedulingConfig(settings_for(database_url), clock=_monday_morning))
+    http_per_thread = [app.test_client() for _ in bodies]
     start_together.wait(timeout=60)
     statuses = []
 
-    def post(client, body) -> None:  # type: ignore[no-untyped-def]
-        statuses.append(client.post("/appointments", headers=FRONT_DESK, json=body).status_code)
+    def post(http, body) -> None:  # type: ignore[no-untyped-def]
+        statuses.append(http.post("/appointments", headers=FRONT_DESK, json=body).status_code)
 
-    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, bodies,
-                                                                        strict=True)]
+    threads = [threading.Thread(target=post, args=pair)
+               for pair in zip(http_per_thread, bodies, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -80,7 +79,7 @@ def overlapping_pairs(engine, key: str) -> list[tuple[str, str]]:  # type: ignor
 
 
 def test_many_processes_racing_for_one_slot_book_it_exactly_once(
-    database_url, client, clinic, engine
+    database_url, http, clinic, engine
 ):
     bodies = [
         {"client_id": eligible_client(engine), "service_id": clinic.service_id,
@@ -94,9 +93,9 @@ def test_many_processes_racing_for_one_slot_book_it_exactly_once(
 
 
 def test_different_therapists_racing_for_one_room_get_it_exactly_once(
-    database_url, client, clinic, engine
+    database_url, http, clinic, engine
 ):
-    therapist_ids = [add_therapist(client, f"Therapist {i:02d}")
+    therapist_ids = [add_therapist(http, f"Therapist {i:02d}")
                      for i in range(PROCESSES * THREADS_PER_PROCESS)]
     bodies = [
         {"client_id": eligible_client(engine), "service_id": clinic.service_id,

@@ -85,7 +85,7 @@ def test_a_close_at_the_same_version_beats_the_open_fact(engine):
     assert shown["start_on"] == referral["start_on"]  # the referral's facts are kept
 
 
-def test_a_registered_client_is_known_before_any_screening(client, engine):
+def test_a_registered_client_is_known_before_any_screening(http, engine):
     client_id = new_client()
     deliver(engine, CLIENT_REGISTERED, {
         "client_id": client_id, "version": 1, "first_name": "Mia", "last_name": "Lopez",
@@ -93,18 +93,18 @@ def test_a_registered_client_is_known_before_any_screening(client, engine):
         "address": {"line1": "1 Main St", "city": "Albany", "state": "NY",
                     "postal_code": "12207"},
     })
-    shown = client.get(f"/clients/{client_id}/eligibility", headers=FRONT_DESK).json
+    shown = http.get(f"/clients/{client_id}/eligibility", headers=FRONT_DESK).json
     assert shown["known"] is True
     assert shown["reasons"] == ["no_screening", "no_active_referral"]
     assert "Mia" not in str(shown)  # scheduling keeps no demographics
 
 
-def test_the_front_desk_sees_visits_used_and_why_a_client_cannot_be_booked(client, clinic,
+def test_the_front_desk_sees_visits_used_and_why_a_client_cannot_be_booked(http, clinic,
                                                                          engine):
     client_id = eligible_client(engine, referral={"authorized_visits": 1})
-    assert book(client, clinic, client_id, local(2026, 3, 3, 10)).status_code == 201
-    shown = client.get(f"/clients/{client_id}/eligibility", headers=FRONT_DESK,
-                       query_string={"on": "2026-03-04"}).json
+    assert book(http, clinic, client_id, local(2026, 3, 3, 10)).status_code == 201
+    shown = http.get(f"/clients/{client_id}/eligibility", headers=FRONT_DESK,
+                     query_string={"on": "2026-03-04"}).json
     assert shown["bookable"] is False
     assert shown["reasons"] == ["no_visits_left"]
     assert shown["screening"]["outcome"] == "cleared"
@@ -112,9 +112,9 @@ def test_the_front_desk_sees_visits_used_and_why_a_client_cannot_be_booked(clien
     assert (referral["visits_used"], referral["visits_left"]) == (1, 0)
 
 
-def test_the_eligibility_view_is_for_the_front_desk_and_checks_its_query(client, clinic):
-    assert client.get("/clients/x/eligibility", headers=THERAPIST).status_code == 403
-    response = client.get("/clients/x/eligibility", headers=FRONT_DESK,
-                          query_string={"on": "next tuesday"})
+def test_the_eligibility_view_is_for_the_front_desk_and_checks_its_query(http, clinic):
+    assert http.get("/clients/x/eligibility", headers=THERAPIST).status_code == 403
+    response = http.get("/clients/x/eligibility", headers=FRONT_DESK,
+                        query_string={"on": "next tuesday"})
     assert response.status_code == 400
     assert "on" in response.json["errors"]

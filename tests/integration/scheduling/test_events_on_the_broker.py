@@ -86,7 +86,7 @@ def read_event(kafka_settings, topic: str, event_id: str) -> Event:  # type: ign
 
 
 def test_screening_events_on_the_broker_make_a_client_bookable_and_the_session_reaches_claims(
-    client, clinic, engine, clock, consumer, kafka_settings, tmp_path, unique
+    http, clinic, engine, clock, consumer, kafka_settings, tmp_path, unique
 ):
     client_id = f"client-{unique}"
     referral = a_referral(client_id, authorized_visits=4)
@@ -98,16 +98,16 @@ def test_screening_events_on_the_broker_make_a_client_bookable_and_the_session_r
     ])
 
     def projected() -> dict | None:
-        shown = client.get(f"/clients/{client_id}/eligibility", headers=FRONT_DESK).json
+        shown = http.get(f"/clients/{client_id}/eligibility", headers=FRONT_DESK).json
         return shown if shown["referrals"] and shown["screening"] else None
 
     shown = wait_for(projected, timeout=60, what="the projection")
     assert shown["bookable"] is True
     assert shown["referrals"][0]["authorized_visits"] == 12
 
-    appointment = book(client, clinic, client_id, local(2026, 3, 3, 10)).json
+    appointment = book(http, clinic, client_id, local(2026, 3, 3, 10)).json
     clock.now = local(2026, 3, 3, 11)
-    session = client.post(f"/appointments/{appointment['id']}/complete", headers=THERAPIST, json={
+    session = http.post(f"/appointments/{appointment['id']}/complete", headers=THERAPIST, json={
         "techniques": [{"technique": "deep_tissue", "minutes": 50,
                         "body_regions": ["lower_back", "left_knee"]}],
         "override_reason": "Knee healed; physician note on file",

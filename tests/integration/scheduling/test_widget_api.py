@@ -10,9 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from services.scheduling.app import create_app
+from services.scheduling.app import create_app, migrate
+from services.scheduling.config import SchedulingConfig
 from services.scheduling.domain.booking import ClientEligibility, Referral, check_eligibility
-from shared.config import DEV_JWT_SECRET, KafkaSettings, Settings
+from shared.config import DEV_JWT_SECRET
 from shared.events import EVENTS
 from shared.events.contracts.screening import SCREENING_COMPLETED
 from shared.web.auth import issue_booking_token
@@ -24,6 +25,7 @@ from tests.integration.scheduling.clinic import (
     eligible_client,
     local,
     outbox_events,
+    settings_for,
 )
 from tests.support.http import auth
 
@@ -37,28 +39,34 @@ def code_for(client_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_booking_token(DEV_JWT_SECRET, client_id)}"}
 
 
-def widget_book(client: FlaskClient, clinic: Clinic, caller: str, start: datetime = TUESDAY_10,
+def widget_book(http: FlaskClient, clinic: Clinic, caller: str, start: datetime = TUESDAY_10,
                 headers: dict | None = None, **overrides: str) -> TestResponse:
     """What widget.js sends to book a slot for the booking code's client."""
     body = {"service_id": clinic.service_id, "therapist_id": clinic.therapist_id,
             "start": start.isoformat()} | overrides
-    return client.post("/widget/api/appointments", json=body,
-                       headers=code_for(caller) | (headers or {}))
+    return http.post("/widget/api/appointments", json=body,
+                     headers=code_for(caller) | (headers or {}))
 
 
-def appointments_of(client: FlaskClient, client_id: str) -> list[dict]:
-    return client.get(f"/appointments?client_id={client_id}", headers=FRONT_DESK).json
+def appointments_of(http: FlaskClient, client_id: str) -> list[dict]:
+    return http.get(f"/appointments?client_id={client_id}", headers=FRONT_DESK).json
 
 
 # -- files, codes and input, where storage plays no part: SQLite only --------------------------
 
 
+def widget_http(tmp_path, **environment: str) -> FlaskClient:  # type: ignore[no-untyped-def]
+    """A scheduling app on SQLite with an empty calendar, configured from ``environment``."""
+    settings = settings_for(f"sqlite:///{tmp_path / 'w.db'}").with_overrides(extra=environment)
+    config = SchedulingConfig.from_settings(settings)
+    migrate(config)
+    return create_app(config).test_client()
+
+
 @pytest.fixture
 def files(tmp_path) -> FlaskClient:  # type: ignore[no-untyped-def]
     """A scheduling app on SQLite with an empty calendar."""
-    settings = Settings(service="scheduling", database_url=f"sqlite:///{tmp_path / 'w.db'}",
-                        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"))
-    return create_app(settings).test_client()
+    return widget_http(tmp_path)
 
 
 def test_the_widget_page_may_be_framed_and_runs_only_its_own_script(files):
@@ -105,10 +113,8 @@ def test_the_rest_of_the_service_refuses_to_be_framed(files):
 
 
 def test_a_clinic_may_say_which_site_frames_the_widget(tmp_path):
-    settings = Settings(service="scheduling", database_url=f"sqlite:///{tmp_path / 'w.db'}",
-                        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"),
-                        extra={"SCHEDULING_WIDGET_FRAME_ANCESTORS": "https://clinic.example"})
-    response = create_app(settings).test_client().get("/widget/")
+    http = widget_http(tmp_path, SCHEDULING_WIDGET_FRAME_ANCESTORS="https://clinic.example")
+    response = http.get("/widget/")
     assert "frame-ancestors https://clinic.example" in response.headers["Content-Security-Policy"]
 
 
@@ -182,8 +188,8 @@ def test_a_booking_that_is_not_json_is_refused(files):
 # -- the widget's API on both databases ---------------------------------------------------------
 
 
-def test_services_are_listed_with_the_clinic_time_zone_without_any_token(client, clinic):
-    response = client.get("/widget/api/services")
+def test_services_are_listed_with_the_clinic_time_zone_without_any_token(http, clinic):
+    response = http.get("/widget/api/services")
     assert response.status_code == 200
     assert response.json == {
         "time_zone": "America/New_York",
@@ -192,16 +198,16 @@ def test_services_are_listed_with_the_clinic_time_zone_without_any_token(client,
     }
 
 
-def test_a_client_books_for_themselves_with_their_booking_code(client, clinic, engine):
+def test_a_client_books_for_themselves_with_their_booking_code(http, clinic, engine):
     client_id = eligible_client(engine)
-    response = widget_book(client, clinic, client_id)
+    response = widget_book(http, clinic, client_id)
     assert response.status_code == 201, response.json
     assert response.headers["Cache-Control"] == "no-store"
     booked = response.json
     assert booked == {"id": booked["id"], "start": TUESDAY_10.isoformat(),
                       "end": local(2026, 3, 3, 11).isoformat(), "therapist_name": "Ana Ruiz",
                       "service_name": "Medical massage 60 min", "status": "booked"}
-    [stored] = appointments_of(client, client_id)
+    [stored] = appointments_of(http, client_id)
     assert stored["id"] == booked["id"]
     assert stored["room_id"] == clinic.room_id
     [event] = outbox_events(engine, "scheduling.appointment.booked.v1")
@@ -209,109 +215,109 @@ def test_a_client_books_for_themselves_with_their_booking_code(client, clinic, e
     assert EVENTS.load_payload(event)["appointment_id"] == booked["id"]
 
 
-def test_a_client_may_choose_the_room_the_slot_offered(client, clinic, engine):
-    response = widget_book(client, clinic, eligible_client(engine), room_id=clinic.other_room_id)
+def test_a_client_may_choose_the_room_the_slot_offered(http, clinic, engine):
+    response = widget_book(http, clinic, eligible_client(engine), room_id=clinic.other_room_id)
     assert response.status_code == 201
-    assert client.get(f"/appointments/{response.json['id']}",
-                      headers=FRONT_DESK).json["room_id"] == clinic.other_room_id
+    assert http.get(f"/appointments/{response.json['id']}",
+                    headers=FRONT_DESK).json["room_id"] == clinic.other_room_id
 
 
-def test_a_staff_token_is_not_a_booking_code(client, clinic, engine):
+def test_a_staff_token_is_not_a_booking_code(http, clinic, engine):
     eligible = eligible_client(engine)
-    response = client.post("/widget/api/appointments", headers=FRONT_DESK, json={
+    response = http.post("/widget/api/appointments", headers=FRONT_DESK, json={
         "client_id": eligible, "service_id": clinic.service_id,
         "therapist_id": clinic.therapist_id, "start": TUESDAY_10.isoformat()})
     assert response.status_code == 401
     assert response.json["type"] == "/problems/invalid-booking-code"
-    assert appointments_of(client, eligible) == []
+    assert appointments_of(http, eligible) == []
 
 
-def test_the_body_cannot_name_another_client(client, clinic, engine):
+def test_the_body_cannot_name_another_client(http, clinic, engine):
     caller, other = eligible_client(engine), eligible_client(engine)
-    response = widget_book(client, clinic, caller, client_id=other)
+    response = widget_book(http, clinic, caller, client_id=other)
     assert response.status_code == 400
     assert response.json["errors"] == {"client_id": ["Unknown field."]}
-    assert appointments_of(client, caller) == appointments_of(client, other) == []
+    assert appointments_of(http, caller) == appointments_of(http, other) == []
 
 
-def test_a_client_without_a_referral_is_told_one_is_needed(client, clinic, engine):
+def test_a_client_without_a_referral_is_told_one_is_needed(http, clinic, engine):
     client_id = str(uuid.uuid4())
     deliver(engine, SCREENING_COMPLETED, a_screening(client_id))
-    response = widget_book(client, clinic, client_id)
+    response = widget_book(http, clinic, client_id)
     assert response.status_code == 422
     assert response.json["type"] == "/problems/not-eligible"
     assert response.json["reasons"] == ["no_active_referral"]
-    assert appointments_of(client, client_id) == []
+    assert appointments_of(http, client_id) == []
 
 
-def test_a_code_for_a_client_scheduling_never_heard_of_books_nothing(client, clinic):
-    response = widget_book(client, clinic, "c-unknown")
+def test_a_code_for_a_client_scheduling_never_heard_of_books_nothing(http, clinic):
+    response = widget_book(http, clinic, "c-unknown")
     assert response.status_code == 422
     assert response.json["reasons"] == ["no_screening", "no_active_referral"]
 
 
-def test_a_taken_slot_is_refused(client, clinic, engine):
-    assert widget_book(client, clinic, eligible_client(engine),
+def test_a_taken_slot_is_refused(http, clinic, engine):
+    assert widget_book(http, clinic, eligible_client(engine),
                        room_id=clinic.room_id).status_code == 201
-    response = widget_book(client, clinic, eligible_client(engine), room_id=clinic.other_room_id)
+    response = widget_book(http, clinic, eligible_client(engine), room_id=clinic.other_room_id)
     assert response.status_code == 409
     assert response.json["type"] == "/problems/slot-taken"
 
 
-def test_a_time_outside_working_hours_is_not_offered(client, clinic, engine):
-    response = widget_book(client, clinic, eligible_client(engine), start=local(2026, 3, 3, 7))
+def test_a_time_outside_working_hours_is_not_offered(http, clinic, engine):
+    response = widget_book(http, clinic, eligible_client(engine), start=local(2026, 3, 3, 7))
     assert response.status_code == 422
     assert response.json["reasons"] == ["slot_not_offered"]
 
 
-def test_an_unknown_therapist_is_not_found(client, clinic, engine):
-    response = widget_book(client, clinic, eligible_client(engine), therapist_id="nobody")
+def test_an_unknown_therapist_is_not_found(http, clinic, engine):
+    response = widget_book(http, clinic, eligible_client(engine), therapist_id="nobody")
     assert response.status_code == 404
 
 
-def test_a_repeated_idempotency_key_replays_the_booking(client, clinic, engine):
+def test_a_repeated_idempotency_key_replays_the_booking(http, clinic, engine):
     client_id = eligible_client(engine)
     key = {"Idempotency-Key": "widget-attempt-1"}
-    first = widget_book(client, clinic, client_id, headers=key)
-    again = widget_book(client, clinic, client_id, headers=key)
+    first = widget_book(http, clinic, client_id, headers=key)
+    again = widget_book(http, clinic, client_id, headers=key)
     assert first.status_code == again.status_code == 201
     assert again.json == first.json
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert len(appointments_of(client, client_id)) == 1
+    assert len(appointments_of(http, client_id)) == 1
 
 
-def test_another_client_repeating_the_key_learns_nothing_of_the_first_booking(client, clinic,
+def test_another_client_repeating_the_key_learns_nothing_of_the_first_booking(http, clinic,
                                                                              engine):
     key = {"Idempotency-Key": "shared-key"}
-    first = widget_book(client, clinic, eligible_client(engine), headers=key)
+    first = widget_book(http, clinic, eligible_client(engine), headers=key)
     assert first.status_code == 201
     stranger = eligible_client(engine)
-    response = widget_book(client, clinic, stranger, headers=key)
+    response = widget_book(http, clinic, stranger, headers=key)
     assert "Idempotent-Replayed" not in response.headers
     assert response.status_code == 409  # handled as the stranger's own request: slot taken
     assert first.json["id"] not in response.get_data(as_text=True)
-    assert appointments_of(client, stranger) == []
+    assert appointments_of(http, stranger) == []
 
 
-def test_a_client_reads_their_own_booking_and_nobody_else_does(client, clinic, engine):
+def test_a_client_reads_their_own_booking_and_nobody_else_does(http, clinic, engine):
     owner = eligible_client(engine)
-    booked = widget_book(client, clinic, owner).json
+    booked = widget_book(http, clinic, owner).json
     path = f"/widget/api/appointments/{booked['id']}"
-    mine = client.get(path, headers=code_for(owner))
+    mine = http.get(path, headers=code_for(owner))
     assert mine.status_code == 200
     assert mine.json == booked
     assert mine.headers["Cache-Control"] == "no-store"
-    assert client.get(path, headers=code_for(eligible_client(engine))).status_code == 404
-    assert client.get(path, headers=FRONT_DESK).status_code == 401
-    assert client.get(path).status_code == 401
-    assert client.get("/widget/api/appointments/nope", headers=code_for(owner)).status_code == 404
+    assert http.get(path, headers=code_for(eligible_client(engine))).status_code == 404
+    assert http.get(path, headers=FRONT_DESK).status_code == 401
+    assert http.get(path).status_code == 401
+    assert http.get("/widget/api/appointments/nope", headers=code_for(owner)).status_code == 404
 
 
-def test_a_clients_own_booking_and_reading_are_in_the_audit_trail(client, clinic, engine):
+def test_a_clients_own_booking_and_reading_are_in_the_audit_trail(http, clinic, engine):
     owner = eligible_client(engine)
-    booked = widget_book(client, clinic, owner).json
-    client.get(f"/widget/api/appointments/{booked['id']}", headers=code_for(owner))
-    trail = client.get("/audit", headers=auth("admin")).get_json()["entries"]
+    booked = widget_book(http, clinic, owner).json
+    http.get(f"/widget/api/appointments/{booked['id']}", headers=code_for(owner))
+    trail = http.get("/audit", headers=auth("admin")).get_json()["entries"]
     mine = {(e["action"], e["path"]) for e in trail if e["actor"] == f"client:{owner}"}
     assert ("POST", "/widget/api/appointments") in mine
     assert ("GET", f"/widget/api/appointments/{booked['id']}") in mine

@@ -2,12 +2,8 @@
 
 import pytest
 
-from services.scheduling.domain.completion import (
-    BilledCode,
-    SessionRejected,
-    TechniqueRecord,
-    record_session,
-)
+from services.scheduling.domain.completion import BilledCode, TechniqueRecord, record_session
+from services.scheduling.domain.errors import SessionRejected
 from services.scheduling.domain.precautions import Restrictions
 from shared.billing.techniques import load_technique_codes
 from tests.unit.scheduling.builders import an_appointment, local

@@ -1,0 +1,245 @@
+"""Booking a visit or a plan of care, cancelling, rescheduling, recording a no-show.
+
+Each command runs in the caller's unit of work and emits its event there. Taking a
+therapist's and a room's time follows the lock order in ``commands/slots.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.scheduling.commands.slots import (
+    candidate_rooms,
+    free_room,
+    hold_slot,
+    lock_and_load_therapist,
+    lock_rooms,
+)
+from services.scheduling.domain.booking import (
+    ClientEligibility,
+    can_cancel,
+    can_mark_no_show,
+    can_reschedule,
+    check_eligibility,
+    choose_referral,
+    plan_series,
+)
+from services.scheduling.domain.calendar import Appointment
+from services.scheduling.domain.errors import (
+    ChangeRefused,
+    InvalidPlan,
+    NotEligible,
+    SeriesRefusal,
+    SlotNotOffered,
+    SlotTaken,
+)
+from services.scheduling.store.appointments import (
+    insert_appointment,
+    move,
+    require_appointment,
+    set_status,
+    to_appointment,
+)
+from services.scheduling.store.calendar import load_settings, new_id, require_service
+from services.scheduling.store.eligibility import load_eligibility
+from shared.events.contracts.scheduling import (
+    APPOINTMENT_BOOKED,
+    APPOINTMENT_CANCELLED,
+    APPOINTMENT_NO_SHOW,
+    APPOINTMENT_RESCHEDULED,
+)
+from shared.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """One visit: a client, a service, a therapist and a start (room optional)."""
+
+    client_id: str
+    service_id: str
+    therapist_id: str
+    start: datetime
+    room_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """A plan of care: the first visit and how often it repeats (e.g. 2x/week for 4 weeks)."""
+
+    client_id: str
+    service_id: str
+    therapist_id: str
+    first_start: datetime
+    visits_per_week: int
+    weeks: int
+    weekdays: tuple[int, ...] | None = None
+    room_id: str | None = None
+
+
+def book_appointment(uow: UnitOfWork, request: BookingRequest, now: datetime) -> str:
+    """Book one visit against the client's referral; returns the appointment id."""
+    connection = uow.connection
+    settings = load_settings(connection)
+    service = require_service(connection, request.service_id)
+    day = settings.local_day(request.start)
+    eligibility = load_eligibility(connection, request.client_id, lock=True).eligibility
+    reasons = check_eligibility(eligibility, day)
+    if reasons:
+        raise NotEligible(reasons)
+    referral = choose_referral(eligibility, day)
+    assert referral is not None  # check_eligibility found a usable one
+    room_id = hold_slot(connection, settings, service, request.therapist_id, request.room_id,
+                        request.start, now)
+    appointment = Appointment(
+        id=new_id(),
+        therapist_id=request.therapist_id,
+        room_id=room_id,
+        client_id=request.client_id,
+        start=request.start,
+        end=request.start + service.duration,
+        referral_id=referral.id,
+    )
+    insert_appointment(connection, appointment, request.service_id, None)
+    _emit_booked(uow, appointment, request.service_id, None)
+    return appointment.id
+
+
+def book_series(uow: UnitOfWork, request: SeriesRequest, now: datetime) -> list[str]:
+    """Book every visit of a plan of care, or none; the refusal lists each refused date."""
+    connection = uow.connection
+    settings = load_settings(connection)
+    service = require_service(connection, request.service_id)
+    try:
+        starts = plan_series(request.first_start, request.visits_per_week, request.weeks,
+                             request.weekdays, time_zone=settings.time_zone)
+    except ValueError as exc:
+        raise InvalidPlan(str(exc)) from exc
+    eligibility = load_eligibility(connection, request.client_id, lock=True).eligibility
+    therapist = lock_and_load_therapist(connection, request.therapist_id, starts[0],
+                                        starts[-1] + service.duration)
+    room_ids = candidate_rooms(connection, request.room_id)
+    # A series may land in any room, so it takes every candidate room's lock, in the
+    # rooms' order like single bookings do (one order everywhere: no deadlock).
+    lock_rooms(connection, room_ids)
+    planned: list[tuple[datetime, str, str]] = []
+    conflicts: list[tuple[datetime, list[str]]] = []
+    for start in starts:
+        day = settings.local_day(start)
+        reasons = check_eligibility(eligibility, day)
+        try:
+            room_id = free_room(connection, settings, service, therapist, room_ids, start, now)
+        except SlotTaken:
+            reasons.append("slot_taken")
+        except SlotNotOffered:
+            reasons.append("slot_not_offered")
+        if reasons:
+            conflicts.append((start, reasons))
+            continue
+        referral = choose_referral(eligibility, day)
+        assert referral is not None
+        eligibility = _one_more_visit(eligibility, referral.id)
+        planned.append((start, room_id, referral.id))
+    if conflicts:
+        raise SeriesRefusal.of(conflicts)
+    series_id = new_id()
+    booked = []
+    for start, room_id, referral_id in planned:
+        appointment = Appointment(
+            id=new_id(),
+            therapist_id=therapist.id,
+            room_id=room_id,
+            client_id=request.client_id,
+            start=start,
+            end=start + service.duration,
+            referral_id=referral_id,
+        )
+        insert_appointment(connection, appointment, request.service_id, series_id)
+        _emit_booked(uow, appointment, request.service_id, series_id)
+        booked.append(appointment.id)
+    return booked
+
+
+def cancel_appointment(uow: UnitOfWork, appointment_id: str, now: datetime) -> None:
+    """Cancel a booked visit (late inside the cancellation window, with the clinic's fee)."""
+    row = require_appointment(uow.connection, appointment_id, lock=True)
+    decision = can_cancel(to_appointment(row), now, load_settings(uow.connection))
+    if not decision.allowed:
+        raise ChangeRefused(decision.refusals)
+    fee = decision.fee if decision.late else None
+    set_status(uow.connection, appointment_id, "cancelled", late=decision.late, fee=fee)
+    uow.emit(APPOINTMENT_CANCELLED, row.client_id, {
+        "appointment_id": row.id, "client_id": row.client_id, "referral_id": row.referral_id,
+        "cancelled_at": now, "late": decision.late, "fee": fee})
+
+
+def reschedule_appointment(
+    uow: UnitOfWork,
+    appointment_id: str,
+    new_start: datetime,
+    now: datetime,
+    therapist_id: str | None = None,
+    room_id: str | None = None,
+) -> None:
+    """Move a booked visit to another time (and perhaps therapist or room)."""
+    connection = uow.connection
+    # The appointment's lock comes first here; booking never takes appointment locks, and
+    # cancel, no-show and completion take nothing else, so no lock cycle can form.
+    row = require_appointment(connection, appointment_id, lock=True)
+    settings = load_settings(connection)
+    decision = can_reschedule(to_appointment(row), new_start, now, settings)
+    if not decision.allowed:
+        raise ChangeRefused(decision.refusals)
+    eligibility = load_eligibility(connection, row.client_id, lock=True).eligibility
+    # The visit keeps its referral; it already counts among that referral's used visits.
+    own = tuple(
+        dataclasses.replace(referral, visits_used=referral.visits_used - 1)
+        for referral in eligibility.referrals
+        if referral.id == row.referral_id
+    )
+    reasons = check_eligibility(dataclasses.replace(eligibility, referrals=own),
+                                settings.local_day(new_start))
+    if reasons:
+        raise NotEligible(reasons)
+    service = require_service(connection, row.service_id)
+    therapist_id = therapist_id or row.therapist_id
+    new_room = hold_slot(connection, settings, service, therapist_id, room_id, new_start, now,
+                         excluding=row.id)
+    new_end = new_start + service.duration
+    move(connection, row.id, therapist_id, new_room, new_start, new_end, decision.late)
+    uow.emit(APPOINTMENT_RESCHEDULED, row.client_id, {
+        "appointment_id": row.id, "client_id": row.client_id, "referral_id": row.referral_id,
+        "therapist_id": therapist_id, "room_id": new_room, "service": row.service_id,
+        "start": new_start, "end": new_end, "series_id": row.series_id,
+        "previous_start": row.start, "late": decision.late})
+
+
+def mark_no_show(uow: UnitOfWork, appointment_id: str, now: datetime) -> None:
+    """Record that the client did not come (the clinic's no-show fee applies)."""
+    row = require_appointment(uow.connection, appointment_id, lock=True)
+    decision = can_mark_no_show(to_appointment(row), now, load_settings(uow.connection))
+    if not decision.allowed:
+        raise ChangeRefused(decision.refusals)
+    set_status(uow.connection, appointment_id, "no_show", fee=decision.fee)
+    uow.emit(APPOINTMENT_NO_SHOW, row.client_id, {
+        "appointment_id": row.id, "client_id": row.client_id, "referral_id": row.referral_id,
+        "recorded_at": now, "fee": decision.fee})
+
+
+def _one_more_visit(eligibility: ClientEligibility, referral_id: str) -> ClientEligibility:
+    referrals = tuple(
+        dataclasses.replace(r, visits_used=r.visits_used + 1) if r.id == referral_id else r
+        for r in eligibility.referrals
+    )
+    return dataclasses.replace(eligibility, referrals=referrals)
+
+
+def _emit_booked(
+    uow: UnitOfWork, appointment: Appointment, service_id: str, series_id: str | None
+) -> None:
+    uow.emit(APPOINTMENT_BOOKED, appointment.client_id, {
+        "appointment_id": appointment.id, "client_id": appointment.client_id,
+        "referral_id": appointment.referral_id, "therapist_id": appointment.therapist_id,
+        "room_id": appointment.room_id, "service": service_id, "start": appointment.start,
+        "end": appointment.end, "series_id": series_id})

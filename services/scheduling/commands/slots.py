@@ -1,0 +1,116 @@
+"""Holding a therapist's and a room's time for a visit: the locks, and the re-check under them.
+
+No double booking, with any number of processes: every command that takes a therapist's
+or a room's time first locks the client's referral rows, then the therapist row, then
+room rows in the rooms' order (one order everywhere, so two commands cannot deadlock),
+and only then re-reads the overlapping appointments (buffer included) and inserts. On
+PostgreSQL the locks are SELECT ... FOR UPDATE, and each statement after them sees every
+booking committed by whoever held them before (READ COMMITTED). On SQLite the write
+transaction is BEGIN IMMEDIATE: one writer at a time holds the whole database, so the
+row locks and the re-read after them are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from services.scheduling.domain.availability import open_slots
+from services.scheduling.domain.calendar import ClinicSettings, Room, Service, Therapist
+from services.scheduling.domain.errors import NotFound, SlotNotOffered, SlotTaken
+from services.scheduling.store.appointments import busy_appointments
+from services.scheduling.store.calendar import (
+    load_rooms,
+    load_therapists,
+    lock_room,
+    lock_therapist,
+    takes_row_locks,
+)
+
+_DAY = timedelta(days=1)
+
+
+def hold_slot(
+    connection: Connection,
+    settings: ClinicSettings,
+    service: Service,
+    therapist_id: str,
+    room_id: str | None,
+    start: datetime,
+    now: datetime,
+    excluding: str | None = None,
+) -> str:
+    """Lock the therapist and a free room for [start, start + duration); return the room."""
+    therapist = lock_and_load_therapist(connection, therapist_id, start, start + service.duration)
+    candidates = candidate_rooms(connection, room_id)
+    while True:
+        chosen = free_room(connection, settings, service, therapist, candidates, start, now,
+                           excluding)
+        if not takes_row_locks(connection):
+            return chosen  # SQLite: nobody else has written since this transaction began
+        # The room was chosen without its lock: lock it and look again, someone with
+        # another therapist may have taken it in between.
+        lock_room(connection, chosen)
+        try:
+            return free_room(connection, settings, service, therapist, [chosen], start, now,
+                             excluding)
+        except SlotTaken:
+            # Only rooms after this one: room locks are always taken in the rooms' order.
+            candidates = candidates[candidates.index(chosen) + 1:]
+            if not candidates:
+                raise
+
+
+def lock_rooms(connection: Connection, room_ids: Sequence[str]) -> None:
+    """Take every room's lock at once, in the rooms' order (no-op on SQLite)."""
+    if takes_row_locks(connection):
+        for room_id in room_ids:
+            lock_room(connection, room_id)
+
+
+def free_room(
+    connection: Connection,
+    settings: ClinicSettings,
+    service: Service,
+    therapist: Therapist,
+    room_ids: Sequence[str],
+    start: datetime,
+    now: datetime,
+    excluding: str | None = None,
+) -> str:
+    """The first of ``room_ids`` in which the therapist can give the service at ``start``."""
+    end = start + service.duration
+    buffer = timedelta(minutes=settings.buffer_minutes)
+    busy = busy_appointments(connection, start, end, buffer, [therapist.id], room_ids, excluding)
+    rooms = [Room(id=room_id, name=room_id) for room_id in room_ids]
+    for slot in open_slots(service, [therapist], rooms, busy, settings, start, end, now):
+        if slot.start == start:
+            return slot.room_id
+    # Offered on an empty calendar but not now: someone holds the time.
+    if rooms and open_slots(service, [therapist], rooms[:1], [], settings, start, end, now):
+        raise SlotTaken
+    raise SlotNotOffered
+
+
+def lock_and_load_therapist(
+    connection: Connection, therapist_id: str, start: datetime, end: datetime
+) -> Therapist:
+    """Take the therapist's lock, then load them with their time off around [start, end)."""
+    if takes_row_locks(connection) and not lock_therapist(connection, therapist_id):
+        raise NotFound("therapist")
+    found = load_therapists(connection, [therapist_id], start - _DAY, end + _DAY)
+    if not found:
+        raise NotFound("therapist")
+    return found[0]
+
+
+def candidate_rooms(connection: Connection, room_id: str | None) -> list[str]:
+    """The rooms a visit may go to, in the rooms' order: the one asked for, or all."""
+    rooms = [room.id for room in load_rooms(connection)]
+    if room_id is None:
+        return rooms
+    if room_id not in rooms:
+        raise NotFound("room")
+    return [room_id]

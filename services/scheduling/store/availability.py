@@ -1,0 +1,43 @@
+"""Open slots from the stored calendar: the read behind GET /availability."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from services.scheduling.domain.availability import Slot, open_slots
+from services.scheduling.domain.calendar import Therapist
+from services.scheduling.domain.errors import NotFound
+from services.scheduling.store.appointments import busy_appointments
+from services.scheduling.store.calendar import (
+    load_rooms,
+    load_settings,
+    load_therapists,
+    require_service,
+)
+
+_DAY = timedelta(days=1)
+
+
+def available_slots(
+    connection: Connection,
+    service_id: str,
+    window_from: datetime,
+    window_to: datetime,
+    now: datetime,
+    therapist_id: str | None = None,
+) -> tuple[list[Slot], dict[str, Therapist]]:
+    """Open slots for a service in the window, and the therapists they name."""
+    settings = load_settings(connection)
+    service = require_service(connection, service_id)
+    ids = [therapist_id] if therapist_id is not None else None
+    therapists = load_therapists(connection, ids, window_from - _DAY, window_to + _DAY)
+    if therapist_id is not None and not therapists:
+        raise NotFound("therapist")
+    buffer = timedelta(minutes=settings.buffer_minutes)
+    # Every therapist's visits count: a room taken by anyone is not free.
+    busy = busy_appointments(connection, window_from, window_to, buffer)
+    slots = open_slots(service, therapists, load_rooms(connection), busy, settings,
+                       window_from, window_to, now)
+    return slots, {therapist.id: therapist for therapist in therapists}
