@@ -23,7 +23,8 @@ from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwr
 from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
-from services.scheduling.app import create_app
+from services.scheduling.app import create_app, migrate
+from services.scheduling.config import SchedulingConfig
 from shared.config import DEV_JWT_SECRET, KafkaSettings, Settings
 from shared.events.contracts.screening import SCREENING_COMPLETED
 from shared.web.auth import issue_booking_token
@@ -61,8 +62,10 @@ class Clinic:
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """The scheduling app served over HTTP: one therapist every day 08-20, one room, 2 services."""
     database = tmp_path_factory.mktemp("widget") / "scheduling.db"
-    app = create_app(Settings(service="scheduling", database_url=f"sqlite:///{database}",
-                              kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
+    config = SchedulingConfig(Settings(service="scheduling", database_url=f"sqlite:///{database}",
+                                       kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
+    migrate(config)
+    app = create_app(config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

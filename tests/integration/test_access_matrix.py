@@ -12,25 +12,18 @@ import re
 
 import pytest
 
-from services.claims.app import create_app as claims_app
-from services.scheduling.app import create_app as scheduling_app
-from services.screening.app import create_app as screening_app
-from shared.config import Settings
 from shared.web.auth import ROLES
 from tests.support.http import auth
+from tests.support.services import SERVICES, service_app
 
 # Public routes that identify the caller by a client's booking code instead of a role.
 BOOKING_CODE_ROUTES = {"/widget/api/appointments", "/widget/api/appointments/x"}
-FACTORIES = {"screening": screening_app, "scheduling": scheduling_app, "claims": claims_app}
 
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("access")
-    return {
-        name: factory(Settings(service=name, database_url=f"sqlite:///{folder / name}.db"))
-        for name, factory in FACTORIES.items()
-    }
+    return {name: service_app(name, f"sqlite:///{folder / name}.db") for name in SERVICES}
 
 
 def operations(app):  # type: ignore[no-untyped-def]
@@ -49,7 +42,7 @@ def no_rate_limit(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("MEDMASSAGE_PUBLIC_RATE_PER_MINUTE", "0")
 
 
-@pytest.mark.parametrize("service", FACTORIES)
+@pytest.mark.parametrize("service", SERVICES)
 def test_each_route_admits_exactly_its_declared_roles(apps, service):
     app = apps[service]
     client = app.test_client()
@@ -89,12 +82,12 @@ def test_billing_cannot_record_screenings_clearances_or_referrals(apps):
 
 
 def test_ops_reach_no_client_record(apps):
-    for service in FACTORIES:
+    for service in SERVICES:
         for path, _, roles in operations(apps[service]):
             if roles is not None and path != "/audit":
                 assert "ops" not in roles, (service, path)
 
 
 def test_only_admins_read_the_audit_trail(apps):
-    for service in FACTORIES:
+    for service in SERVICES:
         assert roles_of(apps, service, "GET", "/audit") == {"admin"}

@@ -10,13 +10,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from services.claims.app import create_app as claims_app
-from services.scheduling.app import create_app as scheduling_app
-from services.screening.app import create_app as screening_app
-from shared.config import Settings
 from tests.support.http import auth
-
-FACTORIES = {"screening": screening_app, "scheduling": scheduling_app, "claims": claims_app}
+from tests.support.services import SERVICES, service_app
 
 
 @schemathesis.check
@@ -32,13 +27,12 @@ def client_errors_are_problem_documents(ctx, response, case):  # type: ignore[no
 
 
 def operations(service: str, folder):  # type: ignore[no-untyped-def]
-    app = FACTORIES[service](Settings(service=service,
-                                      database_url=f"sqlite:///{folder / 'db.sqlite'}"))
+    app = service_app(service, f"sqlite:///{folder / 'db.sqlite'}")
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     return [result.ok() for result in schema.get_all_operations()]
 
 
-@pytest.mark.parametrize("service", FACTORIES)
+@pytest.mark.parametrize("service", SERVICES)
 def test_no_input_makes_a_service_fail_or_answer_without_a_problem(service, tmp_path,
                                                                    monkeypatch):
     monkeypatch.setenv("MEDMASSAGE_PUBLIC_RATE_PER_MINUTE", "0")
