@@ -1,6 +1,6 @@
 """The 15-minute unit rules for timed codes (97124, 97140): how many units a visit bills.
 
-Two counting methods exist and each payer uses one:
+Two counting methods exist and each payer uses one (docs/DOMAIN.md §Units):
 
 - ``"cms"`` — CMS total-time "8-minute rule", Medicare Claims Processing Manual
   (Pub 100-04) ch.5 §20.2. The visit's total timed minutes set the total units; each

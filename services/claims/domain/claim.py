@@ -127,7 +127,7 @@ def prepare_claim(inputs: ClaimInputs) -> PreparedClaim:
 
 
 def _with_gp(modifiers: tuple[str, ...], payer: Payer | None) -> tuple[str, ...]:
-    # GP: therapy under an outpatient PT plan of care; a per-payer switch (DOMAIN.md).
+    # GP: therapy under an outpatient PT plan of care; a per-payer switch (docs/DOMAIN.md §Edits).
     if payer is not None and payer.gp_required and GP_MODIFIER not in modifiers:
         return (*modifiers, GP_MODIFIER)
     return modifiers

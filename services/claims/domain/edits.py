@@ -1,7 +1,7 @@
 """NCCI-style procedure-to-procedure edits: which code pairs need a modifier on the same day.
 
-Default (DOMAIN.md): 97140 (column 1) with 97124 (column 2) on separate body regions puts
-XS (or 59) on the column-2 code. On the same region the pair is not distinct and a
+Default (docs/DOMAIN.md §Edits): 97140 (column 1) with 97124 (column 2) on separate body
+regions puts XS (or 59) on the column-2 code. On the same region the pair is not distinct and a
 billing specialist has to decide, so the claim goes to review.
 """
 

@@ -94,7 +94,7 @@ def upgrade() -> None:
         sa.Column("effective_to", sa.Date, nullable=True),
         sa.UniqueConstraint("column1", "column2", "effective_from", name="uq_coding_edit_start"),
     )
-    # DOMAIN.md default: 97140 with 97124 on separate regions -> XS on the column-2 code.
+    # docs/DOMAIN.md §Edits: 97140 with 97124 on separate regions -> XS on the column-2 code.
     op.bulk_insert(
         edits,
         [

@@ -1,4 +1,4 @@
-"""The default contraindications table (DOMAIN.md, Screening), one finding at a time and mixed."""
+"""The default contraindications table (docs/DOMAIN.md §Screening), finding by finding and mixed."""
 
 import pytest
 

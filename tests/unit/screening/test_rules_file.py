@@ -1,4 +1,4 @@
-"""The rules table is data: the shipped file covers DOMAIN.md, and a faulty file is refused."""
+"""The rules table is data: the shipped file covers docs/DOMAIN.md §Screening; bad ones fail."""
 
 import pytest
 
