@@ -6,11 +6,12 @@ import logging
 import os
 
 from deploy.sandbox_clearinghouse.rules import RejectionRules
-from deploy.sandbox_clearinghouse.server import DEFAULT_API_KEYS, make_server
+from deploy.sandbox_clearinghouse.server import DEFAULT_API_KEYS, check_api_keys, make_server
+from shared.config import load_mode
 
 
-def main() -> None:
-    """Parse the command line and serve until interrupted."""
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with defaults from the environment."""
     parser = argparse.ArgumentParser(prog="python -m deploy.sandbox_clearinghouse")
     parser.add_argument(
         "--port",
@@ -20,21 +21,45 @@ def main() -> None:
     )
     parser.add_argument(
         "--host",
-        default=os.environ.get("SANDBOX_HOST", "0.0.0.0"),
-        help="address to bind (default 0.0.0.0 so a container can publish it; env SANDBOX_HOST)",
+        default=os.environ.get("SANDBOX_HOST", "127.0.0.1"),
+        help="address to bind (default 127.0.0.1; a container passes 0.0.0.0; env SANDBOX_HOST)",
     )
-    parser.add_argument("--rules", help="JSON file of rejection rules")
+    parser.add_argument("--rules", help="JSON file of rejection and adjudication rules")
+    for stage, env, default in (
+        ("receipt", "SANDBOX_RECEIPT_DELAY_SECONDS", 0),
+        ("adjudication", "SANDBOX_ADJUDICATION_DELAY_SECONDS", 1),
+        ("remittance", "SANDBOX_REMITTANCE_DELAY_SECONDS", 2),
+    ):
+        parser.add_argument(
+            f"--{stage}-delay",
+            type=float,
+            help=f"seconds from receipt to the {stage} report (default {default}; env {env})",
+        )
     parser.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
         help="accepted bearer key (repeatable; env SANDBOX_API_KEYS, comma-separated)",
     )
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve until interrupted; refuse weak keys in production."""
+    args = parse_arguments(argv)
     api_keys = args.api_keys or _keys_from_env() or list(DEFAULT_API_KEYS)
+    check_api_keys(load_mode(), api_keys)
     rules = RejectionRules.from_file(args.rules) if args.rules else RejectionRules()
     logging.basicConfig(level=logging.INFO)
-    server = make_server(port=args.port, rules=rules, api_keys=api_keys, host=args.host)
+    server = make_server(
+        port=args.port,
+        rules=rules,
+        api_keys=api_keys,
+        host=args.host,
+        receipt_delay=args.receipt_delay,
+        adjudication_delay=args.adjudication_delay,
+        remittance_delay=args.remittance_delay,
+    )
     logging.getLogger(__name__).info("sandbox clearinghouse listening on %s", server.url)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -1,4 +1,8 @@
-"""Write the 277CA (005010X214) the sandbox payer front end sends back for an 837P."""
+"""Write the 277CA (005010X214) the sandbox payer front end sends back for an 837P.
+
+It comes twice per interchange: first A1 (received) for every claim, later A2 (accepted
+into adjudication, with the payer's claim number in REF*1K) or a rejection.
+"""
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -6,6 +10,7 @@ from decimal import Decimal
 
 from deploy.sandbox_clearinghouse.rules import Verdict
 from deploy.sandbox_clearinghouse.submission import Interchange, SubmittedClaim
+from deploy.sandbox_clearinghouse.x12 import segment as _segment
 
 CLAIM_ACKNOWLEDGEMENT_GUIDE = "005010X214"
 CLEARINGHOUSE_NAME = "SANDBOX CLEARINGHOUSE"
@@ -13,16 +18,29 @@ CLEARINGHOUSE_NAME = "SANDBOX CLEARINGHOUSE"
 Judged = tuple[SubmittedClaim, Verdict]
 
 
+def payer_claim_control_number(interchange: Interchange, claim: SubmittedClaim) -> str:
+    """The payer's own number for an accepted claim: REF*1K of the 277CA, CLP07 of the 835."""
+    return f"SBX{interchange.control_number}{claim.claim_id[-6:].upper()}"
+
+
 def render_277ca(
-    interchange: Interchange, judged: list[Judged], control_number: int, now: datetime
+    interchange: Interchange,
+    judged: list[Judged],
+    control_number: int,
+    now: datetime,
+    echo_length: int | None = None,
 ) -> str:
-    """Return a 277CA interchange answering `interchange`, one 2200D per judged claim."""
+    """Return a 277CA interchange answering `interchange`, one 2200D per judged claim.
+
+    `echo_length` makes 2200D TRN02 keep only that many characters of CLM01, as payers
+    that store a short patient control number do.
+    """
     day, time = now.strftime("%Y%m%d"), now.strftime("%H%M")
     # BHT02 08 = status, BHT06 TH = receipt acknowledgement.
     transaction = [
         _segment("ST", "277", "0001", CLAIM_ACKNOWLEDGEMENT_GUIDE),
         _segment("BHT", "0085", "08", f"SBX{control_number:09d}", day, time, "TH"),
-        *_hierarchy(interchange, judged, day),
+        *_hierarchy(interchange, judged, day, echo_length),
     ]
     transaction.append(_segment("SE", str(len(transaction) + 1), "0001"))
     # The answer travels back: the 837's receiver is the 277CA's sender and vice versa.
@@ -45,7 +63,9 @@ def render_277ca(
     )
 
 
-def _hierarchy(interchange: Interchange, judged: list[Judged], day: str) -> Iterator[str]:
+def _hierarchy(
+    interchange: Interchange, judged: list[Judged], day: str, echo_length: int | None
+) -> Iterator[str]:
     # 2000A information source (us) > 2000B information receiver (the submitter) >
     # 2000C billing provider > 2000D patient, one per claim.
     yield _segment("HL", "1", "", "20", "1")
@@ -69,7 +89,7 @@ def _hierarchy(interchange: Interchange, judged: list[Judged], day: str) -> Iter
         next_hl += 1
         for claim, verdict in theirs:
             yield _segment("HL", str(next_hl), str(provider_hl), "PT")
-            yield from _claim_status(interchange, claim, verdict, day)
+            yield from _claim_status(interchange, claim, verdict, day, echo_length)
             next_hl += 1
 
 
@@ -99,21 +119,27 @@ def _received(
 
 
 def _claim_status(
-    interchange: Interchange, claim: SubmittedClaim, verdict: Verdict, day: str
+    interchange: Interchange,
+    claim: SubmittedClaim,
+    verdict: Verdict,
+    day: str,
+    echo_length: int | None,
 ) -> list[str]:
-    status = f"{verdict.category}:{verdict.status_code}:{verdict.entity}"
+    status = ":".join(
+        part for part in (verdict.category, verdict.status_code, verdict.entity) if part
+    )
     # STC03 WQ = accept, U = reject; STC12 carries the reason a billing specialist reads.
     action = "WQ" if verdict.accepted else "U"
     patient = [claim.patient_last_name, claim.patient_first_name, "", "", ""]
+    claim_id = claim.claim_id[:echo_length] if echo_length else claim.claim_id
     segments = [
         _segment("NM1", "QC", "1", *patient, "MI", claim.member_id),
-        _segment("TRN", "2", claim.claim_id),
+        _segment("TRN", "2", claim_id),
         _segment("STC", status, day, action, claim.charge, *[""] * 7, verdict.message),
     ]
-    if verdict.accepted:
+    if verdict.adjudicated:
         # REF*1K: the payer's own claim number, quoted back in REF*F8 by a replacement claim.
-        payer_claim_number = f"SBX{interchange.control_number}{claim.claim_id[-6:].upper()}"
-        segments.append(_segment("REF", "1K", payer_claim_number))
+        segments.append(_segment("REF", "1K", payer_claim_control_number(interchange, claim)))
     segments.append(_service_dates(claim.service_dates))
     return segments
 
@@ -131,10 +157,3 @@ def _organisation(entity: str, name: str, id_qualifier: str, identifier: str) ->
 
 def _total(claims: Iterable[SubmittedClaim]) -> str:
     return format(sum((Decimal(claim.charge) for claim in claims), Decimal("0")), "f")
-
-
-def _segment(*elements: str) -> str:
-    values = list(elements)
-    while values and values[-1] == "":
-        values.pop()
-    return "*".join(values) + "~"

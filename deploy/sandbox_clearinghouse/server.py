@@ -10,15 +10,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from deploy.sandbox_clearinghouse.clearinghouse import (
+    MAX_REPORTS_PER_READ,
     AmbiguousInterchange,
     Clearinghouse,
+    Timings,
     UnknownInterchange,
 )
-from deploy.sandbox_clearinghouse.faults import Fault, FaultPlan
+from deploy.sandbox_clearinghouse.faults import Fault
 from deploy.sandbox_clearinghouse.rules import RejectionRules
 from deploy.sandbox_clearinghouse.submission import NotAnInterchange
+from shared.config import PRODUCTION, ConfigurationError
 
 DEFAULT_API_KEYS = ("sandbox-key",)
+MIN_API_KEY_LENGTH = 32
 X12_CONTENT_TYPES = ("text/plain", "application/edi-x12")
 
 logger = logging.getLogger(__name__)
@@ -36,7 +40,7 @@ class SandboxServer:
     ) -> None:
         self.clearinghouse = clearinghouse
         self.api_keys = frozenset(api_keys)
-        self.faults = FaultPlan()
+        self.faults = clearinghouse.faults
         self.stopping = threading.Event()
         self._httpd = _HTTPServer((host, port), _Handler, self)
         self._thread: threading.Thread | None = None
@@ -79,9 +83,35 @@ def make_server(
     rules: RejectionRules | None = None,
     api_keys: Iterable[str] = DEFAULT_API_KEYS,
     host: str = "127.0.0.1",
+    receipt_delay: float | None = None,
+    adjudication_delay: float | None = None,
+    remittance_delay: float | None = None,
 ) -> SandboxServer:
-    """Build a sandbox on `port` (0 = any free port); call `.start()` to serve."""
-    return SandboxServer(Clearinghouse(rules or RejectionRules()), api_keys, host, port)
+    """Build a sandbox on `port` (0 = any free port); call `.start()` to serve.
+
+    The delays (seconds from receipt to the A1 277CA, the A2/rejection 277CA and the 835s)
+    default to SANDBOX_RECEIPT_DELAY_SECONDS, SANDBOX_ADJUDICATION_DELAY_SECONDS and
+    SANDBOX_REMITTANCE_DELAY_SECONDS, else 0, 1 and 2.
+    """
+    timings = Timings.from_environment(
+        receipt_delay=receipt_delay,
+        adjudication_delay=adjudication_delay,
+        remittance_delay=remittance_delay,
+    )
+    clearinghouse = Clearinghouse(rules or RejectionRules(), timings=timings)
+    return SandboxServer(clearinghouse, api_keys, host, port)
+
+
+def check_api_keys(mode: str, api_keys: Iterable[str]) -> None:
+    """In production mode refuse the published default key and keys short enough to guess."""
+    if mode != PRODUCTION:
+        return
+    if any(key in DEFAULT_API_KEYS or len(key) < MIN_API_KEY_LENGTH for key in api_keys):
+        raise ConfigurationError(
+            "SANDBOX_API_KEYS: in MEDMASSAGE_MODE=production every key must be a random "
+            f"string of at least {MIN_API_KEY_LENGTH} characters, never the default "
+            f"{DEFAULT_API_KEYS[0]!r}"
+        )
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -99,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/v1/_faults":
             self._arm_fault(body)
         elif path == "/v1/claims/837":
-            if self._suffer_fault():
+            if self._suffer_fault("submit"):
                 self._submit_837(body)
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: {path}"})
@@ -112,6 +142,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/v1/claims/277ca":
             if self._suffer_fault():
                 self._claim_acknowledgement(parse_qs(url.query))
+        elif url.path == "/v1/reports":
+            if self._suffer_fault("reports"):
+                self._reports(parse_qs(url.query))
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: {url.path}"})
 
@@ -126,10 +159,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)
 
-    def _suffer_fault(self) -> bool:
+    def _suffer_fault(self, endpoint: str = "any") -> bool:
         """Apply the armed fault, if any; return whether the request should still be served."""
         sandbox = self.server.sandbox
-        fault = sandbox.faults.take()
+        fault = sandbox.faults.take(endpoint=endpoint)
         if fault is None:
             return True
         if fault.mode == "503":
@@ -156,7 +189,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            functional_ack = self.server.sandbox.clearinghouse.receive_837(body.decode())
+            functional_ack = self.server.sandbox.clearinghouse.receive_837(
+                body.decode(), api_key=self._api_key()
+            )
         except (NotAnInterchange, UnicodeDecodeError) as error:
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
             return
@@ -180,6 +215,25 @@ class _Handler(BaseHTTPRequestHandler):
         except AmbiguousInterchange as error:
             self._send_json(HTTPStatus.CONFLICT, {"error": f"{error}; add &sender=<ISA06>"})
 
+    def _reports(self, query: dict[str, list[str]]) -> None:
+        if not self._authorised():
+            return
+        try:
+            after = int(query.get("after", ["0"])[0] or 0)
+            limit = min(int(query.get("limit", ["100"])[0] or 100), MAX_REPORTS_PER_READ)
+            reports = self.server.sandbox.clearinghouse.reports(self._api_key(), after, limit)
+        except ValueError:
+            self._send_json(
+                HTTPStatus.BAD_REQUEST,
+                {"error": f"after is an id >= 0, limit 1-{MAX_REPORTS_PER_READ}"},
+            )
+            return
+        next_after = reports[-1].id if reports else after
+        self._send_json(
+            HTTPStatus.OK,
+            {"reports": [report.as_json() for report in reports], "next_after": next_after},
+        )
+
     def _arm_fault(self, body: bytes) -> None:
         try:
             fault = Fault.from_json(json.loads(body or b"{}"))
@@ -189,9 +243,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.sandbox.faults.arm(fault)
         self._send_json(HTTPStatus.OK, {"armed": fault.__dict__})
 
-    def _authorised(self) -> bool:
+    def _api_key(self) -> str:
         scheme, _, key = self.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and key.strip() in self.server.sandbox.api_keys:
+        return key.strip() if scheme.lower() == "bearer" else ""
+
+    def _authorised(self) -> bool:
+        if self._api_key() in self.server.sandbox.api_keys:
             return True
         self._send_json(
             HTTPStatus.UNAUTHORIZED,

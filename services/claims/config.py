@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from shared.config import Settings, load_settings
+from shared.db import utcnow
 from shared.kafka.retry import RetryPolicy
 
 
 @dataclass(frozen=True)
 class ClaimsConfig:
-    """Clearinghouse address and key, batching, submission retries, acknowledgement polling."""
+    """Clearinghouse address and key, batching, submission retries, the report mailbox."""
 
     settings: Settings
     clearinghouse_url: str = "http://127.0.0.1:8009"
@@ -25,9 +27,15 @@ class ClaimsConfig:
             initial_backoff=1.0, multiplier=2.0, max_backoff=300.0, jitter=0.2
         )
     )
-    poll_interval: float = 30.0  # seconds between 277CA checks of one interchange
+    poll_interval: float = 30.0  # seconds between reads of the report mailbox
+    report_page_size: int = 100  # reports asked for per read (the mailbox allows 500)
+    # Answers to a submission (999/TA1) that cannot be read or matched before the
+    # interchange is held for a person instead of being sent again.
+    answer_read_attempts: int = 3
+    no_response_days: int = 7  # days without an acknowledgement before the work queue
     idle_sleep: float = 1.0  # seconds a worker rests when it found nothing to do
     x12_usage: str = "T"  # ISA15: T while the clearinghouse is a sandbox, P in production
+    clock: Callable[[], datetime] = utcnow  # what "now" is for no_response; tests set it
 
     @property
     def work_lease(self) -> timedelta:
@@ -55,6 +63,11 @@ class ClaimsConfig:
             batch_max_wait=float(env.get("CLAIMS_BATCH_MAX_WAIT_SECONDS", default.batch_max_wait)),
             submit_timeout=float(env.get("CLAIMS_SUBMIT_TIMEOUT_SECONDS", default.submit_timeout)),
             poll_interval=float(env.get("CLAIMS_ACK_POLL_SECONDS", default.poll_interval)),
+            report_page_size=int(env.get("CLAIMS_REPORT_PAGE_SIZE", default.report_page_size)),
+            answer_read_attempts=int(
+                env.get("CLAIMS_ANSWER_READ_ATTEMPTS", default.answer_read_attempts)
+            ),
+            no_response_days=int(env.get("CLAIMS_NO_RESPONSE_DAYS", default.no_response_days)),
             x12_usage=env.get("CLAIMS_X12_USAGE", default.x12_usage),
         )
 

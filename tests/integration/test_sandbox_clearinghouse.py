@@ -1,5 +1,6 @@
 """The sandbox clearinghouse over real HTTP, fed by our own 837P writer and read by our parsers."""
 
+import re
 import time
 
 import pytest
@@ -8,8 +9,11 @@ import requests
 from deploy.sandbox_clearinghouse import RejectionRules, make_server
 from services.claims.x12.acknowledgements import AcknowledgementCode, parse_277ca, parse_999
 from services.claims.x12.render_837p import render_837p
+from services.claims.x12.syntax import X12SyntaxError
+from tests.support.waiting import wait_for
 from tests.unit.claims.builders import a_batch, a_claim, a_subscriber, interchange_control
 from tests.unit.claims.pyx12_validation import pyx12_errors
+from tests.unit.sandbox.support import claim_payments, remittance_imbalances
 
 API_KEY = "integration-test-key"
 
@@ -189,3 +193,207 @@ def test_a_body_that_is_not_x12_is_a_bad_request(sandbox):
 
     assert response.status_code == 400
     assert submissions(sandbox.url) == []
+
+
+# -- the report mailbox (issue #12) ------------------------------------------------------
+
+FAST = {"receipt_delay": 0, "adjudication_delay": 0.15, "remittance_delay": 0.3}
+
+
+@pytest.fixture
+def staged():
+    with make_server(port=0, api_keys=[API_KEY, "second-key"], **FAST) as server:
+        yield server
+
+
+def get_reports(url: str, api_key: str = API_KEY, **params: object) -> requests.Response:
+    return requests.get(
+        f"{url}/v1/reports",
+        params=params,
+        headers={"Authorization": f"Bearer {api_key}"},
+        timeout=10,
+    )
+
+
+def wait_for_reports(url: str, count: int, api_key: str = API_KEY) -> list[dict]:
+    def enough() -> list[dict] | None:
+        reports = get_reports(url, api_key).json()["reports"]
+        return reports if len(reports) >= count else None
+
+    return wait_for(enough, timeout=10, interval=0.05, what=f"{count} reports")
+
+
+def test_the_mailbox_shows_a1_then_a2_then_the_835_each_valid(staged):
+    claims = (a_claim(), a_claim(prior_authorization="PA-1"))
+    post_837(staged.url, render_837p(a_batch(*claims), interchange_control(41)))
+
+    first_read = get_reports(staged.url).json()
+    reports = wait_for_reports(staged.url, 3)
+
+    assert [r["kind"] for r in first_read["reports"]] == ["277CA"]
+    assert first_read["next_after"] == first_read["reports"][0]["id"]
+    assert [r["kind"] for r in reports] == ["277CA", "277CA", "835"]
+    assert [r["id"] for r in reports] == sorted({r["id"] for r in reports})
+    assert [r["interchange_control_number"] for r in reports] == ["000000041", "000000041", None]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["created_at"]) for r in reports)
+    for report in reports:
+        assert pyx12_errors(report["x12"]) == []
+    received, decided = (parse_277ca(r["x12"]) for r in reports[:2])
+    remittance = reports[2]["x12"]
+    assert remittance_imbalances(remittance) == []
+    for claim in claims:
+        assert received.for_claim(claim.claim_id).statuses[0].category == "A1"
+        verdict = decided.for_claim(claim.claim_id)
+        assert verdict.statuses[0].category == "A2"
+        payment = claim_payments(remittance)[claim.claim_id]
+        assert payment["clp"][1:4] == ["1", "45", "45"]
+        assert payment["clp"][6] == verdict.payer_claim_control_number
+
+
+def test_the_mailbox_pages_with_after_and_limit(staged):
+    for number in (42, 43):
+        post_837(staged.url, render_837p(a_batch(), interchange_control(number)))
+    everything = wait_for_reports(staged.url, 6)
+
+    page = get_reports(staged.url, after=everything[1]["id"], limit=3).json()
+    rest = get_reports(staged.url, after=page["next_after"], limit=3).json()
+    empty = get_reports(staged.url, after=rest["next_after"]).json()
+
+    assert page["reports"] == everything[2:5]
+    assert rest["reports"] == everything[5:]
+    assert empty == {"reports": [], "next_after": rest["next_after"]}
+    assert get_reports(staged.url, limit=100000).status_code == 200  # capped at 500
+
+
+@pytest.mark.parametrize("params", [{"after": "x"}, {"after": -1}, {"limit": 0}])
+def test_the_mailbox_refuses_a_bad_cursor_or_limit(staged, params):
+    response = get_reports(staged.url, **params)
+
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_the_mailbox_needs_the_api_key_and_shows_each_key_only_its_senders_reports(staged):
+    post_837(staged.url, render_837p(a_batch(), interchange_control(44)))
+    wait_for_reports(staged.url, 3)
+
+    assert get_reports(staged.url, api_key="not-the-key").status_code == 401
+    assert get_reports(staged.url, api_key="second-key").json() == {
+        "reports": [],
+        "next_after": 0,
+    }
+
+
+def test_a_transport_fault_hits_the_mailbox_too(staged):
+    arm_fault(staged.url, mode="503", count=1)
+
+    assert get_reports(staged.url).status_code == 503
+    assert get_reports(staged.url).status_code == 200
+
+
+def test_adjudication_rules_shape_the_835():
+    rules = RejectionRules.from_mapping(
+        {
+            "allowed": {"ACME01": {"97140": "35.00"}},
+            "coinsurance_percent": {"ACME01": "20"},
+            "deny": [{"member_id": "MEMDENY", "reason": "50", "remark": "N115"}],
+            "provider_adjustments": {"ACME01": [{"reason": "WO", "amount": "2.00"}]},
+        }
+    )
+    paid, denied = a_claim(), a_claim(subscriber=a_subscriber(member_id="MEMDENY"))
+    with make_server(rules=rules, api_keys=[API_KEY], **FAST) as server:
+        post_837(server.url, render_837p(a_batch(paid, denied), interchange_control(45)))
+        remittance = wait_for_reports(server.url, 3)[2]["x12"]
+
+    assert pyx12_errors(remittance) == []
+    assert remittance_imbalances(remittance) == []
+    payments = claim_payments(remittance)
+    # allowed 35 (CO-45 10), coinsurance 7 (PR-2), paid 28; the other claim denied CO-50.
+    assert payments[paid.claim_id]["clp"][1:5] == ["1", "45", "28", "7"]
+    assert payments[paid.claim_id]["lines"][0]["cas"] == ["CO-45:10", "PR-2:7"]
+    assert payments[denied.claim_id]["clp"][1:5] == ["4", "45", "0", "0"]
+    assert payments[denied.claim_id]["lines"][0]["lq"] == ["N115"]
+    assert "BPR*I*26*C*ACH*" in remittance
+
+
+# -- faults of the answers (issue #12) ---------------------------------------------------
+
+
+def test_ta1_fault_answers_a_ta1_instead_of_a_999_and_keeps_nothing(staged):
+    arm_fault(staged.url, mode="ta1")
+    x12 = render_837p(a_batch(), interchange_control(46))
+
+    response = post_837(staged.url, x12)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/edi-x12"
+    assert "TA1*000000046*240305*0930*R*022~" in response.text
+    assert "AK1" not in response.text
+    assert submissions(staged.url)[0]["accepted"] is False
+    assert parse_999(post_837(staged.url, x12).text).accepted
+
+
+def test_a_broken_interchange_envelope_gets_a_ta1(staged):
+    x12 = render_837p(a_batch(), interchange_control(47))
+
+    response = post_837(staged.url, x12.replace("IEA*1*000000047", "IEA*1*000000048"))
+
+    assert "TA1*000000047*240305*0930*R*001~" in response.text
+
+
+def test_garbage_999_fault_answers_an_unreadable_body_but_takes_the_claims(staged):
+    arm_fault(staged.url, mode="garbage_999")
+    x12 = render_837p(a_batch(), interchange_control(48))
+
+    garbage = post_837(staged.url, x12)
+    with pytest.raises(X12SyntaxError):
+        parse_999(garbage.text)
+    resent = post_837(staged.url, x12)
+
+    assert garbage.status_code == 200
+    assert parse_999(resent.text).accepted
+    assert [s["duplicate"] for s in submissions(staged.url)] == [False, True]
+    assert [r["kind"] for r in wait_for_reports(staged.url, 3)] == ["277CA", "277CA", "835"]
+
+
+def test_truncate_clm01_fault_echoes_20_characters_in_277cas_and_835(staged):
+    arm_fault(staged.url, mode="truncate_clm01")
+    claim = a_claim(claim_id="C-0123456789-ABCDEFGHIJ-KLMNOPQRSTU")
+
+    post_837(staged.url, render_837p(a_batch(claim), interchange_control(49)))
+    reports = wait_for_reports(staged.url, 3)
+
+    for report in reports[:2]:
+        assert parse_277ca(report["x12"]).claims[0].claim_id == "C-0123456789-ABCDEFG"
+    assert list(claim_payments(reports[2]["x12"])) == ["C-0123456789-ABCDEFG"]
+    assert all(pyx12_errors(report["x12"]) == [] for report in reports)
+
+
+def test_drop_claim_fault_leaves_one_claim_out_of_the_277cas(staged):
+    arm_fault(staged.url, mode="drop_claim_from_277ca", stage="all")
+    kept, dropped = a_claim(), a_claim()
+
+    post_837(staged.url, render_837p(a_batch(kept, dropped), interchange_control(50)))
+    reports = wait_for_reports(staged.url, 3)
+
+    for report in reports[:2]:
+        acknowledgement = parse_277ca(report["x12"])
+        assert acknowledgement.for_claim(kept.claim_id) is not None
+        assert acknowledgement.for_claim(dropped.claim_id) is None
+    assert list(claim_payments(reports[2]["x12"])) == [kept.claim_id]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"mode": "truncate"},
+        {"mode": "ta1", "stage": "all"},
+        {"mode": "drop_claim_from_277ca", "stage": "later"},
+        {"mode": "garbage_999", "count": 0},
+        {"mode": "503", "colour": "red"},
+    ],
+)
+def test_a_fault_that_does_not_make_sense_is_refused(staged, fault):
+    response = requests.post(f"{staged.url}/v1/_faults", json=fault, timeout=5)
+
+    assert response.status_code == 400

@@ -1,4 +1,4 @@
-"""Claims endpoints: search, detail, the 837P, resubmission, re-scrub and receivables."""
+"""Claims endpoints: search, detail, the 837P, resubmission, void, re-scrub and receivables."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from services.claims.api.schemas import (
     RescrubResultSchema,
     ResubmitSchema,
 )
-from services.claims.commands import claims
+from services.claims.commands import claims, corrections
 from services.claims.domain.errors import NotBatched
 from services.claims.store import claims as claim_store
 from services.claims.store import interchanges
@@ -62,7 +62,7 @@ def get_837(connection: Connection, claim_id: str) -> Response:
 @bp.post("/claims/<claim_id>/resubmit")
 @allow("billing")
 @api(
-    "Correct and resubmit a rejected claim",
+    "Correct and resubmit a rejected claim, or replace an adjudicated one",
     request=ResubmitSchema,
     response=ClaimDetailSchema,
     status=201,
@@ -70,9 +70,28 @@ def get_837(connection: Connection, claim_id: str) -> Response:
 )
 @writes
 def resubmit(uow: UnitOfWork, claim_id: str) -> Response:
-    """Make a replacement claim (frequency 7) from the current projections and corrections."""
-    replacement = claims.resubmit(uow, claim_id, load_body(ResubmitSchema))
-    return respond(ClaimDetailSchema, claim_store.claim_detail(uow.connection, replacement), 201)
+    """A new claim from the current projections and corrections, in place of this one.
+
+    Rejected at the front end: sent again as it was (an original: frequency 1, no REF*F8).
+    Adjudicated: a replacement (frequency 7) quoting the payer's claim number in REF*F8.
+    """
+    successor = corrections.resubmit(uow, claim_id, load_body(ResubmitSchema))
+    return respond(ClaimDetailSchema, claim_store.claim_detail(uow.connection, successor), 201)
+
+
+@bp.post("/claims/<claim_id>/void")
+@allow("billing")
+@api(
+    "Void an adjudicated claim (a frequency-8 claim)",
+    response=ClaimDetailSchema,
+    status=201,
+    errors=(404, 409),
+)
+@writes
+def void(uow: UnitOfWork, claim_id: str) -> Response:
+    """A frequency-8 claim quoting the payer's claim number in REF*F8 asks to void this one."""
+    void_claim = corrections.void(uow, claim_id)
+    return respond(ClaimDetailSchema, claim_store.claim_detail(uow.connection, void_claim), 201)
 
 
 @bp.post("/claims/rescrub")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.claims.store.interchanges import STATUSES as INTERCHANGE_STATUSES
+from services.claims.store.reports import STATUSES as REPORT_STATUSES
 from shared.billing.units import COUNTING_METHODS
 from shared.events.contracts.claims import CLAIM_STATUSES
 from shared.identifiers import is_valid_npi
@@ -182,8 +184,16 @@ class ClaimLineSchema(Schema):
 
 class HistoryEntrySchema(Schema):
     status = fields.String()
+    transition = fields.String(
+        allow_none=True, metadata={"description": "The lifecycle step; none for a note."}
+    )
     reasons = fields.List(fields.Nested(ReasonSchema))
     note = fields.String(allow_none=True)
+    evidence = fields.Dict(
+        allow_none=True,
+        metadata={"description": "The X12 behind the step: which acknowledgement, its control "
+                                 "numbers and segments (e.g. AK1/AK2/IK5, TRN/STC/REF*1K)."},
+    )
     at = fields.AwareDateTime()
 
 
@@ -195,6 +205,47 @@ class ClaimDetailSchema(ClaimSummarySchema):
 
 class ResubmitSchema(Schema):
     member_id = fields.String(validate=[validate.Length(min=2, max=80), _NO_DELIMITERS])
+
+
+class InterchangeQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(INTERCHANGE_STATUSES))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class InterchangeSchema(Schema):
+    interchange_control_number = fields.String()
+    payer_id = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    unreadable_answers = fields.Integer()
+    reason = fields.String(allow_none=True, metadata={"description": "Why it failed or is held."})
+    created_at = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    claim_ids = fields.List(fields.String())
+
+
+class InterchangeListSchema(Schema):
+    interchanges = fields.List(fields.Nested(InterchangeSchema))
+
+
+class ReportQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(REPORT_STATUSES))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ReportSchema(Schema):
+    report_id = fields.Integer()
+    kind = fields.String()
+    interchange_control_number = fields.String(allow_none=True)
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    created_at = fields.String(allow_none=True)
+    fetched_at = fields.AwareDateTime()
+    processed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ReportListSchema(Schema):
+    reports = fields.List(fields.Nested(ReportSchema))
 
 
 class RescrubResultSchema(Schema):

@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from services.claims.domain.lifecycle import State
 from services.claims.store import claims as claim_store
 from services.claims.store import interchanges, setup
 from services.claims.x12.assemble import x12_parties
@@ -17,6 +18,9 @@ from shared.db import utcnow
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.claims.batching")
+# One 837 transaction set per interchange, and its group number is the interchange's: the
+# 999 that answers is matched on AK1 = GS06 and AK2 = this ST02 (docs/DOMAIN.md §Acknowledgements).
+TRANSACTION_NUMBER = 1
 
 
 def make_due_interchange(uow: UnitOfWork, batch_size: int, max_wait: float, usage: str) -> bool:
@@ -47,7 +51,7 @@ def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> boo
     control = InterchangeControl(
         interchange_number=control_number,
         group_number=control_number,
-        transaction_number=1,
+        transaction_number=TRANSACTION_NUMBER,
         created_at=utcnow(),
         usage=usage,
     )
@@ -57,8 +61,8 @@ def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> boo
     if not interchanges.put_claims_in(connection, control_number, claim_ids):
         # Another batcher took some of these claims meanwhile: undo and try again.
         raise RuntimeError("claims were batched concurrently")
-    claim_store.record_histories(
-        connection, claim_ids, "ready", f"in interchange {control_number:09d}"
+    claim_store.record_notes(
+        connection, claim_ids, State.READY, f"in interchange {control_number:09d}"
     )
     log.info(
         "interchange made",

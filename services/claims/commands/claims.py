@@ -1,4 +1,4 @@
-"""Claims from sessions: make, scrub again and replace claims, announcing each change.
+"""Claims from sessions: make them and scrub them again, announcing each change.
 
 A claim, its lines, its history and its events commit together in the caller's unit of
 work (a consumed event or a request). The same session is billed once whatever is
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
+from services.claims.commands.transitions import take_step
+from services.claims.domain import lifecycle
 from services.claims.domain.claim import (
     READY,
     ClaimInputs,
@@ -23,19 +22,21 @@ from services.claims.domain.claim import (
     corrected_client,
     prepare_claim,
 )
-from services.claims.domain.errors import CannotResubmit
+from services.claims.domain.claim_ids import new_claim_id
 from services.claims.domain.event_data import (
     client_from_data,
     referral_from_state,
     session_from_data,
 )
+from services.claims.domain.lifecycle import Step
 from services.claims.domain.records import Client, Payer, Reason, Referral, Session
 from services.claims.store import claims as claim_store
 from services.claims.store import projections, setup
 from services.claims.x12.assemble import x12_claim
+from services.claims.x12.model import ClaimFrequency
 from services.claims.x12.stored import claim_to_data
 from shared.db import utcnow
-from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW, CLAIM_READY
+from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.claims")
@@ -61,9 +62,9 @@ def create_claim(uow: UnitOfWork, session_data: Mapping[str, Any]) -> str | None
     scrub it again later.
     """
     session = session_from_data(session_data)
-    claim_id = _new_claim_id()
-    evaluation = _evaluate(uow, claim_id, session, {})
-    if not _insert(uow, claim_id, session, session_data, evaluation, attempt=1, replaces=None):
+    claim_id = new_claim_id()
+    evaluation = evaluate(uow, claim_id, session, {})
+    if not insert(uow, claim_id, session, session_data, evaluation, attempt=1):
         log.info("session already claimed", extra={"session_id": session.session_id})
         return None
     return claim_id
@@ -80,36 +81,28 @@ def rescrub_client(uow: UnitOfWork, client_id: str) -> int:
         session = session_from_data(json.loads(row.session))
         corrections = json.loads(row.corrections or "{}")
         original = json.loads(row.snapshot or "{}").get("original_reference")
-        evaluation = _evaluate(uow, row.claim_id, session, corrections, original)
+        frequency = ClaimFrequency(row.frequency)
+        evaluation = evaluate(uow, row.claim_id, session, corrections, frequency, original)
         prepared = evaluation.prepared
-        reasons = claim_store.reasons_json(prepared.reasons)
         claim_store.write_lines(uow.connection, row.claim_id, prepared.lines)
         claim_store.update_claim(
             uow.connection,
             row.claim_id,
             payer_id=prepared.payer_id,
-            status=prepared.status,
             total_charge=prepared.total_charge,
             expected_allowed=prepared.expected_allowed,
-            reasons=reasons,
             snapshot=json.dumps(evaluation.snapshot),
             ready_at=utcnow() if prepared.status == READY else None,
         )
-        if prepared.status == row.status and reasons == row.reasons:
-            continue
-        claim_store.record_history(
-            uow.connection, row.claim_id, prepared.status, reasons, "scrubbed again"
-        )
         # The announcement follows the flow that made the claim, not the one that fixed it.
-        claims_flow = replace(uow, correlation_id=row.correlation_id)
         if prepared.status == READY:
             became_ready += 1
             log.info("claim ready after re-scrub", extra={"claim_id": row.claim_id})
-            claims_flow.emit(CLAIM_READY, session.client_id,
-                             _priced(row.claim_id, session, prepared))
-        else:
-            claims_flow.emit(CLAIM_NEEDS_REVIEW, session.client_id,
-                             _review(row.claim_id, session, prepared))
+            take_step(uow, row, Step.PASS_RESCRUB, reasons=(), note="scrubbed again",
+                      data=_priced(row.claim_id, session, prepared))
+        elif claim_store.reasons_json(prepared.reasons) != row.reasons:
+            take_step(uow, row, Step.FAIL_RESCRUB, reasons=prepared.reasons,
+                      note="scrubbed again", data=_review(row.claim_id, session, prepared))
     return became_ready
 
 
@@ -121,54 +114,19 @@ def rescrub_parked(uow: UnitOfWork) -> tuple[int, int]:
     return scrubbed, ready
 
 
-def resubmit(uow: UnitOfWork, claim_id: str, corrections: Mapping[str, Any]) -> str:
-    """Replace a rejected claim by a corrected one (frequency 7) that goes out anew."""
-    row = claim_store.get_claim(uow.connection, claim_id)
-    if row.status != "rejected" or row.replaced_by_claim_id is not None:
-        raise CannotResubmit(
-            f"claim is {row.status}" + (", already replaced" if row.replaced_by_claim_id else "")
-        )
-    session_data = json.loads(row.session)
-    session = session_from_data(session_data)
-    merged = {**json.loads(row.corrections or "{}"), **corrections}
-    # REF*F8 quotes the payer's number for the claim when it gave one, else our CLM01.
-    # XXX: a claim the payer's front end rejected was never adjudicated; some payers want a
-    # fresh original (frequency 1) then (docs/DOMAIN.md §Acknowledgements). We follow the
-    # clinic's choice of replacement.
-    original_reference = row.payer_claim_control_number or row.claim_id
-    replacement_id = _new_claim_id()
-    evaluation = _evaluate(uow, replacement_id, session, merged, original_reference)
-    # A resubmission carries the request's correlation id, else the original claim's.
-    caused = replace(uow, correlation_id=uow.correlation_id or row.correlation_id)
-    try:
-        created = _insert(
-            caused, replacement_id, session, session_data, evaluation,
-            attempt=row.attempt + 1, replaces=row.claim_id,
-        )
-    except IntegrityError:  # lost a race on PostgreSQL; the transaction is rolled back
-        created = False
-    if not created:  # a concurrent resubmission made the replacement first
-        raise CannotResubmit("it is being replaced already")
-    claim_store.update_claim(uow.connection, claim_id, replaced_by_claim_id=replacement_id)
-    claim_store.record_history(
-        uow.connection, claim_id, row.status, row.reasons, f"replaced by {replacement_id}"
-    )
-    return replacement_id
-
-
-def _new_claim_id() -> str:
-    """A claim id that fits CLM01: "C-" and a UUID, 38 characters."""
-    return f"C-{uuid.uuid4()}"
-
-
-def _evaluate(
+def evaluate(
     uow: UnitOfWork,
     claim_id: str,
     session: Session,
     corrections: Mapping[str, Any],
+    frequency: ClaimFrequency = ClaimFrequency.ORIGINAL,
     original_reference: str | None = None,
 ) -> Evaluation:
-    """Build and scrub the claim for ``session`` from the projections as they are now."""
+    """Build and scrub the claim for ``session`` from the projections as they are now.
+
+    ``frequency`` and ``original_reference`` (REF*F8) say what the claim is to the payer
+    (docs/DOMAIN.md §Acknowledgements): an original, a replacement or a void.
+    """
     connection = uow.connection
     client_data = projections.client_payload(connection, session.client_id)
     client = corrected_client(
@@ -195,13 +153,14 @@ def _evaluate(
     document = None
     if prepared.status == READY:
         prepared, document = _as_837p(
-            claim_id, session, client, referral, payer, prepared, original_reference
+            claim_id, session, client, referral, payer, prepared, frequency, original_reference
         )
     snapshot = {
         "client": client_data,
         "referral": referral_state,
         "payer": asdict(payer) if payer else None,
         "corrections": dict(corrections),
+        "frequency": frequency.value,
         "original_reference": original_reference,
         "x12_claim": document,
     }
@@ -215,6 +174,7 @@ def _as_837p(
     referral: Referral | None,
     payer: Payer | None,
     prepared: PreparedClaim,
+    frequency: ClaimFrequency,
     original_reference: str | None,
 ) -> tuple[PreparedClaim, dict[str, Any] | None]:
     """The last scrub step: assemble the 837P claim (the one the batcher sends), or park it.
@@ -225,7 +185,8 @@ def _as_837p(
     assert client is not None and referral is not None and payer is not None
     try:
         claim = x12_claim(
-            claim_id, session, client, referral, payer, prepared.lines, original_reference
+            claim_id, session, client, referral, payer, prepared.lines, frequency,
+            original_reference,
         )
     except ValueError:
         log.info("claim cannot be written as 837P", extra={"claim_id": claim_id})
@@ -233,16 +194,23 @@ def _as_837p(
     return prepared, claim_to_data(claim)
 
 
-def _insert(
+def insert(
     uow: UnitOfWork,
     claim_id: str,
     session: Session,
     session_data: Mapping[str, Any],
     evaluation: Evaluation,
     attempt: int,
-    replaces: str | None,
+    replaces: str | None = None,
 ) -> bool:
+    """Store a new claim and announce it (created; needs_review when parked).
+
+    False when the session already has a claim of this attempt.
+    """
     prepared = evaluation.prepared
+    step = Step.CREATE if prepared.status == READY else Step.CREATE_FOR_REVIEW
+    status = lifecycle.apply(None, step)
+    frequency = evaluation.snapshot["frequency"]
     inserted = claim_store.insert_claim(
         uow.connection,
         {
@@ -252,7 +220,8 @@ def _insert(
             "client_id": session.client_id,
             "referral_id": session.referral_id,
             "payer_id": prepared.payer_id,
-            "status": prepared.status,
+            "status": status.value,
+            "transition": step.value,
             "date_of_service": session.date_of_service,
             "total_charge": prepared.total_charge,
             "expected_allowed": prepared.expected_allowed,
@@ -260,10 +229,10 @@ def _insert(
             "session": json.dumps(dict(session_data)),
             "snapshot": json.dumps(evaluation.snapshot),
             "corrections": json.dumps(evaluation.snapshot["corrections"]),
-            "frequency": "1" if replaces is None else "7",
+            "frequency": frequency,
             "replaces_claim_id": replaces,
             "correlation_id": uow.correlation_id,
-            "ready_at": utcnow() if prepared.status == READY else None,
+            "ready_at": utcnow() if status == READY else None,
         },
         prepared.lines,
     )
@@ -271,12 +240,18 @@ def _insert(
         return False
     log.info(
         "claim created",
-        extra={"claim_id": claim_id, "session_id": session.session_id, "status": prepared.status},
+        extra={"claim_id": claim_id, "session_id": session.session_id, "status": status},
     )
-    uow.emit(CLAIM_CREATED, session.client_id,
-             {**_priced(claim_id, session, prepared), "status": prepared.status})
-    if prepared.reasons:
-        uow.emit(CLAIM_NEEDS_REVIEW, session.client_id, _review(claim_id, session, prepared))
+    announcements = {
+        CLAIM_CREATED.topic: (CLAIM_CREATED, {
+            **_priced(claim_id, session, prepared), "status": status.value,
+            "frequency": frequency, "replaces_claim_id": replaces,
+        }),
+        CLAIM_NEEDS_REVIEW.topic: (CLAIM_NEEDS_REVIEW, _review(claim_id, session, prepared)),
+    }
+    for topic in lifecycle.events_of(step):
+        event_type, data = announcements[topic]
+        uow.emit(event_type, session.client_id, data)
     return True
 
 

@@ -1,36 +1,37 @@
-"""What the clearinghouse said about a stored interchange, and what it means for its claims.
+"""What the clearinghouse answered to a stored interchange, and what it means for its claims.
 
-The workers talk to the clearinghouse outside any transaction and record each answer
-here, in a unit of work of its own (docs/DOMAIN.md §Acknowledgements): the 999 submits
-or rejects every claim of the interchange; the 277CA later accepts or rejects each one.
-A retry sends the same stored text, so the clearinghouse recognises it as a duplicate.
+The submission worker talks to the clearinghouse outside any transaction and records each
+answer here, in a unit of work of its own (docs/DOMAIN.md §Acknowledgements). A 999 whose
+IK5 accepts our transaction set submits every claim inside; a rejecting IK5, a TA1 that
+rejects the envelope or a refusal (4xx) rejects them, by the clearinghouse. An answer that
+cannot be read or matched to what we sent is tried again a few times (the same stored text,
+so the clearinghouse sees a duplicate), then the interchange is held for a person.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from services.claims.domain.answers import refusal_reason, rejection_reasons, syntax_reasons
+from services.claims.commands import transitions
+from services.claims.commands.batching import TRANSACTION_NUMBER
+from services.claims.domain.answers import Outcome, read_submission_answer, refusal_reason
+from services.claims.domain.errors import InterchangeNotFound, NotHeld
 from services.claims.domain.records import Reason
 from services.claims.store import claims as claim_store
 from services.claims.store import interchanges
-from services.claims.x12.acknowledgements import ClaimAcknowledgement, parse_277ca, parse_999
-from services.claims.x12.syntax import X12SyntaxError
 from shared.db import utcnow
-from shared.events.contracts.claims import CLAIM_ACCEPTED, CLAIM_REJECTED, CLAIM_SUBMITTED
+from shared.events.contracts.claims import INTERCHANGE_HELD
 from shared.kafka.retry import RetryPolicy
-from shared.outbox import Emission
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.claims.interchanges")
 
 
-def lease_due(uow: UnitOfWork, status: str, lease: timedelta) -> list[Any]:
-    """Interchanges in ``status`` whose next attempt is due, held by this worker for ``lease``."""
-    return interchanges.lease_due(uow.connection, status, lease)
+def lease_due(uow: UnitOfWork, lease: timedelta) -> list[Any]:
+    """Interchanges waiting to be sent whose attempt is due, held by this worker for ``lease``."""
+    return interchanges.lease_due(uow.connection, interchanges.PENDING, lease)
 
 
 def retry_submission(uow: UnitOfWork, interchange: Any, error: str, retry: RetryPolicy) -> None:
@@ -51,165 +52,118 @@ def retry_submission(uow: UnitOfWork, interchange: Any, error: str, retry: Retry
     )
 
 
-def record_refusal(uow: UnitOfWork, control_number: int, status: int, body: str) -> None:
-    """The clearinghouse refused the request for good: the interchange's claims are rejected."""
-    interchanges.update_interchange(
-        uow.connection, control_number, status=interchanges.REFUSED, last_error=body[:500]
-    )
-    _reject_all(uow, control_number, [refusal_reason(control_number, status)])
-    log.warning("interchange refused", extra={"interchange": control_number, "status": status})
-
-
-def record_999(uow: UnitOfWork, interchange: Any, text: str, retry: RetryPolicy) -> None:
-    """The 999 submits every claim of the interchange or rejects them all; not a 999: retry."""
+def record_refusal(uow: UnitOfWork, interchange: Any, status: int, body: str) -> None:
+    """The clearinghouse refused the request for good: the claims are rejected by it."""
     number = interchange.control_number
-    try:
-        functional_ack = parse_999(text)
-    except X12SyntaxError:
-        retry_submission(uow, interchange, "the answer was not a 999", retry)
+    interchanges.update_interchange(
+        uow.connection, number, status=interchanges.REFUSED, last_error=body[:500]
+    )
+    evidence = {"acknowledgement": "HTTP", "status": status, "body": body[:200]}
+    _reject_all(uow, number, (refusal_reason(number, status),), f"HTTP {status}", evidence)
+    log.warning("interchange refused", extra={"interchange": number, "status": status})
+
+
+def record_answer(
+    uow: UnitOfWork, interchange: Any, text: str, retry: RetryPolicy, read_attempts: int
+) -> None:
+    """Record the TA1 or 999 the clearinghouse answered a submission with.
+
+    ``read_attempts``: how many answers in a row may be unreadable before a person decides.
+    """
+    number = interchange.control_number
+    answer = read_submission_answer(text, number, number, f"{TRANSACTION_NUMBER:04d}")
+    if answer.outcome is Outcome.UNREADABLE:
+        _unreadable(uow, interchange, answer.problem or "unreadable", retry, read_attempts)
         return
-    if not functional_ack.accepted:
+    kind = answer.evidence["acknowledgement"]
+    evidence = {**answer.evidence, "interchange": f"{number:09d}"}
+    if answer.outcome is Outcome.REJECTED:
         interchanges.update_interchange(
-            uow.connection, number, status=interchanges.REJECTED, functional_ack=text
+            uow.connection, number, status=interchanges.REJECTED, functional_ack=text,
+            last_error=answer.reasons[0].text[:500],
         )
-        _reject_all(uow, number, syntax_reasons(functional_ack))
-        log.warning("interchange rejected by 999", extra={"interchange": number})
+        _reject_all(uow, number, answer.reasons, f"{kind} rejected", evidence)
+        log.warning("interchange rejected", extra={"interchange": number, "by": kind})
         return
     now = utcnow()
     interchanges.update_interchange(
-        uow.connection,
-        number,
-        status=interchanges.ACCEPTED,
-        functional_ack=text,
-        submitted_at=now,
-        next_attempt_at=now,
+        uow.connection, number, status=interchanges.ACCEPTED, functional_ack=text,
+        submitted_at=now, next_attempt_at=now, unreadable_answers=0, last_error=None,
     )
-    members = claim_store.claims_in_interchange(uow.connection, number)
-    claim_store.settle_claims(
-        uow.connection,
-        "submitted",
-        [{"claim_id": claim.claim_id, "reasons": "[]"} for claim in members],
-        f"999 accepted interchange {number:09d}",
-    )
-    uow.emit_all(CLAIM_SUBMITTED, [
-        Emission(
-            subject=claim.client_id,
-            data={
-                "claim_id": claim.claim_id,
-                "client_id": claim.client_id,
-                "interchange_control_number": f"{number:09d}",
-                "submitted_at": now,
-            },
-            correlation_id=claim.correlation_id,
-        )
-        for claim in members
-    ])
+    for claim in claim_store.claims_in_interchange(uow.connection, number):
+        transitions.submit(uow, claim, number, evidence)
     log.info("interchange accepted by 999", extra={"interchange": number})
 
 
-def record_277ca(uow: UnitOfWork, control_number: int, text: str, poll_interval: float) -> bool:
-    """Settle each submitted claim the 277CA answers for; False when it cannot be read.
-
-    Claims it does not answer for yet keep the interchange polled.
-    """
-    try:
-        report = parse_277ca(text)
-    except X12SyntaxError:
-        log.warning("unreadable 277CA", extra={"interchange": control_number})
-        return False
-    now = utcnow()
-    open_claims = 0
-    accepted: list[tuple[Any, ClaimAcknowledgement]] = []
-    rejected: list[tuple[Any, list[Reason]]] = []
-    for claim in claim_store.claims_in_interchange(uow.connection, control_number):
-        if claim.status != "submitted":
-            continue
-        verdict = report.for_claim(claim.claim_id)
-        if verdict is None:
-            open_claims += 1
-        elif verdict.accepted:
-            accepted.append((claim, verdict))
-        else:
-            rejected.append((claim, rejection_reasons(verdict)))
-    _accept(uow, accepted, now)
-    _reject(uow, rejected, "277CA rejected")
-    interchanges.update_interchange(
-        uow.connection,
-        control_number,
-        status=interchanges.ACCEPTED if open_claims else interchanges.ACKNOWLEDGED,
-        claim_ack=text,
-        acknowledged_at=now,
-        next_attempt_at=now + timedelta(seconds=poll_interval),
-    )
-    log.info("277CA recorded", extra={"interchange": control_number, "unanswered": open_claims})
-    return True
-
-
-def poll_later(uow: UnitOfWork, control_number: int, poll_interval: float) -> None:
-    """No 277CA to record yet: look again after ``poll_interval`` seconds."""
-    later = utcnow() + timedelta(seconds=poll_interval)
-    interchanges.update_interchange(uow.connection, control_number, next_attempt_at=later)
-
-
-def _accept(
-    uow: UnitOfWork, accepted: Sequence[tuple[Any, ClaimAcknowledgement]], now: datetime
+def _unreadable(
+    uow: UnitOfWork, interchange: Any, problem: str, retry: RetryPolicy, read_attempts: int
 ) -> None:
-    claim_store.settle_claims(
-        uow.connection,
-        "accepted",
-        [
-            {
-                "claim_id": claim.claim_id,
-                "reasons": "[]",
-                "payer_claim_control_number": verdict.payer_claim_control_number,
-            }
-            for claim, verdict in accepted
-        ],
-        "277CA accepted",
-    )
-    uow.emit_all(CLAIM_ACCEPTED, [
-        Emission(
-            subject=claim.client_id,
-            data={
-                "claim_id": claim.claim_id,
-                "client_id": claim.client_id,
-                "payer_claim_control_number": verdict.payer_claim_control_number,
-                "accepted_at": now,
-            },
-            correlation_id=claim.correlation_id,
+    """Try the same interchange again later, or hold it once too many answers were unreadable."""
+    number = interchange.control_number
+    later = utcnow() + timedelta(seconds=retry.backoff(interchange.attempts + 1))
+    count = interchanges.count_unreadable(uow.connection, number, later, problem)
+    if count < read_attempts:
+        log.warning(
+            "answer unreadable; will send again",
+            extra={"interchange": number, "unreadable_answers": count, "problem": problem},
         )
-        for claim, verdict in accepted
-    ])
+        return
+    hold(uow, number, f"{count} answers could not be read or matched; last: {problem}")
 
 
-def _reject_all(uow: UnitOfWork, control_number: int, reasons: list[Reason]) -> None:
-    """Reject every claim of an interchange with the same reasons."""
-    members = claim_store.claims_in_interchange(uow.connection, control_number)
-    _reject(uow, [(claim, reasons) for claim in members], f"interchange {control_number:09d}")
-
-
-def _reject(uow: UnitOfWork, rejected: Sequence[tuple[Any, list[Reason]]], note: str) -> None:
-    """Mark claims rejected, keep why, and tell the other services."""
-    now = utcnow()
-    claim_store.settle_claims(
-        uow.connection,
-        "rejected",
-        [
-            {"claim_id": claim.claim_id, "reasons": claim_store.reasons_json(reasons)}
-            for claim, reasons in rejected
-        ],
-        note,
+def hold(uow: UnitOfWork, number: int, reason: str) -> None:
+    """Stop sending an interchange; a person decides (an ops alert and a note on its claims)."""
+    interchanges.update_interchange(
+        uow.connection, number, status=interchanges.HELD, last_error=reason[:500]
     )
-    uow.emit_all(CLAIM_REJECTED, [
-        Emission(
-            subject=claim.client_id,
-            data={
-                "claim_id": claim.claim_id,
-                "client_id": claim.client_id,
-                "reasons": [{"code": r.code, "text": r.text} for r in reasons],
-                "rejected_at": now,
-            },
-            correlation_id=claim.correlation_id,
+    _note_members(uow, number, f"interchange {number:09d} held: {reason}")
+    uow.emit(
+        INTERCHANGE_HELD,
+        f"interchange-{number:09d}",
+        {
+            "interchange_control_number": f"{number:09d}",
+            "report_id": None,
+            "acknowledgement": "999",
+            "reason": reason,
+            "held_at": utcnow(),
+        },
+    )
+    log.error("interchange held for a person", extra={"interchange": number, "reason": reason})
+
+
+def release(uow: UnitOfWork, number: str) -> None:
+    """A person sends a held interchange again (the same text, so a duplicate if it arrived)."""
+    control_number = int(number) if number.isdigit() else None
+    row = (
+        interchanges.find_interchange(uow.connection, control_number)
+        if control_number is not None
+        else None
+    )
+    if row is None:
+        raise InterchangeNotFound(number)
+    if not interchanges.release(uow.connection, row.control_number):
+        raise NotHeld(row.control_number, row.status)
+    _note_members(
+        uow, row.control_number,
+        f"interchange {row.control_number:09d} sent again by {uow.actor or 'a person'}",
+    )
+
+
+def _note_members(uow: UnitOfWork, number: int, text: str) -> None:
+    """The same note on every claim of an interchange, each in the state it is in."""
+    members = claim_store.claims_in_interchange(uow.connection, number)
+    for status in sorted({claim.status for claim in members}):
+        claim_store.record_notes(
+            uow.connection, [c.claim_id for c in members if c.status == status], status, text
         )
-        for claim, reasons in rejected
-    ])
+
+
+def _reject_all(
+    uow: UnitOfWork, number: int, reasons: tuple[Reason, ...], note: str,
+    evidence: dict[str, Any],
+) -> None:
+    """Reject every claim of an interchange, by the clearinghouse, with the same reasons."""
+    for claim in claim_store.claims_in_interchange(uow.connection, number):
+        transitions.reject_by_clearinghouse(
+            uow, claim, reasons, f"{note}: interchange {number:09d}", evidence
+        )

@@ -1,1 +1,1 @@
-"""Claims rules, pure Python: pricing, coding edits, GP, scrubbing, and building a claim."""
+"""Claims rules, pure Python: pricing, edits, GP, scrubbing, building a claim, and its lifecycle."""

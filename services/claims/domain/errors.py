@@ -25,13 +25,44 @@ class NotBatched(NotFound):
 
 
 class CannotResubmit(Conflict):
-    """Only a rejected claim that was not replaced yet can be corrected and resubmitted."""
+    """Only a rejected or an adjudicated claim not replaced yet can be resubmitted."""
 
     title = "Cannot resubmit"
     slug = "cannot-resubmit"
 
     def __init__(self, why: str) -> None:
-        super().__init__(f"Only a rejected claim can be resubmitted once; {why}.")
+        super().__init__(
+            f"Only a rejected or adjudicated claim can be resubmitted, once; {why}."
+        )
+
+
+class CannotVoid(Conflict):
+    """Only an adjudicated claim, with the payer's claim control number, can be voided."""
+
+    title = "Cannot void"
+    slug = "cannot-void"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"Only an adjudicated claim can be voided, once; {why}.")
+
+
+class InterchangeNotFound(NotFound):
+    """No interchange has this control number."""
+
+    title = "No such interchange"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"Interchange {number} does not exist.")
+
+
+class NotHeld(Conflict):
+    """Only an interchange held for a person can be sent again by one."""
+
+    title = "Not held"
+    slug = "not-held"
+
+    def __init__(self, number: int, status: str) -> None:
+        super().__init__(f"Interchange {number:09d} is {status}, not held.")
 
 
 class BillingProviderNotSetUp(NotFound):

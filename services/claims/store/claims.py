@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from services.claims.domain.claim import ClaimLine
+from services.claims.domain.claim_ids import ECHO_LENGTH, echo_key, echoes
 from services.claims.domain.errors import ClaimNotFound
+from services.claims.domain.lifecycle import BILLED
 from services.claims.domain.records import Reason
 from services.claims.store.tables import claim_history, claim_lines, claims
 from shared.db import utcnow
 
-BILLED_STATUSES = ("ready", "submitted", "accepted")
+BILLED_STATUSES = tuple(sorted(state.value for state in BILLED))
+VOID_FREQUENCY = "8"  # a void bills nothing: not a receivable
 
 # Built once: these run for every claim, and building a statement costs several times
 # what SQLite takes to run it.
@@ -56,9 +59,16 @@ def insert_claim(
     if connection.execute(_CLAIM_OF_ATTEMPT, attempt).first() is not None:
         return False
     now = utcnow()
-    connection.execute(_INSERT_CLAIM, {"created_at": now, "updated_at": now, **values})
+    transition = values.pop("transition")
+    connection.execute(
+        _INSERT_CLAIM,
+        {"created_at": now, "updated_at": now, "status_changed_at": now, **values},
+    )
     write_lines(connection, values["claim_id"], lines, replace=False)
-    record_history(connection, values["claim_id"], values["status"], values["reasons"], "created")
+    record_history(
+        connection, values["claim_id"], values["status"], values["reasons"], "created",
+        transition=transition,
+    )
     return True
 
 
@@ -96,67 +106,62 @@ def write_lines(
 
 
 def record_history(
-    connection: Connection, claim_id: str, status: str, reasons: str, note: str | None = None
+    connection: Connection,
+    claim_id: str,
+    status: str,
+    reasons: str,
+    note: str | None = None,
+    *,
+    transition: str | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> None:
-    """Append an entry to a claim's state history."""
+    """Append an entry to a claim's history: a lifecycle step, or a note (no transition)."""
     connection.execute(
         _INSERT_HISTORY,
-        {"claim_id": claim_id, "status": status, "reasons": reasons, "note": note, "at": utcnow()},
+        {
+            "claim_id": claim_id,
+            "status": status,
+            "transition": transition,
+            "reasons": reasons,
+            "note": note[:200] if note else None,
+            "evidence": json.dumps(evidence) if evidence is not None else None,
+            "at": utcnow(),
+        },
     )
 
 
-def settle_claims(
-    connection: Connection, status: str, settled: Sequence[dict[str, Any]], note: str
+def record_notes(
+    connection: Connection, claim_ids: Sequence[str], status: str, note: str
 ) -> None:
-    """Move several claims to ``status`` at once, each with its reasons (and payer number)."""
-    if not settled:
+    """Append the same note (no step, no reasons) to several claims' histories."""
+    if not claim_ids:
         return
     now = utcnow()
     connection.execute(
-        update(claims)
-        .where(claims.c.claim_id == bindparam("b_claim_id"))
-        .values(
-            status=status,
-            reasons=bindparam("b_reasons"),
-            payer_claim_control_number=bindparam("b_payer_number"),
-            updated_at=now,
-        ),
+        _INSERT_HISTORY,
         [
-            {
-                "b_claim_id": item["claim_id"],
-                "b_reasons": item["reasons"],
-                "b_payer_number": item.get("payer_claim_control_number"),
-            }
-            for item in settled
-        ],
-    )
-    connection.execute(
-        insert(claim_history),
-        [
-            {
-                "claim_id": item["claim_id"],
-                "status": status,
-                "reasons": item["reasons"],
-                "note": note,
-                "at": now,
-            }
-            for item in settled
-        ],
-    )
-
-
-def record_histories(
-    connection: Connection, claim_ids: Sequence[str], status: str, note: str
-) -> None:
-    """Append the same history entry (without reasons) to several claims."""
-    now = utcnow()
-    connection.execute(
-        insert(claim_history),
-        [
-            {"claim_id": claim_id, "status": status, "reasons": "[]", "note": note, "at": now}
+            {"claim_id": claim_id, "status": status, "transition": None, "reasons": "[]",
+             "note": note[:200], "evidence": None, "at": now}
             for claim_id in claim_ids
         ],
     )
+
+
+def change_state(
+    connection: Connection, claim_id: str, from_status: str, to_status: str, **values: Any
+) -> bool:
+    """Move a claim from ``from_status`` to ``to_status``; False when it is no longer there.
+
+    Compare-and-set: a concurrent step that moved the claim first makes this one a no-op.
+    """
+    now = utcnow()
+    changed = {"status_changed_at": now} if from_status != to_status else {}
+    moved = connection.execute(
+        update(claims)
+        .where(claims.c.claim_id == claim_id, claims.c.status == from_status)
+        .values(status=to_status, updated_at=now, **changed, **values)
+    ).rowcount
+    return moved == 1
 
 
 def get_claim(connection: Connection, claim_id: str) -> Any:
@@ -172,7 +177,14 @@ def claim_detail(connection: Connection, claim_id: str) -> dict[str, Any]:
     detail = _summary(get_claim(connection, claim_id))
     detail["lines"] = lines_of(connection, claim_id)
     detail["history"] = [
-        {"status": h.status, "reasons": json.loads(h.reasons), "note": h.note, "at": h.at}
+        {
+            "status": h.status,
+            "transition": h.transition,
+            "reasons": json.loads(h.reasons),
+            "note": h.note,
+            "evidence": json.loads(h.evidence) if h.evidence else None,
+            "at": h.at,
+        }
         for h in history_of(connection, claim_id)
     ]
     return detail
@@ -264,8 +276,36 @@ def claims_in_interchange(connection: Connection, control_number: int) -> list[A
     )
 
 
+def claims_echoed(
+    connection: Connection, echo: str, interchange_number: int | None = None
+) -> list[Any]:
+    """The claims a payer's echo of CLM01 names (whole or cut to 20 characters).
+
+    Within the interchange the answer is about when that is known; otherwise among all.
+    """
+    query = select(claims).where(
+        func.upper(func.substr(claims.c.claim_id, 1, ECHO_LENGTH)) == echo_key(echo)
+    )
+    if interchange_number is not None:
+        query = query.where(claims.c.interchange_number == interchange_number)
+    return [row for row in connection.execute(query) if echoes(row.claim_id, echo)]
+
+
+def claims_in_states_since(
+    connection: Connection, statuses: Iterable[str], before: datetime
+) -> list[Any]:
+    """Claims in one of ``statuses`` that entered it before ``before``, oldest first."""
+    return list(
+        connection.execute(
+            select(claims)
+            .where(claims.c.status.in_(list(statuses)), claims.c.status_changed_at < before)
+            .order_by(claims.c.status_changed_at, claims.c.claim_id)
+        )
+    )
+
+
 def receivables(connection: Connection) -> list[dict[str, Any]]:
-    """Charges and expected amounts per state and payer (replaced claims left out)."""
+    """Charges and expected amounts per state and payer (replaced claims and voids left out)."""
     rows = connection.execute(
         select(
             claims.c.status,
@@ -274,7 +314,7 @@ def receivables(connection: Connection) -> list[dict[str, Any]]:
             func.sum(claims.c.total_charge).label("total_charge"),
             func.sum(claims.c.expected_allowed).label("expected_allowed"),
         )
-        .where(claims.c.replaced_by_claim_id.is_(None))
+        .where(claims.c.replaced_by_claim_id.is_(None), claims.c.frequency != VOID_FREQUENCY)
         .group_by(claims.c.status, claims.c.payer_id)
         .order_by(claims.c.status, claims.c.payer_id)
     )

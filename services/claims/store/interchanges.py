@@ -12,10 +12,11 @@ from services.claims.store.tables import claims, control_numbers, interchanges
 from shared.db import utcnow
 
 PENDING = "pending"  # stored, not yet answered by the clearinghouse
-ACCEPTED = "accepted"  # the 999 accepted it; the 277CA is awaited
-REJECTED = "rejected"  # the 999 rejected it
+ACCEPTED = "accepted"  # the 999 accepted it; 277CAs come through the report mailbox
+REJECTED = "rejected"  # the 999 or a TA1 rejected it
 REFUSED = "refused"  # the clearinghouse refused the request (4xx)
-ACKNOWLEDGED = "acknowledged"  # the 277CA answered for every claim in it
+HELD = "held"  # its answers could not be read or matched: a person decides
+STATUSES = (PENDING, ACCEPTED, REJECTED, REFUSED, HELD)
 
 
 class ControlNumbersExhausted(RuntimeError):
@@ -156,4 +157,89 @@ def retry_later(connection: Connection, control_number: int, at: datetime, error
             last_error=error[:500],
             lease_until=None,
         )
+    )
+
+
+def count_unreadable(
+    connection: Connection, control_number: int, at: datetime, problem: str
+) -> int:
+    """Count an answer that could not be read or matched and schedule the next attempt.
+
+    Returns how many such answers came in a row, this one included.
+    """
+    connection.execute(
+        update(interchanges)
+        .where(interchanges.c.control_number == control_number)
+        .values(
+            attempts=interchanges.c.attempts + 1,
+            unreadable_answers=interchanges.c.unreadable_answers + 1,
+            next_attempt_at=at,
+            last_error=problem[:500],
+            lease_until=None,
+        )
+    )
+    return int(
+        connection.execute(
+            select(interchanges.c.unreadable_answers).where(
+                interchanges.c.control_number == control_number
+            )
+        ).scalar_one()
+    )
+
+
+def release(connection: Connection, control_number: int) -> bool:
+    """Send a held interchange again at once, its count of unreadable answers reset."""
+    return (
+        connection.execute(
+            update(interchanges)
+            .where(interchanges.c.control_number == control_number, interchanges.c.status == HELD)
+            .values(status=PENDING, unreadable_answers=0, next_attempt_at=utcnow(),
+                    lease_until=None)
+        ).rowcount
+        == 1
+    )
+
+
+def list_interchanges(connection: Connection, status: str | None, limit: int) -> list[Any]:
+    """Interchanges (newest first), of one status when given, without their text."""
+    query = (
+        select(
+            interchanges.c.control_number,
+            interchanges.c.payer_id,
+            interchanges.c.status,
+            interchanges.c.attempts,
+            interchanges.c.unreadable_answers,
+            interchanges.c.last_error,
+            interchanges.c.created_at,
+            interchanges.c.submitted_at,
+        )
+        .order_by(interchanges.c.control_number.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(interchanges.c.status == status)
+    return list(connection.execute(query))
+
+
+def claim_ids_by_interchange(
+    connection: Connection, numbers: Sequence[int]
+) -> dict[int, list[str]]:
+    """The claim ids in each of the interchanges ``numbers``."""
+    found: dict[int, list[str]] = {number: [] for number in numbers}
+    rows = connection.execute(
+        select(claims.c.interchange_number, claims.c.claim_id)
+        .where(claims.c.interchange_number.in_(list(numbers)))
+        .order_by(claims.c.claim_id)
+    )
+    for number, claim_id in rows:
+        found[number].append(claim_id)
+    return found
+
+
+def count_held(connection: Connection) -> int:
+    """How many interchanges wait for a person."""
+    return int(
+        connection.execute(
+            select(func.count()).select_from(interchanges).where(interchanges.c.status == HELD)
+        ).scalar_one()
     )

@@ -1,4 +1,8 @@
-"""Claims by state and payer, counted from the claims table each time /metrics is scraped."""
+"""Gauges counted from the claims database each time /metrics is scraped.
+
+Counted from the tables rather than kept in the process, so every process of the service
+shows the same numbers and a restart loses nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
+from services.claims.store import interchanges, reports
 from services.claims.store.tables import claims
 
 
@@ -28,4 +33,27 @@ class ClaimsByState(Collector):
             ).all()
         for status, payer, count in rows:
             family.add_metric([status, payer or "unknown"], count)
+        yield family
+
+
+class HeldAcknowledgements(Collector):
+    """``claims_acknowledgements_held{kind}``: answers held for a person; alert when above 0.
+
+    ``interchange``: a 999/TA1 that could not be read or matched (the interchange is not
+    sent again); ``report``: a 277CA from the mailbox that could not be read.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """One sample per kind, zero included (an alert rule needs the series to exist)."""
+        family = GaugeMetricFamily(
+            "claims_acknowledgements_held",
+            "Clearinghouse answers that could not be read or matched, held for a person",
+            labels=["kind"],
+        )
+        with self.engine.connect() as connection:
+            family.add_metric(["interchange"], interchanges.count_held(connection))
+            family.add_metric(["report"], reports.count_held(connection))
         yield family

@@ -127,8 +127,10 @@ interchanges = Table(
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("lease_until", UtcDateTime, nullable=True),
     Column("last_error", String(500), nullable=True),
-    Column("functional_ack", Text, nullable=True),  # the 999
-    Column("claim_ack", Text, nullable=True),  # the 277CA
+    Column("functional_ack", Text, nullable=True),  # the 999 (or TA1) that decided it
+    Column("claim_ack", Text, nullable=True),  # the 277CA (before the report mailbox)
+    # Answers that could not be read or matched, in a row; past the limit it is held.
+    Column("unreadable_answers", Integer, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("submitted_at", UtcDateTime, nullable=True),
     Column("acknowledged_at", UtcDateTime, nullable=True),
@@ -145,13 +147,15 @@ control_numbers = Table(
 claims = Table(
     "claims",
     metadata,
-    Column("claim_id", String(38), primary_key=True),  # CLM01: "C-" + UUID
+    Column("claim_id", String(38), primary_key=True),  # CLM01: 20 characters (38 before)
     Column("session_id", String(64), nullable=False),
     Column("attempt", Integer, nullable=False),  # 1 = the original, 2... = replacements
     Column("client_id", String(64), nullable=False),
     Column("referral_id", String(64), nullable=False),
     Column("payer_id", String(80), nullable=True),
-    Column("status", String(20), nullable=False),
+    Column("status", String(20), nullable=False),  # domain/lifecycle.py State
+    Column("status_changed_at", UtcDateTime, nullable=True),  # when it entered that state
+    Column("rejected_by", String(20), nullable=True),  # clearinghouse or payer
     Column("date_of_service", Date, nullable=False),
     money("total_charge"),
     money("expected_allowed"),
@@ -197,7 +201,34 @@ claim_history = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("claim_id", String(38), ForeignKey("claims.claim_id"), nullable=False, index=True),
     Column("status", String(20), nullable=False),
+    Column("transition", String(30), nullable=True),  # the lifecycle step; None: a note
     Column("reasons", Text, nullable=False),
     Column("note", String(200), nullable=True),
+    Column("evidence", Text, nullable=True),  # the X12 behind the step (JSON)
     Column("at", UtcDateTime, nullable=False),
+)
+
+# -- the clearinghouse's report mailbox ----------------------------------------------------
+
+clearinghouse_reports = Table(
+    "clearinghouse_reports",
+    metadata,
+    Column("report_id", Integer, primary_key=True, autoincrement=False),  # the mailbox's id
+    Column("kind", String(10), nullable=False),  # 277CA or 835
+    Column("interchange_number", Integer, nullable=True),  # the ISA13 of ours it answers
+    Column("x12", Text, nullable=False),
+    Column("created_at", String(40), nullable=True),  # as the clearinghouse stated it
+    Column("fetched_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),  # store/reports.py
+    Column("note", String(500), nullable=True),
+    Column("processed_at", UtcDateTime, nullable=True),
+    Index("ix_clearinghouse_reports_status", "status", "report_id"),
+)
+
+mailbox_cursor = Table(
+    "mailbox_cursor",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("after", Integer, nullable=False),  # the last report id read (the next ?after=)
+    Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -1,1 +1,1 @@
-"""Background loops: the batcher, the submission worker and the 277CA poller."""
+"""Background loops: the batcher, the submission worker and the report-mailbox poller."""

@@ -1,32 +1,69 @@
-"""Fetch 277CA acknowledgements for the interchanges a 999 accepted, and settle each claim."""
+"""Read the clearinghouse's report mailbox and apply each report; flag unanswered claims.
+
+Every round asks for the reports after the stored cursor, keeps them (the cursor moves in
+the same transaction), then processes the stored reports not yet processed, one unit of
+work each, and finally moves claims nobody answered for CLAIMS_NO_RESPONSE_DAYS to the
+work queue. The mailbox is read every ``poll_interval`` for as long as the service runs:
+a later 277CA or 835 about any claim is always seen.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
-from services.claims.commands import interchanges
-from services.claims.store.interchanges import ACCEPTED
-from services.claims.workers.clearinghouse import Answer
-from services.claims.workers.interchange_worker import InterchangeWorker
-from shared.uow import UnitOfWork
+from sqlalchemy import Engine
+
+from services.claims.commands import reports
+from services.claims.commands.no_response import flag_unanswered
+from services.claims.config import ClaimsConfig
+from services.claims.workers.clearinghouse import Clearinghouse
+from shared.loops import PeriodicLoop
+from shared.uow import unit_of_work
+
+log = logging.getLogger("services.claims.acknowledgements")
 
 
-class AcknowledgementPoller(InterchangeWorker):
-    """Asks the clearinghouse for the 277CA of every interchange its 999 accepted."""
+class AcknowledgementPoller(PeriodicLoop):
+    """Reads 277CAs (and keeps 835s) from the report mailbox, page by page."""
 
-    status = ACCEPTED
+    def __init__(
+        self, engine: Engine, config: ClaimsConfig, clearinghouse: Clearinghouse | None = None
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.config = config
+        self.clearinghouse = clearinghouse or Clearinghouse(config)
+        self.idle_seconds = config.poll_interval
 
-    def ask(self, interchange: Any) -> Answer:
-        """GET the interchange's 277CA (404 while the payer has not answered)."""
-        return self.clearinghouse.claim_acknowledgement(
-            interchange.control_number, interchange.sender_id
-        )
+    def run_round(self) -> int:
+        """Read one page, process what is due, flag the unanswered; >0 when more pages wait."""
+        full_page = self._read_page()
+        processed = self._process_due()
+        with unit_of_work(self.engine, self.config.settings.service) as uow:
+            flagged = flag_unanswered(uow, self.config.clock(), self.config.no_response_days)
+        if processed or flagged:
+            log.info("reports processed", extra={"processed": processed, "flagged": flagged})
+        return int(full_page)
 
-    def record(self, uow: UnitOfWork, interchange: Any, answer: Answer) -> int:
-        """1 when a 277CA was recorded; otherwise look again after the poll interval."""
-        number, interval = interchange.control_number, self.config.poll_interval
-        if answer.status == 200 and interchanges.record_277ca(uow, number, answer.body, interval):
-            return 1
-        # Not there yet (404), or the clearinghouse is unwell: look again later.
-        interchanges.poll_later(uow, number, interval)
-        return 0
+    def _read_page(self) -> bool:
+        """Store the next page of reports; True when it was full (more may wait)."""
+        source, limit = self.config.settings.service, self.config.report_page_size
+        with unit_of_work(self.engine, source) as uow:
+            after = reports.mailbox_cursor(uow)
+        page = self.clearinghouse.reports(after, limit)
+        if page is None:
+            log.warning("the report mailbox did not answer; reading again later")
+            return False
+        with unit_of_work(self.engine, source) as uow:
+            reports.store_page(uow, page.reports, page.next_after)
+        return len(page.reports) >= limit
+
+    def _process_due(self) -> int:
+        source = self.config.settings.service
+        with unit_of_work(self.engine, source) as uow:
+            due = reports.due_reports(uow)
+        processed = 0
+        for report_id in due:
+            with unit_of_work(self.engine, source) as uow:
+                processed += reports.process_report(uow, report_id)
+        return processed

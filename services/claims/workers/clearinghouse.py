@@ -1,8 +1,15 @@
-"""The one outbound HTTP integration, the clearinghouse's REST API; only the workers call it."""
+"""The one outbound HTTP integration, the clearinghouse's REST API; only the workers call it.
+
+Submit: POST /v1/claims/837 answers a 999 (or a TA1). Reports: GET /v1/reports?after=...
+lists 277CAs and 835s with ids that only grow (/work/notes/CLEARINGHOUSE_API.md).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
@@ -26,8 +33,16 @@ class Answer:
         return self.status is None or self.status >= 500 or self.status in RETRYABLE_CLIENT_ERRORS
 
 
+@dataclass(frozen=True)
+class ReportPage:
+    """One read of the report mailbox: the reports, and the cursor to ask from next."""
+
+    reports: tuple[dict[str, Any], ...]
+    next_after: int
+
+
 class Clearinghouse:
-    """Submit 837P interchanges and fetch their 277CA acknowledgements."""
+    """Submit 837P interchanges and read the report mailbox."""
 
     def __init__(self, config: ClaimsConfig) -> None:
         self.base_url = config.clearinghouse_url.rstrip("/")
@@ -36,7 +51,7 @@ class Clearinghouse:
         self.http.headers["Authorization"] = f"Bearer {config.clearinghouse_api_key}"
 
     def submit_837(self, x12: str) -> Answer:
-        """POST an interchange; the 999 comes back in the body."""
+        """POST an interchange; the 999 (or a TA1) comes back in the body."""
         return self._call(
             "POST",
             "/v1/claims/837",
@@ -44,13 +59,15 @@ class Clearinghouse:
             headers={"Content-Type": "application/edi-x12"},
         )
 
-    def claim_acknowledgement(self, control_number: int, sender_id: str) -> Answer:
-        """GET the 277CA for an interchange (404 while the payer has not answered)."""
-        return self._call(
-            "GET",
-            "/v1/claims/277ca",
-            params={"interchange": f"{control_number:09d}", "sender": sender_id},
-        )
+    def reports(self, after: int, limit: int) -> ReportPage | None:
+        """The reports listed after id ``after``; None when the mailbox did not answer well."""
+        answer = self._call("GET", "/v1/reports", params={"after": after, "limit": limit})
+        if answer.status != 200:
+            return None
+        try:
+            return _page(json.loads(answer.body), after)
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def _call(self, method: str, path: str, **kwargs: object) -> Answer:
         try:
@@ -60,3 +77,19 @@ class Clearinghouse:
         except requests.RequestException as exc:
             return Answer(status=None, body="", error=f"{exc.__class__.__name__}")
         return Answer(status=response.status_code, body=response.text)
+
+
+def _page(document: Mapping[str, Any], after: int) -> ReportPage:
+    """The mailbox's JSON as reports we can store; a report without its fields spoils the page."""
+    reports = []
+    for item in document["reports"]:
+        number = item.get("interchange_control_number")
+        reports.append({
+            "id": int(item["id"]),
+            "kind": str(item["kind"]),
+            "interchange_number": int(number) if number and str(number).isdigit() else None,
+            "x12": str(item["x12"]),
+            "created_at": item.get("created_at"),
+        })
+    next_after = document.get("next_after")
+    return ReportPage(tuple(reports), int(next_after) if next_after is not None else after)

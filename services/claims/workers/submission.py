@@ -1,40 +1,60 @@
 """Send stored interchanges to the clearinghouse and record its 999; retry what may succeed.
 
-Each attempt POSTs the interchange text stored when the batch was made, so a retry
-carries the same control number and the clearinghouse recognises a resend as a
-duplicate. Network errors and 5xx answers are retried with exponential backoff and
-jitter (the schedule lives in the database, so a restart keeps it); a 4xx answer is
-final and rejects the claims inside.
+Due interchanges are leased in one short transaction, so a second worker process leaves
+them alone; each is then POSTed outside any transaction (an HTTP exchange may take
+seconds) and the answer recorded in a unit of work of its own, which releases the lease.
+Each attempt sends the text stored when the batch was made, so a retry carries the same
+control number and the clearinghouse recognises a resend as a duplicate. Network errors
+and 5xx answers are retried with exponential backoff and jitter (the schedule lives in the
+database, so a restart keeps it); a 4xx answer is final and rejects the claims inside; an
+answer that cannot be read is sent again a few times, then held for a person.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine
+
 from services.claims.commands import interchanges
-from services.claims.store.interchanges import PENDING
-from services.claims.workers.clearinghouse import Answer
-from services.claims.workers.interchange_worker import InterchangeWorker
-from shared.uow import UnitOfWork
+from services.claims.config import ClaimsConfig
+from services.claims.workers.clearinghouse import Answer, Clearinghouse
+from shared.loops import PeriodicLoop
+from shared.uow import UnitOfWork, unit_of_work
 
 
-class SubmissionWorker(InterchangeWorker):
+class SubmissionWorker(PeriodicLoop):
     """Submits the interchanges the batcher stored, and retries them, until stopped."""
 
-    status = PENDING
+    def __init__(
+        self, engine: Engine, config: ClaimsConfig, clearinghouse: Clearinghouse | None = None
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.config = config
+        self.clearinghouse = clearinghouse or Clearinghouse(config)
+        self.idle_seconds = config.idle_sleep
 
-    def ask(self, interchange: Any) -> Answer:
-        """POST the stored interchange text."""
-        return self.clearinghouse.submit_837(interchange.x12)
+    def run_round(self) -> int:
+        """Send every due interchange and record each answer; how many got one."""
+        source = self.config.settings.service
+        with unit_of_work(self.engine, source) as uow:
+            due = interchanges.lease_due(uow, self.config.work_lease)
+        for interchange in due:
+            answer = self.clearinghouse.submit_837(interchange.x12)
+            with unit_of_work(self.engine, source) as uow:
+                self.record(uow, interchange, answer)
+        return len(due)
 
-    def record(self, uow: UnitOfWork, interchange: Any, answer: Answer) -> int:
-        """Every answer counts as an attempt: retried, refused, or a 999."""
+    def record(self, uow: UnitOfWork, interchange: Any, answer: Answer) -> None:
+        """Every answer counts as an attempt: retried, refused, or read as a TA1/999."""
+        config = self.config
         if answer.retryable:
             error = answer.error or f"HTTP {answer.status}"
-            interchanges.retry_submission(uow, interchange, error, self.config.retry)
+            interchanges.retry_submission(uow, interchange, error, config.retry)
         elif answer.status is not None and answer.status >= 400:
-            interchanges.record_refusal(uow, interchange.control_number, answer.status,
-                                        answer.body)
+            interchanges.record_refusal(uow, interchange, answer.status, answer.body)
         else:
-            interchanges.record_999(uow, interchange, answer.body, self.config.retry)
-        return 1
+            interchanges.record_answer(
+                uow, interchange, answer.body, config.retry, config.answer_read_attempts
+            )

@@ -1,10 +1,16 @@
-"""Read the clearinghouse's answers to an 837P: the 999 (syntax) and the 277CA (per claim)."""
+"""Read the clearinghouse's answers to an 837P: the 999 (syntax) and the 277CA (per claim).
+
+Both readers only read: whether a 999 is about our interchange, and what a 277CA category
+means for a claim, are decided in ``services/claims/domain/answers.py``
+(docs/DOMAIN.md §Acknowledgements).
+"""
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from services.claims.x12.syntax import X12SyntaxError, split_segments
+from services.claims.domain.claim_ids import echoes
+from services.claims.x12.syntax import Segments, X12SyntaxError, element, split_segments
 
 
 class AcknowledgementCode(StrEnum):
@@ -18,11 +24,13 @@ class AcknowledgementCode(StrEnum):
 
 # M, W and X are rejections for security reasons (authentication, assurance, decryption).
 _REJECTED_FOR_SECURITY = frozenset({"M", "W", "X"})
+_ACCEPTING = frozenset({AcknowledgementCode.ACCEPTED, AcknowledgementCode.ACCEPTED_WITH_ERRORS})
 
-# 277CA STC01-1 categories meaning the claim entered the payer's system: A0 forwarded,
-# A1 received, A2 accepted into adjudication, A5 split. A3/A4/A6/A7/A8 are rejections and
-# E0-E4 mean nobody could look at it; both need action from us.
-ACCEPTED_CLAIM_CATEGORIES = frozenset({"A0", "A1", "A2", "A5"})
+# 277CA (005010X214) STC01-1 claim status categories.
+RECEIVED_CATEGORIES = frozenset({"A0", "A1"})  # forwarded / received: no verdict yet
+ACCEPTED_CATEGORIES = frozenset({"A2", "A5"})  # accepted into adjudication / split on accepting
+REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})  # returned, not found, rejected
+CLAIM_ACKNOWLEDGEMENT_GUIDE = "005010X214"
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,12 @@ class TransactionSetAcknowledgement:
     status: AcknowledgementCode  # IK501
     error_codes: tuple[str, ...]  # IK502-IK506
     segment_errors: tuple[SegmentError, ...]
+    evidence: tuple[str, ...] = ()  # the AK2 and IK5 segments as received
+
+    @property
+    def accepted(self) -> bool:
+        """IK5 A or E: the transaction set went through (E: with errors noted)."""
+        return self.status in _ACCEPTING
 
 
 @dataclass(frozen=True)
@@ -62,20 +76,27 @@ class FunctionalAcknowledgement:
     """A 999: the verdict on one functional group (our GS..GE) and each 837 inside it."""
 
     group_control_number: str  # AK102: our GS06
-    status: AcknowledgementCode  # AK901
+    status: AcknowledgementCode  # AK901: a summary only; each set's IK5 is its verdict
     transaction_sets: tuple[TransactionSetAcknowledgement, ...]
     transaction_sets_included: int  # AK902
     transaction_sets_received: int  # AK903
     transaction_sets_accepted: int  # AK904
     error_codes: tuple[str, ...]  # AK905-AK909
+    functional_identifier: str = "HC"  # AK101: HC = health care claim (837)
+    interchange_control_number: str = ""  # the 999's own ISA13
+    evidence: tuple[str, ...] = ()  # the AK1 and AK9 segments as received
 
     @property
     def accepted(self) -> bool:
-        """True when every transaction set went through, with or without noted errors."""
-        return self.status in (
-            AcknowledgementCode.ACCEPTED,
-            AcknowledgementCode.ACCEPTED_WITH_ERRORS,
+        """The group summary (AK9) is A or E. Decide per transaction set, not on this."""
+        return self.status in _ACCEPTING
+
+    def transaction(self, number: str) -> TransactionSetAcknowledgement | None:
+        """The AK2 loop answering our ST02 ``number`` (compared as a number)."""
+        answering = (
+            t for t in self.transaction_sets if same_control_number(t.control_number, number)
         )
+        return next(answering, None)
 
 
 @dataclass(frozen=True)
@@ -92,54 +113,60 @@ class ClaimStatus:
 class ClaimAcknowledgement:
     """277CA loop 2200D: the payer front end's verdict on one claim."""
 
-    claim_id: str  # TRN02: our CLM01, as the payer read it
+    claim_id: str  # TRN02: our CLM01, as the payer read it (maybe cut to 20 characters)
     statuses: tuple[ClaimStatus, ...]
     billed_amount: Decimal | None  # STC04: the CLM02 the payer saw
-    payer_claim_control_number: str | None  # REF*1K: what a replacement claim's REF*F8 quotes
+    payer_claim_control_number: str | None  # REF*1K: what a replacement's REF*F8 quotes
+    problem: str | None = None  # why this loop could not be read (the others still can)
+    evidence: tuple[str, ...] = ()  # the loop's TRN, STC and REF*1K segments as received
 
     @property
     def accepted(self) -> bool:
-        """True when every status is an acknowledgement category, none a rejection."""
-        return bool(self.statuses) and all(
-            status.category in ACCEPTED_CLAIM_CATEGORIES for status in self.statuses
-        )
+        """Accepted into adjudication (A2/A5) and rejected by no status."""
+        categories = {status.category for status in self.statuses}
+        return bool(categories & ACCEPTED_CATEGORIES) and not categories & REJECTED_CATEGORIES
 
     @property
     def rejection_reasons(self) -> tuple[str, ...]:
-        """The STC12 texts of statuses that are not acceptances."""
+        """The STC12 texts of the rejecting statuses."""
         return tuple(
             status.message
             for status in self.statuses
-            if status.category not in ACCEPTED_CLAIM_CATEGORIES and status.message
+            if status.category in REJECTED_CATEGORIES and status.message
         )
 
 
 @dataclass(frozen=True)
 class ClaimAcknowledgementReport:
-    """A 277CA: the batch it answers (2200B TRN02 = our BHT03) and a verdict per claim."""
+    """A 277CA: its control numbers, the batch it answers (our BHT03), a verdict per claim."""
 
-    batch_reference: str | None
+    batch_reference: str | None  # 2200B TRN02: the BHT03 of our 837 (our ISA13)
     claims: tuple[ClaimAcknowledgement, ...]
+    interchange_control_number: str = ""  # the 277CA's own ISA13
+    group_control_number: str = ""  # its GS06
+    transaction_control_number: str = ""  # its ST02
+    unidentified_loops: int = 0  # 2000D loops without a TRN: no claim can be named
 
     def for_claim(self, claim_id: str) -> ClaimAcknowledgement | None:
-        """Find the verdict on `claim_id`; payers may upper-case CLM01, so compare case-blind."""
-        wanted = claim_id.casefold()
-        return next((c for c in self.claims if c.claim_id.casefold() == wanted), None)
+        """The verdict on ``claim_id``, echoed whole or cut to 20 characters, any case."""
+        return next((c for c in self.claims if echoes(claim_id, c.claim_id)), None)
 
 
 def parse_999(text: str) -> FunctionalAcknowledgement:
     """Read a 999 acknowledging exactly one functional group (we send one per interchange)."""
     interchange = split_segments(text)
+    if interchange.transaction_set_id() != "999":
+        raise X12SyntaxError(f"not a 999: ST01 is {interchange.transaction_set_id()!r}")
     separator = interchange.component_separator
     groups: list[FunctionalAcknowledgement] = []
-    group_control_number: str | None = None
+    ak1: list[str] | None = None
     transaction_sets: list[TransactionSetAcknowledgement] = []
     current_set: list[str] | None = None
     segment_errors: list[SegmentError] = []
     for elements in interchange.segments:
         tag = elements[0]
         if tag == "AK1":
-            group_control_number = _element(elements, 2)
+            ak1 = elements
             transaction_sets = []
         elif tag == "AK2":
             current_set = elements
@@ -151,116 +178,174 @@ def parse_999(text: str) -> FunctionalAcknowledgement:
         elif tag == "IK5" and current_set is not None:
             transaction_sets.append(
                 TransactionSetAcknowledgement(
-                    transaction_set_id=_element(current_set, 1),
-                    control_number=_element(current_set, 2),
-                    status=_acknowledgement_code(_element(elements, 1)),
+                    transaction_set_id=element(current_set, 1),
+                    control_number=element(current_set, 2),
+                    status=_acknowledgement_code(element(elements, 1)),
                     error_codes=_non_empty(elements[2:]),
                     segment_errors=tuple(segment_errors),
+                    evidence=(interchange.text(current_set), interchange.text(elements)),
                 )
             )
             current_set = None
-        elif tag == "AK9" and group_control_number is not None:
-            groups.append(
-                FunctionalAcknowledgement(
-                    group_control_number=group_control_number,
-                    status=_acknowledgement_code(_element(elements, 1)),
-                    transaction_sets=tuple(transaction_sets),
-                    transaction_sets_included=_count(elements, 2),
-                    transaction_sets_received=_count(elements, 3),
-                    transaction_sets_accepted=_count(elements, 4),
-                    error_codes=_non_empty(elements[5:]),
-                )
-            )
-            group_control_number = None
+        elif tag == "AK9" and ak1 is not None:
+            groups.append(_group(interchange, ak1, elements, transaction_sets))
+            ak1 = None
     if len(groups) != 1:
         raise X12SyntaxError(f"expected a 999 for one functional group, found {len(groups)}")
     return groups[0]
 
 
+def _group(
+    interchange: Segments,
+    ak1: list[str],
+    ak9: list[str],
+    transaction_sets: list[TransactionSetAcknowledgement],
+) -> FunctionalAcknowledgement:
+    return FunctionalAcknowledgement(
+        group_control_number=element(ak1, 2),
+        status=_acknowledgement_code(element(ak9, 1)),
+        transaction_sets=tuple(transaction_sets),
+        transaction_sets_included=_count(ak9, 2),
+        transaction_sets_received=_count(ak9, 3),
+        transaction_sets_accepted=_count(ak9, 4),
+        error_codes=_non_empty(ak9[5:]),
+        functional_identifier=element(ak1, 1),
+        interchange_control_number=_isa13(interchange),
+        evidence=(interchange.text(ak1), interchange.text(ak9)),
+    )
+
+
 @dataclass
 class _ClaimDraft:
-    claim_id: str
+    claim_id: str | None = None
     statuses: list[ClaimStatus] = field(default_factory=list)
     billed_amount: Decimal | None = None
     payer_claim_control_number: str | None = None
     in_service_lines: bool = False
+    problem: str | None = None
+    evidence: list[str] = field(default_factory=list)
 
-    def finish(self) -> ClaimAcknowledgement:
+    def finish(self, claim_id: str) -> ClaimAcknowledgement:
         return ClaimAcknowledgement(
-            claim_id=self.claim_id,
+            claim_id=claim_id,
             statuses=tuple(self.statuses),
             billed_amount=self.billed_amount,
             payer_claim_control_number=self.payer_claim_control_number,
+            problem=self.problem,
+            evidence=tuple(self.evidence),
         )
 
 
 def parse_277ca(text: str) -> ClaimAcknowledgementReport:
-    """Read a 277CA (005010X214) into one acknowledgement per claim (loop 2200D)."""
+    """Read a 277CA (005010X214) into one acknowledgement per claim (loop 2200D).
+
+    Not a 277 (ST01), or a 277 of another guide (ST03): X12SyntaxError, nothing is read.
+    A claim loop that cannot be read carries its ``problem``; the other claims still count.
+    """
     interchange = split_segments(text)
-    separator = interchange.component_separator
+    _check_277ca(interchange)
     batch_reference: str | None = None
     claims: list[ClaimAcknowledgement] = []
+    unidentified = 0
     draft: _ClaimDraft | None = None
     level = ""
     for elements in interchange.segments:
         tag = elements[0]
-        if tag in ("HL", "TRN", "SE") and draft is not None:
-            claims.append(draft.finish())
+        if tag in ("HL", "SE") and draft is not None:
+            if draft.claim_id is None:
+                unidentified += 1
+            else:
+                claims.append(draft.finish(draft.claim_id))
             draft = None
         if tag == "HL":
-            level = _element(elements, 3)
+            level = element(elements, 3)
+            draft = _ClaimDraft() if level == "PT" else None
         elif tag == "TRN" and level == "21":
-            batch_reference = _element(elements, 2)
-        elif tag == "TRN" and level == "PT":
-            draft = _ClaimDraft(claim_id=_element(elements, 2))
-        elif draft is None:
-            continue
-        elif tag == "SVC":
-            # 2220D: line-level statuses only explain the claim-level STC we already have.
-            draft.in_service_lines = True
-        elif tag == "STC" and not draft.in_service_lines:
-            draft.statuses.extend(_claim_statuses(elements, separator))
-            draft.billed_amount = _amount(_element(elements, 4)) or draft.billed_amount
-        elif tag == "REF" and _element(elements, 1) == "1K":
-            draft.payer_claim_control_number = _element(elements, 2)
-    if draft is not None:
-        claims.append(draft.finish())
-    return ClaimAcknowledgementReport(batch_reference=batch_reference, claims=tuple(claims))
+            batch_reference = element(elements, 2)
+        elif draft is not None:
+            _read_claim_segment(draft, interchange, elements)
+    return ClaimAcknowledgementReport(
+        batch_reference=batch_reference,
+        claims=tuple(claims),
+        interchange_control_number=_isa13(interchange),
+        group_control_number=next(
+            (element(s, 6) for s in interchange.segments if s[0] == "GS"), ""
+        ),
+        transaction_control_number=next(
+            (element(s, 2) for s in interchange.segments if s[0] == "ST"), ""
+        ),
+        unidentified_loops=unidentified,
+    )
+
+
+def _check_277ca(interchange: Segments) -> None:
+    st = next((s for s in interchange.segments if s[0] == "ST"), None)
+    if st is None or element(st, 1) != "277":
+        raise X12SyntaxError(f"not a 277: ST01 is {element(st or [], 1)!r}")
+    guide = element(st, 3)
+    if guide and guide != CLAIM_ACKNOWLEDGEMENT_GUIDE:
+        raise X12SyntaxError(f"a 277 of guide {guide!r}, not a 277CA")
+
+
+def _read_claim_segment(draft: _ClaimDraft, interchange: Segments, elements: list[str]) -> None:
+    """One segment of a 2000D/2200D loop; what cannot be read marks only this claim."""
+    tag = elements[0]
+    if tag == "TRN" and draft.claim_id is None:
+        draft.claim_id = element(elements, 2)
+        draft.evidence.append(interchange.text(elements))
+    elif tag == "SVC":
+        # 2220D: line-level statuses only explain the claim-level STC we already have.
+        draft.in_service_lines = True
+    elif tag == "STC" and not draft.in_service_lines:
+        draft.evidence.append(interchange.text(elements))
+        try:
+            draft.statuses.extend(_claim_statuses(elements, interchange.component_separator))
+            draft.billed_amount = _amount(element(elements, 4)) or draft.billed_amount
+        except X12SyntaxError as error:
+            draft.problem = draft.problem or str(error)
+    elif tag == "REF" and element(elements, 1) == "1K" and not draft.in_service_lines:
+        draft.payer_claim_control_number = element(elements, 2) or None
+        draft.evidence.append(interchange.text(elements))
 
 
 def _claim_statuses(elements: list[str], separator: str) -> list[ClaimStatus]:
     # STC01, STC10 and STC11 each carry category:code:entity; STC12 is the free text.
-    message = _element(elements, 12) or None
+    message = element(elements, 12) or None
     statuses = []
     for position in (1, 10, 11):
-        components = _element(elements, position).split(separator)
-        if components[0]:
-            statuses.append(
-                ClaimStatus(
-                    category=components[0],
-                    code=components[1] if len(components) > 1 else "",
-                    entity=components[2] if len(components) > 2 and components[2] else None,
-                    message=message,
-                )
+        value = element(elements, position)
+        if not value and position != 1:
+            continue
+        components = value.split(separator)
+        category = components[0]
+        if len(category) != 2 or not category.isalnum():
+            raise X12SyntaxError(f"STC{position:02d} has no status category: {value!r}")
+        statuses.append(
+            ClaimStatus(
+                category=category,
+                code=components[1] if len(components) > 1 else "",
+                entity=components[2] if len(components) > 2 and components[2] else None,
+                message=message,
             )
+        )
     return statuses
 
 
 def _segment_error(elements: list[str]) -> SegmentError:
     return SegmentError(
-        segment_id=_element(elements, 1),
+        segment_id=element(elements, 1),
         position=_count(elements, 2),
-        loop_id=_element(elements, 3) or None,
-        error_code=_element(elements, 4) or None,
+        loop_id=element(elements, 3) or None,
+        error_code=element(elements, 4) or None,
     )
 
 
 def _with_element_error(error: SegmentError, elements: list[str], separator: str) -> SegmentError:
     element_error = ElementError(
-        position=_element(elements, 1).replace(separator, ":"),
-        reference_number=_element(elements, 2) or None,
-        error_code=_element(elements, 3),
-        bad_value=_element(elements, 4) or None,
+        position=element(elements, 1).replace(separator, ":"),
+        reference_number=element(elements, 2) or None,
+        error_code=element(elements, 3),
+        bad_value=element(elements, 4) or None,
     )
     return replace(error, element_errors=(*error.element_errors, element_error))
 
@@ -274,8 +359,15 @@ def _acknowledgement_code(code: str) -> AcknowledgementCode:
         raise X12SyntaxError(f"unknown acknowledgement code {code!r}") from None
 
 
-def _element(elements: list[str], position: int) -> str:
-    return elements[position] if position < len(elements) else ""
+def _isa13(interchange: Segments) -> str:
+    return element(interchange.segments[0], 13) if interchange.segments else ""
+
+
+def same_control_number(theirs: str, ours: str) -> bool:
+    """Control numbers compared as numbers (a receiver may drop leading zeros)."""
+    if theirs.isdigit() and ours.isdigit():
+        return int(theirs) == int(ours)
+    return theirs == ours
 
 
 def _non_empty(values: list[str]) -> tuple[str, ...]:
@@ -283,7 +375,7 @@ def _non_empty(values: list[str]) -> tuple[str, ...]:
 
 
 def _count(elements: list[str], position: int) -> int:
-    value = _element(elements, position)
+    value = element(elements, position)
     if not value.isdigit():
         raise X12SyntaxError(f"{elements[0]}{position:02d} is not a number: {value!r}")
     return int(value)

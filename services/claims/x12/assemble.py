@@ -39,9 +39,14 @@ def x12_claim(
     referral: Referral,
     payer: Payer,
     lines: Sequence[ClaimLine],
+    frequency: ClaimFrequency = ClaimFrequency.ORIGINAL,
     original_reference: str | None = None,
 ) -> Claim:
-    """The 837P claim for one session; raises ValueError when some field cannot be sent."""
+    """The 837P claim for one session; raises ValueError when some field cannot be sent.
+
+    ``original_reference`` is the payer's claim control number a replacement (7) or a
+    void (8) quotes in REF*F8.
+    """
     coverage = client.coverage
     if coverage is None:
         raise ValueError("no coverage")
@@ -80,9 +85,7 @@ def x12_claim(
         rendering_provider=Provider(_name(session.rendering_name), session.rendering_npi),
         patient=patient,
         place_of_service=session.place_of_service,
-        frequency=ClaimFrequency.ORIGINAL
-        if original_reference is None
-        else ClaimFrequency.REPLACEMENT,
+        frequency=frequency,
         original_claim_reference=original_reference,
         prior_authorization=referral.authorization_number,
     )

@@ -9,11 +9,9 @@ from enum import StrEnum
 from services.claims.x12.syntax import clean_text
 from shared.identifiers import is_valid_icd10_cm, is_valid_npi
 
-# CLM01 (patient control number) is AN 1-38. Our ids are "C-" plus a 36-character UUID,
-# exactly 38; lower-case hex is in the 5010 extended character set, and payers that
-# upper-case it are matched case-blind (ClaimAcknowledgementReport.for_claim).
-# XXX: some payers echo only the first 20 characters on the 277CA/835; for_claim matches
-# the whole id and would miss such a truncated echo.
+# CLM01 (patient control number) is AN 1-38. Ids we make now are 20 characters, what many
+# payers keep (services/claims/domain/claim_ids.py); ids made before are "C-" and a UUID,
+# 38 characters, and still go out as they are.
 MAX_CLAIM_ID_LENGTH = 38
 MAX_DIAGNOSES = 12  # HI carries at most 12 codes (ABK + 11 ABF)
 MAX_SERVICE_LINES = 50  # loop 2400 repeats at most 50 times
@@ -45,10 +43,16 @@ class Sex(StrEnum):
 
 
 class ClaimFrequency(StrEnum):
-    """CLM05-3 claim frequency type codes we send."""
+    """CLM05-3 claim frequency type codes we send (docs/DOMAIN.md §Acknowledgements)."""
 
     ORIGINAL = "1"
-    REPLACEMENT = "7"
+    REPLACEMENT = "7"  # of an adjudicated claim; REF*F8 = the payer's claim control number
+    VOID = "8"  # of an adjudicated claim; REF*F8 = the payer's claim control number
+
+    @property
+    def names_the_original(self) -> bool:
+        """Whether a claim of this frequency must quote the payer's claim in REF*F8."""
+        return self is not ClaimFrequency.ORIGINAL
 
 
 class PatientRelationship(StrEnum):
@@ -295,11 +299,11 @@ class Claim:
             "diagnosis pointers refer to the claim's diagnoses (1-based)",
         )
         _require(_matches(_PLACE_OF_SERVICE, self.place_of_service), "place of service: 2 digits")
-        # CLM05-3 = 7 must carry the claim being replaced in REF*F8 (837P 2300 REF*F8 note).
-        is_replacement = self.frequency is ClaimFrequency.REPLACEMENT
+        # CLM05-3 = 7 or 8 must carry the payer's claim control number of the claim being
+        # replaced or voided in REF*F8 (837P 2300 REF*F8 note); an original names none.
         _require(
-            is_replacement == (self.original_claim_reference is not None),
-            "a replacement claim, and only a replacement, names the original claim",
+            self.frequency.names_the_original == (self.original_claim_reference is not None),
+            "a replacement or void claim, and only such a claim, names the original claim",
         )
         if self.original_claim_reference is not None:
             _check_identifier(self.original_claim_reference, "original claim reference", 50)

@@ -214,7 +214,7 @@ def _claim(claim: Claim, billing_provider: BillingProvider) -> Iterator[str]:
     # The guide orders the 2300 REFs: G1 (prior authorization) before F8 (original claim).
     if claim.prior_authorization is not None:
         yield segment("REF", "G1", claim.prior_authorization)
-    if claim.original_claim_reference is not None:  # only replacements (CLM05-3 = 7) have one
+    if claim.original_claim_reference is not None:  # replacements and voids (CLM05-3 7, 8)
         yield segment("REF", "F8", claim.original_claim_reference)
     yield _diagnoses(claim.diagnoses)
     yield _person("DN", claim.referring_provider.name, "XX", claim.referring_provider.npi)

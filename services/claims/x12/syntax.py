@@ -54,10 +54,19 @@ def composite(*components: str) -> str:
 
 @dataclass(frozen=True)
 class Segments:
-    """An interchange split into segments of elements, and the component separator it uses."""
+    """An interchange split into segments of elements, and the separators it uses."""
 
     segments: list[list[str]]
     component_separator: str
+    element_separator: str = ELEMENT_SEPARATOR
+
+    def text(self, elements: list[str]) -> str:
+        """A segment as it stood in the interchange (without its terminator): evidence."""
+        return self.element_separator.join(elements)
+
+    def transaction_set_id(self) -> str:
+        """ST01 of the (first) transaction set, or "" when there is none."""
+        return next((element(s, 1) for s in self.segments if s[0] == "ST"), "")
 
 
 def split_segments(text: str) -> Segments:
@@ -72,4 +81,11 @@ def split_segments(text: str) -> Segments:
         raw = raw.strip()
         if raw:
             segments.append(raw.split(element_separator))
-    return Segments(segments, component_separator=text[_ISA_LENGTH - 2])
+    return Segments(
+        segments, component_separator=text[_ISA_LENGTH - 2], element_separator=element_separator
+    )
+
+
+def element(elements: list[str], position: int) -> str:
+    """Element ``position`` of a segment (1 = the first after the id), or "" when absent."""
+    return elements[position] if position < len(elements) else ""

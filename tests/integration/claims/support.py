@@ -8,21 +8,30 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import requests
 from sqlalchemy import Engine, select
 
 from services.claims.config import ClaimsConfig
 from services.claims.domain.records import FeeScheduleEntry, Payer
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.store import setup
-from services.claims.store.tables import claims
+from services.claims.store.tables import claim_history, claims, interchanges
+from services.claims.workers.acknowledgements import AcknowledgementPoller
+from services.claims.workers.batcher import Batcher
+from services.claims.workers.submission import SubmissionWorker
 from shared.db import write_transaction
 from shared.events import EVENTS, Event
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import CLIENT_REGISTERED, REFERRAL_RECORDED
 from shared.events.registry import EventType
 from shared.kafka.retry import RetryPolicy
+from shared.outbox import outbox
 from shared.uow import unit_of_work
+from tests.support.waiting import wait_for
 
+API_KEY = "sandbox-key"
+# The sandbox's stages, quick: A1 at once, the verdict after 0.2 s, the 835 after 0.4 s.
+STAGES = {"receipt_delay": 0.0, "adjudication_delay": 0.2, "remittance_delay": 0.4}
 BILLING_NPI = "1245319599"
 REFERRING_NPI = "1234567893"
 RENDERING_NPI = "1679576722"
@@ -195,11 +204,13 @@ def deliver(engine: Engine, delivered: Event, group: str = "claims") -> bool:
     return first
 
 
-def a_visit(engine: Engine, client_id: str | None = None, **session: Any) -> dict[str, Any]:
+def a_visit(
+    engine: Engine, client_id: str | None = None, member_id: str = "MEM123456", **session: Any
+) -> dict[str, Any]:
     """Client, referral and session events delivered in the usual order; the session data."""
     client_id = client_id or f"c-{uuid.uuid4().hex[:10]}"
     referral_id = f"r-{uuid.uuid4().hex[:10]}"
-    deliver(engine, event(CLIENT_REGISTERED, client_data(client_id)))
+    deliver(engine, event(CLIENT_REGISTERED, client_data(client_id, member_id=member_id)))
     deliver(engine, event(REFERRAL_RECORDED, referral_data(client_id, referral_id)))
     data = session_data(client_id, referral_id, **session)
     deliver(engine, event(SESSION_COMPLETED, data))
@@ -214,3 +225,62 @@ def claims_of_session(engine: Engine, session_id: str) -> list[Any]:
                 select(claims).where(claims.c.session_id == session_id).order_by(claims.c.attempt)
             )
         )
+
+
+# -- the clearinghouse and what the service recorded of it ----------------------------------
+
+
+def arm(sandbox, **fault: object) -> None:  # type: ignore[no-untyped-def]
+    requests.post(f"{sandbox.url}/v1/_faults", json=fault, timeout=5).raise_for_status()
+
+
+def receipts(sandbox) -> list[dict]:  # type: ignore[no-untyped-def]
+    return requests.get(f"{sandbox.url}/v1/_submissions", timeout=5).json()["submissions"]
+
+
+def interchange_rows(engine) -> list:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return connection.execute(
+            select(interchanges).order_by(interchanges.c.control_number)
+        ).all()
+
+
+def event_count(engine, topic: str) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return len(connection.execute(select(outbox.c.id).where(outbox.c.topic == topic)).all())
+
+
+def status_of(engine, session: dict) -> str:  # type: ignore[no-untyped-def]
+    return claims_of_session(engine, session["session_id"])[-1].status
+
+
+def poll_until(poller: AcknowledgementPoller, engine, session: dict, status: str) -> None:  # type: ignore[no-untyped-def]
+    """Read the report mailbox until the session's (last) claim is in ``status``."""
+    wait_for(
+        lambda: poller.run_round() >= 0 and status_of(engine, session) == status,
+        timeout=15,
+        interval=0.05,
+        what=f"the claim to be {status}",
+    )
+
+
+def history(engine, claim_id: str) -> list:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return connection.execute(
+            select(claim_history)
+            .where(claim_history.c.claim_id == claim_id)
+            .order_by(claim_history.c.id)
+        ).all()
+
+
+def submit_until_answered(worker: SubmissionWorker, engine) -> None:  # type: ignore[no-untyped-def]
+    Batcher(engine, worker.config).run_round()
+    wait_for(
+        lambda: (
+            worker.run_round() >= 0
+            and all(row.status != "pending" for row in interchange_rows(engine))
+        ),
+        timeout=15,
+        interval=0.05,
+        what="the clearinghouse to answer",
+    )

@@ -232,7 +232,7 @@ def bad_provider() -> dict:
             {"column2", "effective_to"},
         ),
         ("post", "/claims/C-x/resubmit", {"member_id": "A*B"}, {"member_id"}),
-        ("get", "/claims?status=paid&from=2024-13-01&limit=0", None, {"status", "from", "limit"}),
+        ("get", "/claims?status=lost&from=2024-13-01&limit=0", None, {"status", "from", "limit"}),
         ("get", "/fee-schedules?code=97", None, {"code"}),
     ],
 )

@@ -1,7 +1,8 @@
 """From real events on the real broker to a claim the sandbox clearinghouse accepted.
 
-The service's own consumer runner, outbox relay, submission worker and 277CA poller run
-in threads, as ``python -m services.claims`` runs them, against the sandbox over HTTP.
+The service's own consumer runner, outbox relay, submission worker and report-mailbox
+poller run in threads, as ``python -m services.claims`` runs them, against the sandbox over
+HTTP: the 999, then a 277CA A1 (received) and a 277CA A2 (accepted).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from shared.kafka.consumer import ConsumerRunner
 from shared.kafka.retry import RetryPolicy
 from shared.outbox import OutboxRelay, RelayPolicy
 from tests.integration.claims.support import (
+    STAGES,
     claims_of_session,
     client_data,
     event,
@@ -86,7 +88,7 @@ def running_service(engine, config, kafka_settings, unique) -> Iterator:  # type
     set_up_billing(engine)
     group = f"claims-{unique}"
     start_group_at_the_end(kafka_settings, group, [s.event_type.topic for s in SUBSCRIPTIONS])
-    with make_server(port=0) as sandbox:
+    with make_server(port=0, **STAGES) as sandbox:
         fast = fast_config(config, sandbox.url)
         loops = [
             ConsumerRunner(
@@ -150,7 +152,12 @@ def test_a_session_completed_on_the_broker_becomes_a_claim_the_clearinghouse_acc
     assert claim.total_charge == 130
     sent = [s for s in _receipts(sandbox) if claim.claim_id in s["claim_ids"]]
     assert [s["duplicate"] for s in sent] == [False]
-    topics = ["claims.claim.created.v1", "claims.claim.submitted.v1", "claims.claim.accepted.v1"]
+    topics = [
+        "claims.claim.created.v1",
+        "claims.claim.submitted.v1",
+        "claims.claim.received.v1",
+        "claims.claim.accepted.v1",
+    ]
     assert published_about(kafka_settings, topics, claim.claim_id) == dict.fromkeys(topics, 1)
 
 

@@ -6,38 +6,44 @@ import json
 from collections.abc import Iterator
 
 import pytest
-import requests
 from sqlalchemy import select, update
 
 from deploy.sandbox_clearinghouse import RejectionRules, make_server
-from services.claims.store.tables import claim_history, interchanges
+from services.claims.store.tables import interchanges
 from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
 from services.claims.workers.submission import SubmissionWorker
 from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import CLIENT_REGISTERED, REFERRAL_RECORDED
 from shared.kafka.retry import RetryPolicy
-from shared.outbox import outbox
 from tests.integration.claims.support import (
+    API_KEY,
+    STAGES,
     a_visit,
+    arm,
     claims_of_session,
     client_data,
     deliver,
     event,
+    event_count,
     fast_config,
+    history,
+    interchange_rows,
+    poll_until,
+    receipts,
     referral_data,
     session_data,
     set_up_billing,
+    status_of,
+    submit_until_answered,
 )
 from tests.support.http import auth
 from tests.support.waiting import wait_for
 
-API_KEY = "sandbox-key"
-
 
 @pytest.fixture
 def sandbox() -> Iterator:
-    with make_server(port=0, api_keys=[API_KEY]) as server:
+    with make_server(port=0, api_keys=[API_KEY], **STAGES) as server:
         yield server
 
 
@@ -49,43 +55,6 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def billing_set_up(engine):  # type: ignore[no-untyped-def]
     """The clinic, Acme Health and its fees."""
     set_up_billing(engine)
-
-
-def arm(sandbox, **fault: object) -> None:  # type: ignore[no-untyped-def]
-    requests.post(f"{sandbox.url}/v1/_faults", json=fault, timeout=5).raise_for_status()
-
-
-def receipts(sandbox) -> list[dict]:  # type: ignore[no-untyped-def]
-    return requests.get(f"{sandbox.url}/v1/_submissions", timeout=5).json()["submissions"]
-
-
-def interchange_rows(engine) -> list:  # type: ignore[no-untyped-def]
-    with engine.connect() as connection:
-        return connection.execute(
-            select(interchanges).order_by(interchanges.c.control_number)
-        ).all()
-
-
-def event_count(engine, topic: str) -> int:  # type: ignore[no-untyped-def]
-    with engine.connect() as connection:
-        return len(connection.execute(select(outbox.c.id).where(outbox.c.topic == topic)).all())
-
-
-def status_of(engine, session: dict) -> str:  # type: ignore[no-untyped-def]
-    return claims_of_session(engine, session["session_id"])[-1].status
-
-
-def submit_until_answered(worker: SubmissionWorker, engine) -> None:  # type: ignore[no-untyped-def]
-    Batcher(engine, worker.config).run_round()
-    wait_for(
-        lambda: (
-            worker.run_round() >= 0
-            and all(row.status != "pending" for row in interchange_rows(engine))
-        ),
-        timeout=15,
-        interval=0.05,
-        what="the clearinghouse to answer",
-    )
 
 
 def test_ready_claims_of_a_payer_go_out_in_one_interchange_with_fresh_control_numbers(
@@ -120,7 +89,7 @@ def test_a_partial_batch_waits_until_it_is_full_or_old_enough(engine, config, sa
     assert len(interchange_rows(engine)) == 1
 
 
-def test_a_clean_submission_is_submitted_by_the_999_and_accepted_by_the_277ca(
+def test_a_clean_submission_is_submitted_by_the_999_then_received_and_accepted_by_277cas(
     engine, config, sandbox
 ):
     visit = a_visit(engine)
@@ -129,18 +98,29 @@ def test_a_clean_submission_is_submitted_by_the_999_and_accepted_by_the_277ca(
 
     submit_until_answered(worker, engine)
     assert status_of(engine, visit) == "submitted"
-    wait_for(lambda: poller.run_round(), timeout=10, what="the 277CA")
+    poll_until(poller, engine, visit, "accepted")
 
     (claim,) = claims_of_session(engine, visit["session_id"])
-    assert claim.status == "accepted" and claim.payer_claim_control_number.startswith("SBX")
+    assert claim.payer_claim_control_number.startswith("SBX")
+    assert len(claim.claim_id) == 20
     assert [(r["interchange"], r["duplicate"]) for r in receipts(sandbox)] == [("000000001", False)]
-    assert event_count(engine, "claims.claim.submitted.v1") == 1
-    assert event_count(engine, "claims.claim.accepted.v1") == 1
-    with engine.connect() as connection:
-        history = connection.execute(
-            select(claim_history.c.status).where(claim_history.c.claim_id == claim.claim_id)
-        ).scalars()
-        assert list(history) == ["ready", "ready", "submitted", "accepted"]
+    for topic in ("submitted", "received", "accepted"):
+        assert event_count(engine, f"claims.claim.{topic}.v1") == 1
+    steps = history(engine, claim.claim_id)
+    assert [(h.status, h.transition) for h in steps] == [
+        ("ready", "create"),
+        ("ready", None),  # put in interchange 000000001
+        ("submitted", "submit"),
+        ("received", "receive"),
+        ("accepted", "accept"),
+    ]
+    submitted, received, accepted = (json.loads(h.evidence) for h in steps[2:])
+    assert submitted["acknowledgement"] == "999" and "IK5*A" in submitted["segments"]
+    assert submitted["segments"][1] == "AK2*837*0001*005010X222A1"
+    assert received["acknowledgement"] == "277CA" and received["interchange"] == "000000001"
+    assert any(s.startswith("STC*A1:") for s in received["segments"])
+    assert f"REF*1K*{claim.payer_claim_control_number}" in accepted["segments"]
+    assert accepted["report_id"] > received["report_id"]
 
 
 @sqlite_only
@@ -235,7 +215,7 @@ def test_a_999_rejection_rejects_every_claim_in_the_interchange(engine, config, 
 
 
 @pytest.mark.parametrize("correction", ["override", "client_updated"])
-def test_a_277ca_rejection_is_corrected_and_resubmitted_as_a_replacement(
+def test_a_277ca_rejection_is_corrected_and_sent_again_as_a_new_original(
     http, engine, config, correction, unique
 ):
     rules = RejectionRules.from_mapping({"reject_member_ids": ["BAD123"]})
@@ -244,14 +224,19 @@ def test_a_277ca_rejection_is_corrected_and_resubmitted_as_a_replacement(
     deliver(engine, event(REFERRAL_RECORDED, referral_data(client_id, referral_id)))
     visit = session_data(client_id, referral_id)
     deliver(engine, event(SESSION_COMPLETED, visit))
-    with make_server(rules=rules, api_keys=[API_KEY]) as sandbox:
+    with make_server(rules=rules, api_keys=[API_KEY], **STAGES) as sandbox:
         fast = fast_config(config, sandbox.url)
         worker, poller = SubmissionWorker(engine, fast), AcknowledgementPoller(engine, fast)
         submit_until_answered(worker, engine)
-        wait_for(lambda: poller.run_round(), timeout=10, what="the 277CA")
+        poll_until(poller, engine, visit, "rejected")
         (rejected,) = claims_of_session(engine, visit["session_id"])
-        assert rejected.status == "rejected"
-        assert json.loads(rejected.reasons)[0]["text"] == "Subscriber member id not found"
+        assert rejected.rejected_by == "payer"
+        assert json.loads(rejected.reasons) == [
+            {"code": "stc_a7_21", "text": "Subscriber member id not found"}
+        ]
+        assert [h.status for h in history(engine, rejected.claim_id)][-2:] == [
+            "received", "rejected"
+        ]
 
         body: dict = {"member_id": "MEM777"}
         if correction == "client_updated":
@@ -262,18 +247,86 @@ def test_a_277ca_rejection_is_corrected_and_resubmitted_as_a_replacement(
             f"/claims/{rejected.claim_id}/resubmit", json=body, headers=auth("billing")
         )
         assert answer.status_code == 201, answer.json
-        replacement = answer.json
-        assert replacement["frequency"] == "7" and replacement["status"] == "ready"
-        assert replacement["replaces_claim_id"] == rejected.claim_id
+        corrected = answer.json
+        # Never adjudicated, so not a replacement: a new original under a new claim id.
+        assert corrected["frequency"] == "1" and corrected["status"] == "ready"
+        assert corrected["replaces_claim_id"] == rejected.claim_id
+        assert corrected["claim_id"] != rejected.claim_id
 
         submit_until_answered(worker, engine)
-        wait_for(lambda: poller.run_round(), timeout=10, what="the second 277CA")
+        poll_until(poller, engine, visit, "accepted")
 
     original, accepted = claims_of_session(engine, visit["session_id"])
     assert accepted.status == "accepted" and accepted.interchange_number == 2
     assert original.replaced_by_claim_id == accepted.claim_id
+    assert history(engine, original.claim_id)[-1].transition == "correct"
     x12 = http.get(f"/claims/{accepted.claim_id}/837", headers=auth("billing")).text
-    assert "*11:B:7*" in x12 and f"REF*F8*{original.claim_id}~" in x12 and "MEM777" in x12
+    assert "*11:B:1*" in x12 and "REF*F8*" not in x12 and "MEM777" in x12
     again = http.post(f"/claims/{original.claim_id}/resubmit", json={}, headers=auth("billing"))
     assert again.status_code == 409
     assert again.mimetype == "application/problem+json"
+
+
+def test_an_adjudicated_claim_is_replaced_and_voided_quoting_the_payers_claim_number(
+    http, engine, config, sandbox
+):
+    replaced_visit, voided_visit = a_visit(engine), a_visit(engine)
+    fast = fast_config(config, sandbox.url)
+    worker, poller = SubmissionWorker(engine, fast), AcknowledgementPoller(engine, fast)
+    submit_until_answered(worker, engine)
+    poll_until(poller, engine, replaced_visit, "accepted")
+    poll_until(poller, engine, voided_visit, "accepted")
+    (first,) = claims_of_session(engine, replaced_visit["session_id"])
+    (second,) = claims_of_session(engine, voided_visit["session_id"])
+
+    replacement = http.post(f"/claims/{first.claim_id}/resubmit", json={},
+                            headers=auth("billing"))
+    void = http.post(f"/claims/{second.claim_id}/void", headers=auth("billing"))
+
+    assert replacement.status_code == 201 and void.status_code == 201, void.json
+    assert (replacement.json["frequency"], void.json["frequency"]) == ("7", "8")
+    assert void.json["replaces_claim_id"] == second.claim_id
+    submit_until_answered(worker, engine)
+    for claim, successor in ((first, replacement.json), (second, void.json)):
+        x12 = http.get(f"/claims/{successor['claim_id']}/837", headers=auth("billing")).text
+        clm = next(s for s in x12.split("~") if s.startswith(f"CLM*{successor['claim_id']}*"))
+        assert clm.split("*")[5] == f"11:B:{successor['frequency']}"
+        assert f"REF*F8*{claim.payer_claim_control_number}~" in x12
+        assert claim.payer_claim_control_number.startswith("SBX")
+    poll_until(poller, engine, voided_visit, "accepted")  # the payer accepted the void claim
+    wait_for(lambda: poller.run_round() >= 0
+             and claims_of_session(engine, voided_visit["session_id"])[0].status == "voided",
+             timeout=15, interval=0.05, what="the original to be voided")
+
+    detail = http.get(f"/claims/{second.claim_id}", headers=auth("billing")).json
+    assert [(h["status"], h["transition"]) for h in detail["history"]][-2:] == [
+        ("accepted", "request_void"), ("voided", "void")
+    ]
+    assert detail["history"][-1]["evidence"]["acknowledgement"] == "277CA"
+    assert event_count(engine, "claims.claim.voided.v1") == 1
+    again = http.post(f"/claims/{second.claim_id}/void", headers=auth("billing"))
+    assert again.status_code == 409 and again.json["type"] == "/problems/cannot-void"
+    void_again = http.post(f"/claims/{void.json['claim_id']}/resubmit", json={},
+                           headers=auth("billing"))
+    assert void_again.status_code == 409  # an accepted void has nothing left to replace
+
+
+def test_the_claim_shows_each_step_with_the_x12_behind_it(http, engine, config, sandbox):
+    visit = a_visit(engine)
+    fast = fast_config(config, sandbox.url)
+    submit_until_answered(SubmissionWorker(engine, fast), engine)
+    poll_until(AcknowledgementPoller(engine, fast), engine, visit, "accepted")
+    (claim,) = claims_of_session(engine, visit["session_id"])
+
+    detail = http.get(f"/claims/{claim.claim_id}", headers=auth("billing")).json
+
+    steps = [(h["status"], h["transition"]) for h in detail["history"]]
+    assert steps == [("ready", "create"), ("ready", None), ("submitted", "submit"),
+                     ("received", "receive"), ("accepted", "accept")]
+    submitted, received, accepted = (h["evidence"] for h in detail["history"][2:])
+    assert submitted["segments"][:3] == [
+        "AK1*HC*1*005010X222A1", "AK2*837*0001*005010X222A1", "IK5*A"
+    ]
+    assert received["report_id"] < accepted["report_id"]
+    assert accepted["segments"][0] == f"TRN*2*{claim.claim_id}"
+    assert detail["payer_claim_control_number"] == claim.payer_claim_control_number

@@ -4,8 +4,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
 
+from services.claims.domain.claim_ids import new_claim_id
 from services.claims.x12.model import (
     Address,
     BillingProvider,
@@ -29,8 +29,8 @@ RENDERING_NPI = "1679576722"
 
 
 def a_claim_id() -> str:
-    """A claim id shaped like ours: "C-" and a UUID, 38 characters."""
-    return f"C-{uuid4()}"
+    """A claim id as the service makes them: 20 characters."""
+    return new_claim_id()
 
 
 def a_service_line(**overrides: Any) -> ServiceLine:

@@ -127,3 +127,61 @@ def test_277ca_verdict_is_found_by_our_claim_id_even_when_the_payer_upper_cased_
 
     assert found is not None and found.accepted
     assert report.for_claim("C-not-in-this-report") is None
+
+
+def test_a_999_whose_st01_is_not_999_is_refused():
+    with pytest.raises(X12SyntaxError, match="not a 999"):
+        parse_999(ACCEPTED_999.replace("ST*999*", "ST*997*"))
+
+
+def test_each_999_transaction_set_keeps_its_ak2_and_ik5_as_evidence():
+    ack = parse_999(PARTIALLY_ACCEPTED_999)
+
+    assert ack.evidence == ("AK1*HC*44*005010X222A1", "AK9*P*2*2*1")
+    assert ack.transaction("0002").evidence == ("AK2*837*0002*005010X222A1", "IK5*R*4")
+    assert ack.transaction("2") is ack.transaction("0002")  # compared as numbers
+    assert ack.transaction("0003") is None
+
+
+def test_a_277ca_whose_st01_is_not_277_is_unreadable_not_an_empty_277ca():
+    with pytest.raises(X12SyntaxError, match="not a 277"):
+        parse_277ca(_sample("not_a_277.277ca"))
+
+
+def test_a_277_claim_status_response_is_not_a_277ca():
+    with pytest.raises(X12SyntaxError, match="not a 277CA"):
+        parse_277ca(_sample("status_request_not_a_277ca.277"))
+
+
+def test_one_unreadable_claim_loop_leaves_the_other_claims_readable():
+    report = parse_277ca(_sample("one_bad_loop_among_good.277ca"))
+    loops = {claim.claim_id: claim for claim in report.claims}
+
+    good = loops["CAAAAAAAAAAAAAAAAAAA"]
+    assert good.problem is None and good.accepted
+    assert good.payer_claim_control_number == "PCN0001"
+    assert good.evidence == (
+        "TRN*2*CAAAAAAAAAAAAAAAAAAA", "STC*A2:20:PR*20240306*WQ*130", "REF*1K*PCN0001"
+    )
+    assert "no status category" in loops["CBBBBBBBBBBBBBBBBBBB"].problem
+    assert "not an amount" in loops["CCCCCCCCCCCCCCCCCCCC"].problem
+    assert loops["C-3F9A0C1E-0000-4000"].rejection_reasons == ("Subscriber member id not found",)
+    assert report.unidentified_loops == 1
+    assert (report.interchange_control_number, report.group_control_number) == ("000000082", "82")
+    assert report.batch_reference == "000000042"
+
+
+def test_a_claim_named_by_trn_without_any_stc_has_no_status_and_is_not_a_rejection():
+    report = parse_277ca(_sample("one_bad_loop_among_good.277ca"))
+
+    (bare,) = [claim for claim in report.claims if claim.claim_id == "CDDDDDDDDDDDDDDDDDDD"]
+
+    assert bare.statuses == () and bare.problem is None
+    assert not bare.accepted and bare.rejection_reasons == ()
+
+
+def test_a_received_277ca_is_not_an_acceptance():
+    report = parse_277ca(_sample("received_then_later.277ca"))
+
+    assert [claim.accepted for claim in report.claims] == [False, False]
+    assert [claim.statuses[0].category for claim in report.claims] == ["A1", "A1"]

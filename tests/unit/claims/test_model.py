@@ -11,8 +11,15 @@ from services.claims.x12.model import (
 from tests.unit.claims.builders import a_batch, a_claim, a_claim_id, a_service_line
 
 
-def test_our_claim_ids_fit_the_38_characters_of_clm01():
+def test_our_claim_ids_fit_the_20_characters_payers_keep_of_clm01():
     claim_id = a_claim_id()
+
+    assert len(claim_id) == 20
+    assert a_claim(claim_id=claim_id).claim_id == claim_id
+
+
+def test_a_claim_made_with_a_former_38_character_id_still_goes_out():
+    claim_id = "C-3f9a0c1e-0000-4000-8000-000000000001"
 
     assert len(claim_id) == MAX_CLAIM_ID_LENGTH
     assert a_claim(claim_id=claim_id).claim_id == claim_id
@@ -64,9 +71,10 @@ def test_a_diagnosis_that_is_not_icd10_cm_is_refused():
         a_claim(diagnoses=("724.2",))
 
 
-def test_a_replacement_claim_must_name_the_original():
-    with pytest.raises(ValueError, match="replacement"):
-        a_claim(frequency=ClaimFrequency.REPLACEMENT)
+@pytest.mark.parametrize("frequency", [ClaimFrequency.REPLACEMENT, ClaimFrequency.VOID])
+def test_a_replacement_or_void_claim_must_name_the_original(frequency):
+    with pytest.raises(ValueError, match="replacement or void"):
+        a_claim(frequency=frequency)
 
 
 def test_an_original_claim_cannot_name_an_original():

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from services.claims.domain.claim import prepare_claim
 from services.claims.domain.records import Coverage
 from services.claims.x12.assemble import x12_claim, x12_parties
-from services.claims.x12.model import ClaimBatch
+from services.claims.x12.model import ClaimBatch, ClaimFrequency
 from services.claims.x12.render_837p import InterchangeControl, render_837p
 from tests.unit.claims.domain_builders import (
     BILLING_NPI,
@@ -45,7 +45,12 @@ def render(*claims) -> str:  # type: ignore[no-untyped-def]
     return render_837p(ClaimBatch(submitter, receiver, billing, tuple(claims)), control)
 
 
-def built(claim_id: str, original_reference: str | None = None, **overrides):  # type: ignore[no-untyped-def]
+def built(  # type: ignore[no-untyped-def]
+    claim_id: str,
+    frequency: ClaimFrequency = ClaimFrequency.ORIGINAL,
+    original_reference: str | None = None,
+    **overrides,
+):
     facts = inputs(**overrides)
     prepared = prepare_claim(facts)
     assert prepared.status == "ready", prepared.reasons
@@ -56,7 +61,8 @@ def built(claim_id: str, original_reference: str | None = None, **overrides):  #
         facts.referral,
         facts.payer,
         prepared.lines,
-        original_reference,
+        frequency=frequency,
+        original_reference=original_reference,
     )
 
 
@@ -91,12 +97,14 @@ def test_a_child_on_a_parents_plan_gets_a_patient_loop_and_is_valid():
     assert names(x12, "QC")[0][4] == "JANE"
 
 
-def test_a_replacement_claim_is_frequency_7_and_names_the_original_and_a_batch_is_valid():
+def test_a_replacement_and_a_void_quote_the_payers_number_and_a_batch_is_valid():
     first = built("C-3")
-    replacement = built("C-4", original_reference="SBX000000001ABCDEF")
+    replacement = built("C-4", ClaimFrequency.REPLACEMENT, "SBX000000001ABCDEF")
+    void = built("C-5", ClaimFrequency.VOID, "SBX000000002ABCDEF")
 
-    x12 = render(first, replacement)
+    x12 = render(first, replacement, void)
 
     assert pyx12_errors(x12) == []
-    assert [clm[5] for clm in segments(x12, "CLM")] == ["11:B:1", "11:B:7"]
-    assert ["REF", "F8", "SBX000000001ABCDEF"] in segments(x12, "REF")
+    assert [clm[5] for clm in segments(x12, "CLM")] == ["11:B:1", "11:B:7", "11:B:8"]
+    f8 = [ref[2] for ref in segments(x12, "REF") if ref[1] == "F8"]
+    assert f8 == ["SBX000000001ABCDEF", "SBX000000002ABCDEF"]

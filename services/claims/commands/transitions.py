@@ -1,0 +1,245 @@
+"""The lifecycle's steps as commands: one function per step of services/claims/domain/lifecycle.py.
+
+Each moves one claim only when the machine allows it from the claim's state (otherwise
+``TransitionRefused``), records the step in the claim's history with the X12 evidence
+behind it, and announces it with the step's event, all in the caller's unit of work.
+The 835 steps (``pay`` ... ``close``) are called by remittance posting with a claim id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from services.claims.domain import lifecycle
+from services.claims.domain.lifecycle import State, Step, TransitionRefused
+from services.claims.domain.records import Reason
+from services.claims.store import claims as claim_store
+from shared.db import utcnow
+from shared.events import EVENTS
+from shared.outbox import Emission
+from shared.uow import UnitOfWork
+
+VOID_FREQUENCY = "8"
+
+
+class ClaimMovedMeanwhile(RuntimeError):
+    """Another transaction changed the claim's state first; the caller's work is undone."""
+
+
+def take_step(
+    uow: UnitOfWork,
+    claim: Any,
+    step: Step,
+    *,
+    data: dict[str, Any] | None = None,
+    reasons: Sequence[Reason] | None = None,
+    note: str | None = None,
+    evidence: dict[str, Any] | None = None,
+    **values: Any,
+) -> State:
+    """Take ``step`` for ``claim`` (a claims row); the state it is in afterwards.
+
+    ``data`` is the payload of the step's event (claim and client ids added). Reasons:
+    the given ones, else the claim keeps its own when it stays, and has none when it moves.
+    """
+    target = lifecycle.apply(claim.status, step)
+    if reasons is not None:
+        stored_reasons = claim_store.reasons_json(reasons)
+    else:
+        stored_reasons = claim.reasons if target == claim.status else "[]"
+    moved = claim_store.change_state(
+        uow.connection, claim.claim_id, claim.status, target, reasons=stored_reasons, **values
+    )
+    if not moved:
+        raise ClaimMovedMeanwhile(f"claim {claim.claim_id} left {claim.status} meanwhile")
+    claim_store.record_history(
+        uow.connection, claim.claim_id, target, stored_reasons, note,
+        transition=step.value, evidence=evidence,
+    )
+    for topic in lifecycle.events_of(step):
+        payload = {"claim_id": claim.claim_id, "client_id": claim.client_id, **(data or {})}
+        uow.emit_all(EVENTS[topic], [Emission(claim.client_id, payload, claim.correlation_id)])
+    return target
+
+
+def note(
+    uow: UnitOfWork, claim: Any, text: str, evidence: dict[str, Any] | None = None
+) -> None:
+    """Record in the claim's history what happened without changing its state."""
+    claim_store.record_history(
+        uow.connection, claim.claim_id, claim.status, claim.reasons, text, evidence=evidence
+    )
+
+
+# -- the clearinghouse's answer to a submission (999, TA1, refusal) ------------------------
+
+
+def submit(uow: UnitOfWork, claim: Any, interchange: int, evidence: dict[str, Any]) -> None:
+    """The 999 accepted the claim's transaction set."""
+    take_step(
+        uow, claim, Step.SUBMIT, evidence=evidence,
+        note=f"999 accepted interchange {interchange:09d}",
+        data={"interchange_control_number": f"{interchange:09d}", "submitted_at": utcnow()},
+    )
+
+
+def reject_by_clearinghouse(
+    uow: UnitOfWork, claim: Any, reasons: Sequence[Reason], note_text: str,
+    evidence: dict[str, Any],
+) -> None:
+    """A 999 (IK5 R), a TA1 (R) or a refusal rejected the claim's interchange."""
+    _reject(uow, claim, Step.REJECT_BY_CLEARINGHOUSE, "clearinghouse", reasons, note_text,
+            evidence)
+
+
+# -- the payer's front end (277CA) ---------------------------------------------------------
+
+
+def receive(
+    uow: UnitOfWork, claim: Any, note_text: str, evidence: dict[str, Any],
+    payer_claim_control_number: str | None = None,
+) -> None:
+    """277CA A0/A1: the payer received the claim; no verdict yet."""
+    take_step(
+        uow, claim, Step.RECEIVE, note=note_text, evidence=evidence,
+        data={"received_at": utcnow()},
+        payer_claim_control_number=payer_claim_control_number
+        or claim.payer_claim_control_number,
+    )
+
+
+def accept(
+    uow: UnitOfWork, claim: Any, note_text: str, evidence: dict[str, Any],
+    payer_claim_control_number: str | None = None,
+) -> None:
+    """277CA A2/A5: accepted into adjudication; the payer's number (REF*1K) is kept.
+
+    Accepting our void (frequency 8) of a claim voids the claim it names.
+    """
+    number = payer_claim_control_number or claim.payer_claim_control_number
+    take_step(
+        uow, claim, Step.ACCEPT, note=note_text, evidence=evidence,
+        data={"payer_claim_control_number": number, "accepted_at": utcnow()},
+        payer_claim_control_number=number,
+    )
+    if claim.frequency == VOID_FREQUENCY and claim.replaces_claim_id:
+        voided = claim_store.get_claim(uow.connection, claim.replaces_claim_id)
+        try:
+            take_step(
+                uow, voided, Step.VOID, evidence=evidence,
+                note=f"the payer accepted void claim {claim.claim_id}",
+                data={"void_claim_id": claim.claim_id, "voided_at": utcnow()},
+            )
+        except TransitionRefused:
+            note(uow, voided, f"void claim {claim.claim_id} accepted, but this claim is "
+                              f"{voided.status}; unchanged", evidence)
+
+
+def reject_by_payer(
+    uow: UnitOfWork, claim: Any, reasons: Sequence[Reason], note_text: str,
+    evidence: dict[str, Any],
+) -> None:
+    """277CA A3/A4/A6/A7/A8: the payer's front end rejected the claim."""
+    _reject(uow, claim, Step.REJECT_BY_PAYER, "payer", reasons, note_text, evidence)
+
+
+def _reject(
+    uow: UnitOfWork, claim: Any, step: Step, by: str, reasons: Sequence[Reason],
+    note_text: str, evidence: dict[str, Any],
+) -> None:
+    take_step(
+        uow, claim, step, reasons=reasons, note=note_text, evidence=evidence, rejected_by=by,
+        data={
+            "reasons": [{"code": r.code, "text": r.text} for r in reasons],
+            "rejected_at": utcnow(),
+            "rejected_by": by,
+        },
+    )
+
+
+def time_out(uow: UnitOfWork, claim: Any, now: datetime, days: int) -> None:
+    """No acknowledgement for ``days`` days: the claim goes to billing's work queue."""
+    since = claim.status_changed_at
+    words = f"no acknowledgement for {days} days" + (f" since {since:%Y-%m-%d}" if since else "")
+    take_step(
+        uow, claim, Step.TIME_OUT,
+        reasons=(Reason("no_response", words),),
+        note=f"no acknowledgement for {days} days",
+        evidence={"waited_days": days, "since": since.isoformat() if since else None},
+        data={"waiting_since": since or now, "flagged_at": now},
+    )
+
+
+# -- corrections ---------------------------------------------------------------------------
+
+
+def supersede(uow: UnitOfWork, claim: Any, step: Step, successor_id: str) -> None:
+    """The claim is corrected, replaced or voided by ``successor_id`` (it stays as it is)."""
+    words = {Step.CORRECT: "corrected by", Step.REPLACE: "replaced by",
+             Step.REQUEST_VOID: "voided by"}[step]
+    take_step(uow, claim, step, note=f"{words} {successor_id}", replaced_by_claim_id=successor_id)
+
+
+# -- remittance (835), called by posting -----------------------------------------------------
+
+
+def pay(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
+    """835: the payer paid; nothing is left for the patient."""
+    _adjudicate(uow, claim_id, Step.PAY, **outcome)
+
+
+def pay_partially(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
+    """835: the payer paid less than expected."""
+    _adjudicate(uow, claim_id, Step.PAY_PARTIALLY, **outcome)
+
+
+def deny(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
+    """835: adjudicated and not paid."""
+    _adjudicate(uow, claim_id, Step.DENY, **outcome)
+
+
+def bill_patient(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
+    """835: patient responsibility is left to bill the client."""
+    _adjudicate(uow, claim_id, Step.BILL_PATIENT, **outcome)
+
+
+def _adjudicate(
+    uow: UnitOfWork,
+    claim_id: str,
+    step: Step,
+    *,
+    evidence: dict[str, Any],
+    paid_amount: Decimal | None = None,
+    patient_responsibility: Decimal | None = None,
+    payer_claim_control_number: str | None = None,
+    reasons: Sequence[Reason] | None = None,
+) -> None:
+    claim = claim_store.get_claim(uow.connection, claim_id)
+    number = payer_claim_control_number or claim.payer_claim_control_number
+    take_step(
+        uow, claim, step, reasons=reasons or (), evidence=evidence, note=f"835 {step.value}",
+        payer_claim_control_number=number,
+        data={
+            "payer_claim_control_number": number,
+            "paid_amount": paid_amount,
+            "patient_responsibility": patient_responsibility,
+            "adjudicated_at": utcnow(),
+        },
+    )
+
+
+def reverse(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
+    """835 CLP02 22: the payer took back its adjudication; the claim waits for the new one."""
+    _adjudicate(uow, claim_id, Step.REVERSE, **outcome)
+
+
+def close(uow: UnitOfWork, claim_id: str, reason: str, evidence: dict[str, Any]) -> None:
+    """Nothing is owed any more: ``reason`` is paid_in_full or written_off."""
+    claim = claim_store.get_claim(uow.connection, claim_id)
+    take_step(
+        uow, claim, Step.CLOSE, evidence=evidence, note=reason.replace("_", " "),
+        data={"reason": reason, "closed_at": utcnow()},
+    )
