@@ -96,8 +96,9 @@ def seed(url: str, today: date) -> tuple[list[str], list[str], ZoneInfo]:
                 "recorded_at": datetime.now(UTC)})
             record_referral(uow, {
                 "referral_id": str(uuid.uuid4()), "client_id": client_id, "version": 1,
-                "start_on": today - timedelta(days=1), "end_on": today + timedelta(days=60),
-                "authorized_visits": 20})
+                "status": "active", "start_on": today - timedelta(days=1),
+                "end_on": today + timedelta(days=60), "authorized_visits": 20,
+                "closed_on": None})
     engine.dispose()
     return therapist_ids, client_ids, zone
 

@@ -8,6 +8,7 @@ same ``var/`` databases reuses what the first one made.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from shared.identifiers import npi_check_digit
 
 TIME_ZONE = "America/New_York"
 TIMEOUT_SECONDS = 10
+CLIENT_EVENTS_WAIT_SECONDS = 30
 FEES_FROM = date(2024, 1, 1)
 REFERRAL_DAYS = 90
 
@@ -45,14 +47,17 @@ def _shifts(start: str, end: str, days: range) -> list[dict[str, Any]]:
     return [{"weekday": day, "start": start, "end": end} for day in days]
 
 
+# Each linked to a staff login: `medmassage-token issue --subject dana.whitfield --role
+# therapist` completes Dana's sessions and reads her clients' records (SECURITY.md).
 THERAPISTS = (
     {"name": "Dana Whitfield", "npi": npi("167957672"), "credentials": "LMT",
-     "weekly_hours": _shifts("09:00", "17:00", range(5))},
+     "weekly_hours": _shifts("09:00", "17:00", range(5)), "staff_subject": "dana.whitfield"},
     {"name": "Marcus Bell", "npi": npi("124531959"), "credentials": "LMT, CMTPT",
      "weekly_hours": [*_shifts("12:00", "20:00", range(5)),
-                      *_shifts("09:00", "14:00", range(5, 6))]},
+                      *_shifts("09:00", "14:00", range(5, 6))],
+     "staff_subject": "marcus.bell"},
     {"name": "Priya Raman", "npi": npi("188204613"), "credentials": "LMT, MLD-C",
-     "weekly_hours": _shifts("08:00", "16:00", range(1, 7))},
+     "weekly_hours": _shifts("08:00", "16:00", range(1, 7)), "staff_subject": "priya.raman"},
 )
 ROOMS = ({"name": "Room 1"}, {"name": "Room 2"})
 SERVICES = (
@@ -265,7 +270,18 @@ def _open_referral(screening: _Api, client_id: str, today: date) -> bool:
                for r in referrals)
 
 
-def booking_code(screening_url: str, token: str, client_id: str) -> str:
-    """A booking code the client types into the website widget."""
-    api = _Api(screening_url, token)
-    return api.call("POST", f"/clients/{client_id}/booking-code", ok=(201,))["booking_code"]
+def booking_code(scheduling_url: str, token: str, client_id: str) -> dict[str, Any]:
+    """A new booking code for the widget (``booking_code``, ``widget_link``, ``expires_at``).
+
+    Scheduling issues it once it has heard of the client from screening's events, which a
+    just-registered client's may still be on their way: a 404 is asked again for a while.
+    """
+    api = _Api(scheduling_url, token)
+    deadline = time.monotonic() + CLIENT_EVENTS_WAIT_SECONDS
+    while True:
+        answer = api.call("POST", f"/clients/{client_id}/booking-code", ok=(201, 404))
+        if "booking_code" in answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"scheduling has not heard of client {client_id}")
+        time.sleep(0.2)

@@ -16,20 +16,22 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import requests
 
 from deploy import demo
 from deploy.kafka import obtain_broker
-from shared.config import DEFAULT_PORTS, KafkaSettings, load_settings
+from shared.config import DEFAULT_PORTS, KafkaSettings
 from shared.events import EVENTS
 from shared.kafka.clients import ensure_topics, topics_for
 from shared.logs import configure_logging
-from shared.web.auth import ROLES, issue_token
+from shared.tokens import PRIVATE_KEY_SETTING, ROLES, signing_key_from
 
 log = logging.getLogger("deploy.stack")
 SANDBOX_PORT = 8009
 READY_TIMEOUT_SECONDS = 60
+DEMO_TOKEN_LIFETIME = timedelta(hours=8)
 
 
 def available_services() -> list[str]:
@@ -124,16 +126,18 @@ class Stack:
 
 def load_demo_and_print_access(stack: Stack) -> None:
     """Load the demo clinic, then print a staff token per role and a client's booking code."""
-    secret = load_settings("screening").jwt_secret
-    admin = issue_token(secret, "demo-admin", ["admin"])
+    # The development key unless MEDMASSAGE_JWT_PRIVATE_KEY gives the stack's own.
+    key = signing_key_from(os.environ.get(PRIVATE_KEY_SETTING, ""))
+    admin = key.sign("demo-admin", ["admin"], DEMO_TOKEN_LIFETIME)
     clinic = demo.load_demo_data({name: stack.url(name) for name in DEFAULT_PORTS}, admin)
     print("\nDemo staff tokens (8 hours; send as 'Authorization: Bearer <token>'):")
     for role in ROLES:
-        print(f"  {role:<12} {issue_token(secret, f'demo-{role}', [role])}")
+        print(f"  {role:<12} {key.sign(f'demo-{role}', [role], DEMO_TOKEN_LIFETIME)}")
     client_id = clinic.clients["cleared"]
-    code = demo.booking_code(stack.url("screening"), admin, client_id)
+    code = demo.booking_code(stack.url("scheduling"), admin, client_id)
     print(f"\nBooking widget: {stack.url('scheduling')}/widget/")
-    print(f"  booking code of demo client {client_id}: {code}")
+    print(f"  booking code of demo client {client_id}: {code['booking_code']}")
+    print(f"  or the link that fills it in: {code['widget_link']}")
 
 
 def main() -> None:

@@ -8,22 +8,39 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PORTS = {"screening": 8001, "scheduling": 8002, "claims": 8003}
-DEV_JWT_SECRET = "medmassage-dev-only-secret-change-me-0000"
+# MEDMASSAGE_MODE: production refuses to start on development keys or weak settings.
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+MODES = (DEVELOPMENT, PRODUCTION)
+DEFAULT_TOKEN_MAX_HOURS = 12.0
+
+
+class ConfigurationError(ValueError):
+    """A setting a process refuses to start with; the message names the setting to fix."""
 
 
 def _var_dir() -> Path:
     return Path(os.environ.get("MEDMASSAGE_VAR_DIR", "var"))
 
 
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+# Mechanisms kafka-python authenticates with a username and password (sasl_plain_*).
+PASSWORD_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
 @dataclass(frozen=True)
 class KafkaSettings:
-    """How to reach the broker; the security fields map 1:1 to kafka-python options."""
+    """How to reach the broker; the security fields map 1:1 to kafka-python options.
+
+    Contradictory security settings are refused when the settings are made, so a
+    service with credentials or a CA configured never falls back to plaintext quietly.
+    """
 
     bootstrap_servers: str = "127.0.0.1:9092"
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
-    sasl_password: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
     ssl_cafile: str | None = None
     replication_factor: int = 1
     # Consumer groups are "<prefix><service>": deployments or test runs sharing a cluster
@@ -34,18 +51,53 @@ class KafkaSettings:
     dlq_limit: int = 100
     dlq_window_seconds: float = 60.0
 
+    def __post_init__(self) -> None:
+        protocol = self.security_protocol.upper()
+        if protocol not in SECURITY_PROTOCOLS:
+            raise ConfigurationError(
+                f"KAFKA_SECURITY_PROTOCOL={self.security_protocol!r}: "
+                f"use one of {', '.join(SECURITY_PROTOCOLS)}"
+            )
+        if protocol.startswith("SASL_"):
+            mechanism = (self.sasl_mechanism or "").upper()
+            if not mechanism:
+                raise ConfigurationError(
+                    f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_MECHANISM"
+                )
+            if mechanism in PASSWORD_MECHANISMS and not (self.sasl_username and self.sasl_password):
+                raise ConfigurationError(
+                    f"KAFKA_SASL_MECHANISM={mechanism} needs KAFKA_SASL_USERNAME and "
+                    "KAFKA_SASL_PASSWORD"
+                )
+        elif self.sasl_mechanism or self.sasl_username or self.sasl_password:
+            raise ConfigurationError(
+                f"KAFKA_SASL_* is set but KAFKA_SECURITY_PROTOCOL={protocol} would not use it; "
+                "set KAFKA_SECURITY_PROTOCOL=SASL_SSL"
+            )
+        if self.ssl_cafile and not protocol.endswith("SSL"):
+            raise ConfigurationError(
+                f"KAFKA_SSL_CAFILE is set but KAFKA_SECURITY_PROTOCOL={protocol} does not use TLS"
+            )
+
     def client_options(self) -> dict[str, Any]:
         """Options shared by every kafka-python client this project creates."""
+        protocol = self.security_protocol.upper()
         options: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap_servers.split(","),
-            "security_protocol": self.security_protocol,
+            "security_protocol": protocol,
         }
-        if self.sasl_mechanism:
-            options["sasl_mechanism"] = self.sasl_mechanism
-            options["sasl_plain_username"] = self.sasl_username
-            options["sasl_plain_password"] = self.sasl_password
-        if self.ssl_cafile:
-            options["ssl_cafile"] = self.ssl_cafile
+        if protocol.startswith("SASL_"):
+            assert self.sasl_mechanism is not None  # checked in __post_init__
+            options["sasl_mechanism"] = self.sasl_mechanism.upper()
+            if self.sasl_username is not None:
+                options["sasl_plain_username"] = self.sasl_username
+                options["sasl_plain_password"] = self.sasl_password
+        if protocol.endswith("SSL"):
+            # The broker's certificate must chain to this CA (or the system's CAs when
+            # none is given) and name the host we connect to; no option turns that off.
+            options["ssl_check_hostname"] = True
+            if self.ssl_cafile:
+                options["ssl_cafile"] = self.ssl_cafile
         return options
 
 
@@ -56,13 +108,34 @@ class Settings:
     service: str
     database_url: str
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
-    jwt_secret: str = DEV_JWT_SECRET
     port: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    mode: str = DEVELOPMENT
+    # MEDMASSAGE_JWT_PUBLIC_KEYS as given: a JWKS's text or a path to one; empty = not set.
+    jwt_public_keys: str = ""
+    token_max_hours: float = DEFAULT_TOKEN_MAX_HOURS
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigurationError(
+                f"MEDMASSAGE_MODE={self.mode!r}: use one of {', '.join(MODES)}"
+            )
+        if not self.token_max_hours > 0:
+            raise ConfigurationError(
+                f"MEDMASSAGE_TOKEN_MAX_HOURS={self.token_max_hours}: use a positive number"
+            )
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (tests and the app factory use this)."""
         return replace(self, **changes)
+
+
+def load_mode() -> str:
+    """MEDMASSAGE_MODE: ``development`` (the default) or ``production``."""
+    mode = os.environ.get("MEDMASSAGE_MODE", DEVELOPMENT).strip().lower()
+    if mode not in MODES:
+        raise ConfigurationError(f"MEDMASSAGE_MODE={mode!r}: use one of {', '.join(MODES)}")
+    return mode
 
 
 def default_database_url(service: str) -> str:
@@ -91,7 +164,9 @@ def load_settings(service: str) -> Settings:
             dlq_limit=int(env.get("MEDMASSAGE_DLQ_LIMIT", "100")),
             dlq_window_seconds=float(env.get("MEDMASSAGE_DLQ_WINDOW_SECONDS", "60")),
         ),
-        jwt_secret=env.get("MEDMASSAGE_JWT_SECRET", DEV_JWT_SECRET),
         port=int(env.get(f"{prefix}_PORT", DEFAULT_PORTS.get(service, 0))),
         extra={k: v for k, v in env.items() if k.startswith(f"{prefix}_")},
+        mode=load_mode(),
+        jwt_public_keys=env.get("MEDMASSAGE_JWT_PUBLIC_KEYS", ""),
+        token_max_hours=float(env.get("MEDMASSAGE_TOKEN_MAX_HOURS", DEFAULT_TOKEN_MAX_HOURS)),
     )

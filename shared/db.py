@@ -183,7 +183,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _dialect_insert(connection: Connection, table: Table) -> Any:
+def dialect_insert(connection: Connection, table: Table) -> Any:
     """INSERT with ON CONFLICT, which both backends speak (as their own dialect constructs)."""
     dialect = connection.dialect.name
     if dialect == "sqlite":
@@ -197,7 +197,7 @@ def insert_if_absent(connection: Connection, table: Table, values: dict[str, obj
     """Insert a row unless its primary key exists; True when this call inserted it."""
     first_key = next(iter(table.primary_key.columns))
     statement = (
-        _dialect_insert(connection, table).values(**values).on_conflict_do_nothing()
+        dialect_insert(connection, table).values(**values).on_conflict_do_nothing()
         .returning(first_key)
     )
     # RETURNING rather than rowcount: psycopg does not report a rowcount here.
@@ -220,7 +220,7 @@ def save_if_newer(
     Columns not in ``values`` keep what is stored.
     """
     keys = [column.name for column in table.primary_key.columns]
-    insert = _dialect_insert(connection, table).values(**values)
+    insert = dialect_insert(connection, table).values(**values)
     statement = insert.on_conflict_do_update(
         index_elements=keys,
         set_={name: insert.excluded[name] for name in values if name not in keys},

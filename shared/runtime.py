@@ -10,28 +10,58 @@ never migrate: production runs ``migrate`` once per release, before them.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Protocol
 
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from shared.config import Settings
 from shared.logs import configure_logging
+from shared.web.headers import ALWAYS
+from shared.web.problems import PROBLEM_CONTENT_TYPE, problem_document, slug_of
 
 log = logging.getLogger("shared.runtime")
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
     """Werkzeug's handler without its access log: that line carries the query string,
-    where searches put names and birth dates. The app logs its own access line."""
+    where searches put names and birth dates. The app logs its own access line.
+
+    Requests the server refuses before the app sees them (a request line over 64 KiB:
+    414; a header line over 64 KiB or more than 100 headers: 431; a malformed request
+    line: 400) are answered as problem+json with the security headers, like the app's.
+    """
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Refuse the request with a problem document (the standard library's is HTML)."""
+        # ``message`` may quote the request line (and so a search's query): neither the
+        # answer nor the log repeats it.
+        log.info("request refused by the HTTP server", extra={"status": code})
+        status = HTTPStatus(code)
+        self.send_response(code)
+        self.send_header("Connection", "close")
+        for name, value in ALWAYS.items():
+            self.send_header(name, value)
+        body = b""
+        if code >= 200 and code not in (204, 205, 304):
+            document = problem_document(code, status.phrase, status.description,
+                                        slug_of(status.phrase))
+            body = json.dumps(document).encode()
+            self.send_header("Content-Type", PROBLEM_CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
 
 
 class Loop(Protocol):
@@ -49,6 +79,11 @@ class Service:
     app: Flask
     loops: list[Loop] = field(default_factory=list)
     migrate: Callable[[], None] = lambda: None
+
+
+def http_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
+    """The threaded HTTP server of ``web`` and ``all`` (port 0: any free port)."""
+    return make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
 
 
 def _supervise(loop: Loop, stop: threading.Event) -> None:
@@ -94,8 +129,7 @@ def run(build: Callable[[], Service], argv: list[str] | None = None) -> None:
     server = None
     if args.mode in ("all", "web"):
         port = args.port if args.port is not None else service.settings.port
-        server = make_server(args.host, port, service.app, threaded=True,
-                             request_handler=_QuietRequestHandler)
+        server = http_server(service.app, args.host, port)
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
         log.info("listening", extra={"port": server.server_port, "mode": args.mode})
     stop.wait()

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
 from flask import Blueprint, Flask
 
-from shared.config import Settings
+from shared.config import DEVELOPMENT, Settings
 from shared.db import make_engine
 from shared.kafka.clients import make_producer
 from shared.kafka.consumer import ConsumerRunner, Subscription
 from shared.migrations import migrate
 from shared.outbox import OutboxRelay
 from shared.runtime import Loop, Service
+from shared.tokens import TokenVerifier, development_key_set, staff_token_verifier
 from shared.web.app import init_app
+from shared.web.auth import use_token_verifier
 from shared.web.context import ServiceContext
+
+log = logging.getLogger("shared.service")
 
 
 class ServiceConfig(Protocol):
@@ -33,15 +38,39 @@ def create_service_app(
 
     Migrations are a step of their own (``migrate_database``, ``python -m services.<name>
     migrate``): an app built by gunicorn in each worker must not race to alter the schema.
+    Settings a production service must not run on stop it here, before it serves anything.
     """
     settings = config.settings
+    verifier = checked_token_verifier(settings)
     engine = make_engine(settings.database_url)
     app = Flask(f"services.{settings.service}")
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     context = ServiceContext(settings=settings, engine=engine, title=title, config=config)
     init_app(app, context)
+    use_token_verifier(app, verifier)
     return app, context
+
+
+def checked_token_verifier(settings: Settings) -> TokenVerifier:
+    """The staff token verifier, after MEDMASSAGE_MODE's checks; raises ConfigurationError."""
+    verifier = staff_token_verifier(settings)
+    if settings.mode == DEVELOPMENT:
+        _warn_development(verifier)
+    return verifier
+
+
+def _warn_development(verifier: TokenVerifier) -> None:
+    if verifier.keys.shares_a_key_with(development_key_set()):
+        log.warning(
+            "MEDMASSAGE_MODE=development: staff tokens signed with a published development key "
+            "(shared/dev_keys) are accepted, so anyone can sign an admin token. Never hold real "
+            "patient data like this: set MEDMASSAGE_MODE=production and "
+            "MEDMASSAGE_JWT_PUBLIC_KEYS."
+        )
+    else:
+        log.warning("MEDMASSAGE_MODE=development: the production checks are off; set "
+                    "MEDMASSAGE_MODE=production before holding real patient data.")
 
 
 def migrate_database(settings: Settings, migrations: Path | None) -> None:

@@ -65,3 +65,16 @@ def own_broker() -> Iterator[LocalKafka]:
     kafka.start()
     yield kafka
     kafka.stop()
+
+
+@pytest.fixture(scope="session")
+def secure_kafka() -> Iterator[LocalKafka]:
+    """A local broker with a SASL_SSL listener (SCRAM-SHA-512, a certificate signed by a
+    CA made for it), started once and only when a test asks for it.
+
+    ``secure_kafka.secure_listener`` has the listener's client settings and KAFKA_* env.
+    """
+    kafka = LocalKafka(secure=True)
+    kafka.start()
+    yield kafka
+    kafka.stop()

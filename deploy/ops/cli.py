@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import click
+from kafka.errors import KafkaError
 
 from deploy.ops.kafka_views import (
     consumer_lag,
     dead_letters,
     describe,
     pretty,
+    publish_phi_view,
     read_messages,
     replay,
     topic_end_offsets,
 )
-from shared.config import DEFAULT_PORTS, KafkaSettings, load_settings
+from shared.config import DEFAULT_PORTS, ConfigurationError, KafkaSettings, load_settings
 from shared.db import make_engine
+from shared.events.contracts.ops import PHI_VIEWED
 from shared.outbox import pending_summary
+from shared.tokens import TokenRefused, staff_token_verifier
+
+TOKEN_SETTING = "MEDMASSAGE_OPS_TOKEN"
 
 
 @click.group()
@@ -54,19 +62,56 @@ def lag(settings: KafkaSettings, group: str | None) -> None:
                    f"committed={committed:<8} end={row.end:<8} lag={row.lag}")
 
 
+def admin_subject(token: str | None) -> str:
+    """The staff login of a valid admin token (checked like the services check it)."""
+    if not token:
+        raise click.UsageError(f"--show-phi needs an admin's staff token: --token or "
+                               f"{TOKEN_SETTING}")
+    try:
+        claims = staff_token_verifier(load_settings("ops")).verify(token)
+    except (TokenRefused, ConfigurationError) as exc:
+        raise click.ClickException(f"the staff token was refused: {exc}") from exc
+    if "admin" not in claims.roles:
+        raise click.ClickException("--show-phi is for admins only")
+    return claims.subject
+
+
+def _batches(messages: Iterable[Any], follow: bool) -> Iterator[list[Any]]:
+    """All the messages at once, or each as it comes when following."""
+    if follow:
+        yield from ([message] for message in messages)
+    else:
+        yield list(messages)
+
+
 @main.command()
 @click.argument("topic")
 @click.option("--follow", "-f", is_flag=True, help="Keep waiting for new messages.")
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest message.")
 @click.option("--limit", "-n", type=int, default=None, help="Stop after N messages.")
-@click.option("--show-phi", is_flag=True, help="Show names, birth dates, member ids, diagnoses.")
+@click.option("--show-phi", is_flag=True,
+              help="Show names, birth dates, member and authorization numbers, diagnoses "
+                   "(admins only; each view is recorded on ops.phi.viewed.v1).")
+@click.option("--token", envvar=TOKEN_SETTING, default=None,
+              help=f"An admin's staff token, for --show-phi (or {TOKEN_SETTING}).")
 @click.pass_obj
 def tail(settings: KafkaSettings, topic: str, follow: bool, from_beginning: bool,
-         limit: int | None, show_phi: bool) -> None:
-    """Decoded messages of TOPIC, PHI hidden unless --show-phi."""
-    for message in read_messages(settings, topic, from_beginning or not follow, follow, limit):
-        header = f"# {message.topic} p{message.partition} offset {message.offset}"
-        click.echo(f"{header}\n{pretty(describe(message.value, show_phi))}")
+         limit: int | None, show_phi: bool, token: str | None) -> None:
+    """Decoded messages of TOPIC, PHI hidden unless an admin asks with --show-phi."""
+    actor = admin_subject(token) if show_phi else None
+    messages = read_messages(settings, topic, from_beginning or not follow, follow, limit)
+    for batch in _batches(messages, follow):
+        if actor is not None:
+            # Recorded before it is shown: what could not be recorded is not shown.
+            try:
+                publish_phi_view(settings, actor, topic, batch)
+            except KafkaError as exc:
+                raise click.ClickException(
+                    f"could not record the view on {PHI_VIEWED.topic} ({exc}); nothing shown"
+                ) from exc
+        for message in batch:
+            header = f"# {message.topic} p{message.partition} offset {message.offset}"
+            click.echo(f"{header}\n{pretty(describe(message.value, show_phi))}")
 
 
 @main.group()

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from shared.config import KafkaSettings
-from shared.events.envelope import MalformedEvent, decode
+from shared.events import EVENTS
+from shared.events.contracts.ops import PHI_VIEWED
+from shared.events.envelope import MalformedEvent, decode, encode
 
-# Payload fields that identify or describe a person's health; hidden unless asked for.
-PHI_FIELDS = frozenset({
-    "first_name", "last_name", "birth_date", "address", "member_id", "group_number",
-    "subscriber", "diagnoses", "name", "phone", "email", "notes",
+# Payload fields that identify a person: names (a physician's and a therapist's "name"
+# too, rather than guess whose), birth dates, addresses, contact details, and the numbers
+# that lead to one client: member, group, prior authorization and payer claim numbers.
+IDENTIFYING_FIELDS = frozenset({
+    "first_name", "last_name", "name", "birth_date", "address", "subscriber", "phone",
+    "email", "member_id", "group_number", "authorization_number",
+    "payer_claim_control_number",
 })
+# Payload fields that describe a person's health: diagnoses, the screening's reason codes
+# (each names a finding, e.g. a current DVT) and free-text notes.
+HEALTH_FIELDS = frozenset({"diagnoses", "reason_codes", "notes"})
+# Hidden unless an admin asks (tail --show-phi, audited).
+PHI_FIELDS = IDENTIFYING_FIELDS | HEALTH_FIELDS
+REDACTED = "[redacted]"
+OPS_SOURCE = "ops"
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,7 @@ def consumer_lag(settings: KafkaSettings, group: str | None = None) -> list[Part
 def redact(data: Any) -> Any:
     """Hide PHI fields anywhere in a payload."""
     if isinstance(data, dict):
-        return {k: "[redacted]" if k in PHI_FIELDS else redact(v) for k, v in data.items()}
+        return {k: REDACTED if k in PHI_FIELDS else redact(v) for k, v in data.items()}
     if isinstance(data, list):
         return [redact(v) for v in data]
     return data
@@ -113,7 +126,9 @@ def describe(value: bytes | None, show_phi: bool = False) -> dict[str, Any]:
     try:
         event = decode(value)
     except MalformedEvent as exc:
-        return {"malformed": str(exc), "raw": (value or b"")[:200].decode(errors="replace")}
+        # Not an event, so no field says what is PHI: the raw bytes are, until shown.
+        raw = (value or b"")[:200].decode(errors="replace") if show_phi else REDACTED
+        return {"malformed": str(exc), "raw": raw}
     return {
         "id": event.id, "type": event.type, "subject": event.subject, "source": event.source,
         "time": event.time.isoformat(), "correlationid": event.correlation_id,
@@ -169,6 +184,34 @@ def replay(settings: KafkaSettings, letters: list[DeadLetter]) -> int:
     finally:
         producer.close()
     return len(letters)
+
+
+def event_ids(messages: Sequence[Any]) -> list[str]:
+    """Each message's event id, or where it lies when it is not an event."""
+    ids = []
+    for message in messages:
+        try:
+            ids.append(decode(message.value).id)
+        except MalformedEvent:
+            ids.append(f"{message.topic}:{message.partition}:{message.offset}")
+    return ids
+
+
+def publish_phi_view(settings: KafkaSettings, actor: str, topic: str,
+                     messages: Sequence[Any]) -> None:
+    """Record on ops.phi.viewed.v1 that ``actor`` is shown these messages unredacted.
+
+    Waits for the broker's acknowledgement (acks=all) and raises if there is none: the
+    caller shows nothing it could not record.
+    """
+    event = EVENTS.build(PHI_VIEWED, source=OPS_SOURCE, subject=actor, data={
+        "actor": actor, "topic": topic, "count": len(messages),
+        "event_ids": event_ids(messages), "viewed_at": datetime.now(UTC)})
+    producer = KafkaProducer(**settings.client_options(), acks="all")
+    try:
+        producer.send(PHI_VIEWED.topic, key=actor.encode(), value=encode(event)).get(timeout=30)
+    finally:
+        producer.close()
 
 
 def pretty(document: dict[str, Any]) -> str:

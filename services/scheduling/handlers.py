@@ -1,22 +1,25 @@
-"""Screening's events -> the eligibility projection booking decides with."""
+"""Screening's events -> the eligibility projection booking decides with.
+
+Scheduling reads no PHI it does not book with: of a client it learns only that they exist
+(``screening.client.enrolled``), never the names, birth dates, addresses and member ids
+of ``client.registered``/``updated``; of a referral only its window (``referral.window``:
+dates, authorized visits, status), never the diagnoses, physician, prescribed codes and
+authorization number of ``referral.recorded``/``amended``/``revoked``/``expired`` (those
+are for claims).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from services.scheduling.commands.eligibility import (
-    close_referral,
     record_client,
     record_referral,
     record_screening,
 )
 from shared.events.contracts.screening import (
-    CLIENT_REGISTERED,
-    CLIENT_UPDATED,
-    REFERRAL_AMENDED,
-    REFERRAL_EXPIRED,
-    REFERRAL_RECORDED,
-    REFERRAL_REVOKED,
+    CLIENT_ENROLLED,
+    REFERRAL_WINDOW,
     SCREENING_COMPLETED,
 )
 from shared.events.envelope import Event
@@ -24,13 +27,8 @@ from shared.kafka.consumer import Subscription
 from shared.uow import UnitOfWork
 
 
-def on_client_registered(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
-    """A client exists; scheduling keeps only the id (demographics stay in screening)."""
-    record_client(uow, payload["client_id"], payload["version"])
-
-
-def on_client_updated(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
-    """A client changed; only the version matters here."""
+def on_client_enrolled(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
+    """A client exists (at this version of their record); the id is all scheduling keeps."""
     record_client(uow, payload["client_id"], payload["version"])
 
 
@@ -39,32 +37,13 @@ def on_screening_completed(uow: UnitOfWork, event: Event, payload: dict[str, Any
     record_screening(uow, payload)
 
 
-def on_referral_recorded(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
-    """A referral to book against."""
+def on_referral_window(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
+    """A referral to book against, at its newest version: open, or revoked or expired."""
     record_referral(uow, payload)
-
-
-def on_referral_amended(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
-    """A new version of a referral (newest version wins)."""
-    record_referral(uow, payload)
-
-
-def on_referral_revoked(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
-    """A referral no longer to be booked against."""
-    close_referral(uow, payload, "revoked")
-
-
-def on_referral_expired(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
-    """A referral past its end date."""
-    close_referral(uow, payload, "expired")
 
 
 SUBSCRIPTIONS = [
-    Subscription(CLIENT_REGISTERED, on_client_registered),
-    Subscription(CLIENT_UPDATED, on_client_updated),
+    Subscription(CLIENT_ENROLLED, on_client_enrolled),
     Subscription(SCREENING_COMPLETED, on_screening_completed),
-    Subscription(REFERRAL_RECORDED, on_referral_recorded),
-    Subscription(REFERRAL_AMENDED, on_referral_amended),
-    Subscription(REFERRAL_REVOKED, on_referral_revoked),
-    Subscription(REFERRAL_EXPIRED, on_referral_expired),
+    Subscription(REFERRAL_WINDOW, on_referral_window),
 ]

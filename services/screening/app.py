@@ -24,7 +24,7 @@ def create_app(config: ScreeningConfig | None = None) -> Flask:
 
 
 def build(config: ScreeningConfig | None = None) -> Service:
-    """HTTP, the outbox relay and the daily referral-expiry worker."""
+    """HTTP, the outbox relay, the care team's consumer group and the referral-expiry job."""
     config = config or load_config()
     app, context = create_service_app(config, TITLE, BLUEPRINTS)
     expiry = ReferralExpiry(context.engine, config.today, config.expiry_interval_seconds,

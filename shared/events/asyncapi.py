@@ -61,7 +61,7 @@ def asyncapi_document(registry: EventRegistry = EVENTS) -> dict[str, Any]:
         }
         channels[name] = {
             "address": event_type.topic,
-            "description": f"{event_type.description} Keyed by client id.",
+            "description": f"{event_type.description} Keyed by {event_type.keyed_by}.",
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
         }
         channels[f"{name}_dlq"] = {
@@ -76,7 +76,9 @@ def asyncapi_document(registry: EventRegistry = EVENTS) -> dict[str, Any]:
         operations[f"publish_{name}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{name}"},
-            "summary": f"Published by {event_type.name.split('.')[0]} through its outbox.",
+            "summary": "Published by " + (
+                event_type.publisher or f"{event_type.name.split('.')[0]} through its outbox"
+            ) + ".",
         }
     return {
         "asyncapi": "3.0.0",

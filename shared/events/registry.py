@@ -19,6 +19,10 @@ class EventType:
     version: int
     schema: type[Schema]
     description: str = ""
+    # What the Kafka key (and the envelope's subject) is; the client id unless said otherwise.
+    keyed_by: str = "client id"
+    # Who publishes, and how (shown in docs/asyncapi.yaml); None: the service, by its outbox.
+    publisher: str | None = None
 
     @cached_property
     def reader(self) -> Schema:
@@ -107,6 +111,14 @@ class EventRegistry:
 EVENTS = EventRegistry()
 
 
-def define_event(name: str, version: int, schema: type[Schema], description: str = "") -> EventType:
+def define_event(
+    name: str,
+    version: int,
+    schema: type[Schema],
+    description: str = "",
+    *,
+    keyed_by: str = "client id",
+    publisher: str | None = None,
+) -> EventType:
     """Register an event type in the project's catalogue (used by contracts modules)."""
-    return EVENTS.register(EventType(name, version, schema, description))
+    return EVENTS.register(EventType(name, version, schema, description, keyed_by, publisher))

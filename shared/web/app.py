@@ -10,12 +10,16 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from shared.db import database_reachable
-from shared.web.audit import audit_blueprint, record_staff_request
+from shared.web.audit import audit_blueprint, record_requests
 from shared.web.auth import check_every_route_declares_access, public
 from shared.web.context import ServiceContext, service_context
+from shared.web.headers import send_security_headers
+from shared.web.limits import limit_requests
 from shared.web.openapi import build_openapi
 from shared.web.problems import register_problem_handlers
+from shared.web.proxy import TrustedProxy
 from shared.web.ratelimit import limit_public_endpoints
+from shared.web.settings import WebSettings
 
 log = logging.getLogger("shared.web")
 access = logging.getLogger("shared.web.access")
@@ -68,14 +72,18 @@ def openapi() -> Response:
     return jsonify(context.openapi_document)
 
 
-def init_app(app: Flask, context: ServiceContext) -> None:
-    """Install ids, problem handlers, health, metrics and OpenAPI; check route access.
+def init_app(app: Flask, context: ServiceContext, web: WebSettings | None = None) -> None:
+    """Install ids, limits, problem handlers, headers, audit, health, metrics and OpenAPI.
 
-    Call it last in the factory, after the service's blueprints are registered.
+    Call it last in the factory, after the service's blueprints are registered; ``web``
+    defaults to the MEDMASSAGE_* settings of the environment. Refuses to start when a
+    route declares no access.
     """
+    web = web or WebSettings.from_environment()
     app.extensions["medmassage"] = context
-    app.config["JWT_SECRET"] = context.settings.jwt_secret
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if web.trusted_proxy_header:
+        app.wsgi_app = TrustedProxy(  # type: ignore[method-assign]
+            app.wsgi_app, web.trusted_proxy_header, web.trusted_proxy_hops)
     register_problem_handlers(app)
     app.register_blueprint(_system)
     app.register_blueprint(audit_blueprint)
@@ -105,6 +113,8 @@ def init_app(app: Flask, context: ServiceContext) -> None:
                 "request_id": g.get("request_id"), "correlation_id": g.get("correlation_id")})
         return response
 
-    limit_public_endpoints(app)
-    record_staff_request(app)
+    limit_requests(app, web.max_body_bytes)
+    limit_public_endpoints(app, web.public_rate_per_minute)
+    record_requests(app)
+    send_security_headers(app)
     check_every_route_declares_access(app)

@@ -1,27 +1,42 @@
-"""The audit trail: every staff request (a read or a change of a record) is recorded.
+"""The audit trail: every staff request, and every refused one, is recorded.
 
 Staff endpoints are exactly the ones that touch client records, screenings, referrals,
 appointments and claims, so recording each authenticated request — who, with which
-roles, what (method, endpoint, path), when, from where, and how it ended — covers every
-read and change. The trail is written by the service that owns the record, can be
-queried by admins, and has no endpoint that edits it.
+roles, what (method, endpoint, path, and for staff the query terms a search used), when,
+from where, and how it ended — covers every read and change. Requests refused with 401 or
+403 are recorded too, under the token's subject when the token itself was valid (a staff
+member reaching past their role) and as ``anonymous`` otherwise, so escalation attempts
+leave a trace. The trail is written by the service that owns the record, can be read and
+exported (CSV) by admins, and has no endpoint that edits it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
+from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, insert, select
 
 from shared.db import UtcDateTime, utcnow, write_transaction
-from shared.web.auth import allow
+from shared.tokens import TokenRefused
+from shared.web.auth import VERIFIER, allow, bearer_token
 from shared.web.context import service_context
+from shared.web.fields import Text as TextField
 from shared.web.io import load_query, respond
 from shared.web.openapi import api
+from shared.web.problems import Problem
 
 log = logging.getLogger("shared.audit")
+
+ANONYMOUS = "anonymous"
+CLIENT_ROLE = "client"  # the role of a client using their booking code (the widget)
+DENIED = (401, 403)
 
 metadata = MetaData()
 audit_log = Table(
@@ -37,29 +52,69 @@ audit_log = Table(
     Column("status", Integer, nullable=False),
     Column("remote_addr", String(100), nullable=True),
     Column("request_id", String(100), nullable=True),
+    # A staff search's terms as a JSON object (names, birth dates: PHI, so here and never
+    # in the access log).
+    Column("query", Text, nullable=True),
     # Admins read the trail by time and by who.
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_actor", "actor", "at"),
 )
 
 
-_INSERT_ENTRY = insert(audit_log)  # built once: one runs after every staff request
+_INSERT_ENTRY = insert(audit_log)  # built once: one runs after every audited request
 
 
-def record_staff_request(app: Flask) -> None:
-    """After each authenticated staff request, append it to the audit log."""
+def _refused_caller() -> tuple[str, list[str]]:
+    """Who a refused request came from: a valid staff token's subject, else anonymous.
+
+    Auth refused before telling anyone who called, so the token is checked again here; an
+    invalid token's claims are the caller's word only and are never recorded as an actor.
+    """
+    verifier = current_app.extensions.get(VERIFIER)
+    try:
+        claims = verifier.verify(bearer_token()) if verifier is not None else None
+    except (Problem, TokenRefused):
+        claims = None
+    if claims is None:
+        return ANONYMOUS, []
+    return claims.subject, sorted(claims.roles)
+
+
+def _query_terms() -> str | None:
+    """The query string's parameters as a JSON object (None without any)."""
+    if not request.args:
+        return None
+    terms = {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+    return json.dumps(terms, ensure_ascii=False)
+
+
+def _entry(status: int) -> dict[str, Any] | None:
+    """The audit row for this request, or None when it is not audited."""
+    if "caller" in g:
+        actor, roles = g.caller, list(g.roles)
+    elif status in DENIED:
+        actor, roles = _refused_caller()
+    else:
+        return None
+    staff = bool(roles) and CLIENT_ROLE not in roles
+    return {"at": utcnow(), "actor": actor[:200], "roles": ",".join(roles),
+            "action": request.method, "endpoint": request.endpoint or "",
+            "path": request.path[:500], "status": status,
+            "remote_addr": request.remote_addr, "request_id": g.get("request_id"),
+            "query": _query_terms() if staff else None}
+
+
+def record_requests(app: Flask) -> None:
+    """After each staff request and each refused (401/403) one, append it to the audit log."""
 
     @app.after_request
     def _audit(response: Response) -> Response:
-        if "caller" not in g:
-            return response
         try:
+            entry = _entry(response.status_code)
+            if entry is None:
+                return response
             with write_transaction(service_context().engine) as connection:
-                connection.execute(_INSERT_ENTRY, {
-                    "at": utcnow(), "actor": g.caller, "roles": ",".join(g.roles),
-                    "action": request.method, "endpoint": request.endpoint or "",
-                    "path": request.path[:500], "status": response.status_code,
-                    "remote_addr": request.remote_addr, "request_id": g.get("request_id")})
+                connection.execute(_INSERT_ENTRY, entry)
         except Exception:
             # The answer already happened; losing its audit line must be loud, not fatal.
             log.exception("audit record failed", extra={"request_id": g.get("request_id")})
@@ -67,8 +122,8 @@ def record_staff_request(app: Flask) -> None:
 
 
 class AuditQuery(Schema):
-    actor = fields.String()
-    path_prefix = fields.String()
+    actor = TextField()
+    path_prefix = TextField()
     since = fields.AwareDateTime(data_key="from")
     until = fields.AwareDateTime(data_key="to")
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
@@ -81,6 +136,8 @@ class AuditEntry(Schema):
     action = fields.String()
     endpoint = fields.String()
     path = fields.String()
+    query = fields.Function(lambda row: json.loads(row["query"]) if row["query"] else None,
+                            metadata={"description": "a staff search's terms"})
     status = fields.Integer()
     remote_addr = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
@@ -90,15 +147,8 @@ class AuditPage(Schema):
     entries = fields.List(fields.Nested(AuditEntry))
 
 
-audit_blueprint = Blueprint("audit", __name__)
-
-
-@audit_blueprint.get("/audit")
-@allow("admin")
-@api("The audit trail of this service, newest first", query=AuditQuery, response=AuditPage)
-def read_audit_log() -> Response:
-    """Who read or changed what in this service (admins only; read-only)."""
-    query = load_query(AuditQuery)
+def _entries(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trail's rows matching ``query``, newest first."""
     statement = select(audit_log).order_by(audit_log.c.id.desc()).limit(query["limit"])
     if "actor" in query:
         statement = statement.where(audit_log.c.actor == query["actor"])
@@ -109,5 +159,52 @@ def read_audit_log() -> Response:
     if "until" in query:
         statement = statement.where(audit_log.c.at < query["until"])
     with service_context().engine.connect() as connection:
-        rows = [dict(row._mapping) for row in connection.execute(statement)]
-    return respond(AuditPage, {"entries": rows})
+        return [dict(row._mapping) for row in connection.execute(statement)]
+
+
+CSV_COLUMNS = ("at", "actor", "roles", "action", "endpoint", "path", "query", "status",
+               "remote_addr", "request_id")
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"); a search term or a
+# path is the caller's text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+NO_STORE = {"Cache-Control": "no-store"}  # the trail names clients' records and searches
+
+audit_blueprint = Blueprint("audit", __name__)
+
+
+@audit_blueprint.get("/audit")
+@allow("admin")
+@api("The audit trail of this service, newest first", query=AuditQuery, response=AuditPage)
+def read_audit_log() -> Response:
+    """Who read or changed what in this service, and who was refused (admins only)."""
+    return respond(AuditPage, {"entries": _entries(load_query(AuditQuery))}, headers=NO_STORE)
+
+
+@audit_blueprint.get("/audit.csv")
+@allow("admin")
+@api("The audit trail as CSV, newest first (same filters as /audit)", query=AuditQuery,
+     content_type="text/csv")
+def export_audit_log() -> Response:
+    """The audit trail as a CSV file, one row per entry (admins only)."""
+    body = _csv(_entries(load_query(AuditQuery)))
+    filename = f"audit-{service_context().settings.service}.csv"
+    return Response(body, mimetype="text/csv", headers={
+        **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})

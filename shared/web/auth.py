@@ -1,50 +1,50 @@
-"""Bearer-token auth: JWTs signed with the configured key, carrying the caller's roles.
+"""Bearer-token auth at the HTTP edge: staff tokens checked against the service's key set.
 
 Every view declares who may call it: ``@allow("front_desk", "therapist")`` or
 ``@public``. The app refuses to start with a route that declares neither, so a new
 endpoint cannot be open by accident. The admin role (the clinic owner) is allowed
-wherever any staff role is.
+wherever any staff role is. What a valid token is (keys, claims, lifetime) is decided in
+``shared/tokens.py``; this module only applies it to requests.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import jwt
 from flask import Flask, current_app, g, request
 
+from shared.tokens import ROLES, TokenRefused, TokenVerifier
 from shared.web.problems import Problem
 
-ROLES = ("front_desk", "therapist", "billing", "ops", "admin")
-ISSUER = "medmassage"
-ALGORITHM = "HS256"
+log = logging.getLogger("shared.web.auth")
+VERIFIER = "medmassage.staff_tokens"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def issue_token(
-    secret: str, subject: str, roles: list[str], ttl: timedelta = timedelta(hours=8)
-) -> str:
-    """Sign a staff token for ``subject`` with ``roles``."""
-    unknown = set(roles) - set(ROLES)
-    if unknown or not roles:
-        raise ValueError(f"roles must be some of {ROLES}; got {roles}")
-    now = datetime.now(UTC)
-    claims = {"iss": ISSUER, "sub": subject, "roles": roles, "iat": now, "exp": now + ttl}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+def use_token_verifier(app: Flask, verifier: TokenVerifier) -> None:
+    """Check this app's staff tokens with ``verifier`` (create_service_app installs it)."""
+    app.extensions[VERIFIER] = verifier
 
 
-def verify_token(secret: str, token: str) -> dict[str, Any]:
-    """Check signature, issuer and expiry; return the claims or raise jwt.InvalidTokenError."""
-    return jwt.decode(
-        token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub"]}
-    )
+def _staff_claims() -> Any:
+    verifier: TokenVerifier | None = current_app.extensions.get(VERIFIER)
+    if verifier is None:
+        raise RuntimeError("no staff token verifier: build the app with create_service_app")
+    try:
+        return verifier.verify(bearer_token())
+    except TokenRefused as exc:
+        # Why a token was refused helps whoever debugs a login; the caller is told nothing.
+        log.info("staff token refused", extra={"reason": str(exc)})
+        raise Problem(
+            401, "Unauthorized", "The token is invalid or expired.", "unauthorized"
+        ) from exc
 
 
-def _bearer_token() -> str:
+def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -64,14 +64,8 @@ def allow(*roles: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            secret = current_app.config["JWT_SECRET"]
-            try:
-                claims = verify_token(secret, _bearer_token())
-            except jwt.InvalidTokenError as exc:
-                raise Problem(
-                    401, "Unauthorized", "The token is invalid or expired.", "unauthorized"
-                ) from exc
-            held = set(claims.get("roles") or [])  # a booking code holds no roles
+            claims = _staff_claims()
+            held = set(claims.roles)
             if not held & allowed:
                 raise Problem(
                     403,
@@ -80,7 +74,7 @@ def allow(*roles: str) -> Callable[[View], View]:
                     "forbidden",
                     allowed_roles=sorted(allowed),
                 )
-            g.caller = claims["sub"]
+            g.caller = claims.subject
             g.roles = sorted(held)
             return view(*args, **kwargs)
 
@@ -115,28 +109,3 @@ def check_every_route_declares_access(app: Flask) -> None:
             undeclared.append(rule.rule)
     if undeclared:
         raise RuntimeError(f"routes without @allow/@public: {undeclared}")
-
-
-BOOKING_SCOPE = "booking"
-
-
-def issue_booking_token(secret: str, client_id: str, ttl: timedelta = timedelta(days=30)) -> str:
-    """A client's booking code for the widget: books for that client only, nothing else."""
-    now = datetime.now(UTC)
-    claims = {"iss": ISSUER, "sub": client_id, "scope": BOOKING_SCOPE, "iat": now, "exp": now + ttl}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
-
-
-def booking_client() -> str:
-    """The client id of the request's booking token; 401 problem when it is missing or bad."""
-    try:
-        claims = verify_token(current_app.config["JWT_SECRET"], _bearer_token())
-    except jwt.InvalidTokenError as exc:
-        raise Problem(401, "Unauthorized", "The booking code is invalid or expired.",
-                      "invalid-booking-code") from exc
-    if claims.get("scope") != BOOKING_SCOPE:
-        raise Problem(401, "Unauthorized", "Use the client's booking code.", "invalid-booking-code")
-    # The client is the caller: the audit trail records their own reads and bookings too.
-    g.caller = f"client:{claims['sub']}"
-    g.roles = ["client"]
-    return claims["sub"]

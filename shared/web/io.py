@@ -36,15 +36,12 @@ def _invalid(exc: ValidationError) -> Problem:
 
 
 def load_body(schema: SchemaLike) -> Any:
-    """Parse the JSON body with ``schema``; answer 400 with field messages when invalid."""
-    if not request.is_json:
-        raise Problem(
-            415,
-            "Unsupported Media Type",
-            "Send the body as application/json.",
-            "unsupported-media-type",
-        )
-    data = request.get_json(silent=True)
+    """Parse the JSON body with ``schema``; answer 400 with field messages when invalid.
+
+    A body that is not JSON (or nests too deep, ``shared/web/limits.py``) is answered by
+    the request's own problem (415 or 400) before the schema sees it.
+    """
+    data = request.get_json()
     if data is None:
         raise Problem(400, "Invalid request", "The body is not valid JSON.", "malformed-json")
     try:

@@ -14,6 +14,25 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("shared.web")
 
 
+def problem_document(
+    status: int, title: str, detail: str | None = None, slug: str | None = None
+) -> dict[str, Any]:
+    """The members every problem document has (also for answers made outside Flask)."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}" if slug else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    return body
+
+
+def slug_of(title: str) -> str:
+    """The problem type slug of a standard status title: "Not Found" -> "not-found"."""
+    return title.lower().replace(" ", "-")
+
+
 class Problem(Exception):
     """An error answer: raise it anywhere in a request to reply with problem+json.
 
@@ -41,13 +60,7 @@ class Problem(Exception):
 
     def to_response(self) -> Response:
         """Render as an RFC 9457 document."""
-        body: dict[str, Any] = {
-            "type": f"/problems/{self.type}" if self.type else "about:blank",
-            "title": self.title,
-            "status": self.status,
-        }
-        if self.detail:
-            body["detail"] = self.detail
+        body = problem_document(self.status, self.title, self.detail, self.type)
         if self.errors:
             body["errors"] = self.errors
         body.update(self.extra)
@@ -91,7 +104,7 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
-        slug = (exc.name or "error").lower().replace(" ", "-")
+        slug = slug_of(exc.name or "error")
         response = Problem(exc.code or 500, exc.name or "Error", exc.description, slug)
         answer = response.to_response()
         if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]

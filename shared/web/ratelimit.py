@@ -1,69 +1,131 @@
-"""Rate limiting for public endpoints (the booking widget's), per caller address.
+"""Rate limiting for public endpoints (the booking widget's), per client address.
 
-A token bucket per remote address: ``MEDMASSAGE_PUBLIC_RATE_PER_MINUTE`` requests a
-minute on average, bursts up to the same number; 0 turns it off. Staff endpoints are
-not limited (they need a token). XXX: buckets live in each process, so N gunicorn
-workers allow up to N times the rate; put a shared limiter (the ingress) in front for
-a hard limit.
+A token bucket per client address: ``MEDMASSAGE_PUBLIC_RATE_PER_MINUTE`` requests a minute
+on average, bursts up to the same number; 0 turns it off. Staff endpoints are not limited
+(they need a token). The buckets are rows of the service's database, so every worker and
+every replica of the service draws from the same bucket; one ``INSERT ... ON CONFLICT DO
+UPDATE ... WHERE`` takes a token (refill included) atomically on SQLite and PostgreSQL.
+The address is the socket's, or the trusted proxy's (``shared/web/proxy.py``); IPv6
+clients are counted per /64, the block one subscriber gets.
 """
 
 from __future__ import annotations
 
-import os
-import threading
+import ipaddress
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
+from sqlalchemy import (
+    Column,
+    Connection,
+    Double,
+    Index,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    select,
+)
 
+from shared.db import dialect_insert, write_transaction
 from shared.web.auth import access_of
+from shared.web.context import service_context
 from shared.web.problems import Problem
 
 # Health, metrics and the API document are for machines that must never be throttled.
 _UNLIMITED = {"system.healthz", "system.readyz", "system.metrics", "system.openapi", "static"}
 
+metadata = MetaData()
+rate_limit_buckets = Table(
+    "rate_limit_buckets",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("tokens", Double, nullable=False),
+    # Seconds since the epoch (wall clock: the processes sharing a bucket share no other).
+    Column("refilled_at", Double, nullable=False),
+    Index("ix_rate_limit_buckets_refilled_at", "refilled_at"),
+)
 
-class TokenBuckets:
-    """Per-key token buckets refilled continuously; thread-safe."""
 
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+class RateLimit:
+    """Token buckets in the database: ``per_minute`` a minute, bursts of ``per_minute``."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.time) -> None:
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
+        # A bucket untouched this long is full again, the same as having no row.
+        self.full_after = self.capacity / self.rate
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+        self._swept_at = 0.0
 
-    def take(self, key: str) -> float:
-        """Take one token; return 0 when allowed, else the seconds until one is free."""
+    def take(self, connection: Connection, key: str) -> float:
+        """Take a token from ``key``'s bucket: 0 when allowed, else seconds until one is free."""
         now = self.clock()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate
+        stored = rate_limit_buckets.c
+        later = now > stored.refilled_at  # a clock behind the last taker's adds nothing
+        available = stored.tokens + case((later, now - stored.refilled_at), else_=0.0) * self.rate
+        available = case((available > self.capacity, self.capacity), else_=available)
+        new_bucket = dialect_insert(connection, rate_limit_buckets).values(
+            key=key, tokens=self.capacity - 1, refilled_at=now)
+        statement = new_bucket.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"tokens": available - 1,
+                  "refilled_at": case((later, now), else_=stored.refilled_at)},
+            where=available >= 1,
+        ).returning(stored.key)
+        granted = connection.execute(statement).first() is not None
+        self._sweep(connection, now)
+        if granted:
+            return 0.0
+        left = connection.execute(select(available).where(stored.key == key)).scalar_one()
+        return max((1 - left) / self.rate, 0.001)
+
+    def _sweep(self, connection: Connection, now: float) -> None:
+        # Full buckets are dropped now and then, so addresses seen once leave no row behind.
+        if now - self._swept_at < self.full_after:
+            return
+        self._swept_at = now
+        connection.execute(delete(rate_limit_buckets).where(
+            rate_limit_buckets.c.refilled_at < now - self.full_after))
 
 
-def limit_public_endpoints(app: Flask) -> None:
-    """Answer 429 problem+json to a caller that exceeds the public rate."""
-    per_minute = int(os.environ.get("MEDMASSAGE_PUBLIC_RATE_PER_MINUTE", "120"))
+def bucket_key(address: str | None) -> str:
+    """The bucket of a client address: the address, or for IPv6 its /64 network.
+
+    One IPv6 subscriber is handed a whole /64 and may send from any address in it, so
+    per-address buckets would let one client take as many as it likes.
+    """
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:100]
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
+def limit_public_endpoints(app: Flask, per_minute: int) -> None:
+    """Answer 429 problem+json to a client address that exceeds the public rate."""
     if per_minute <= 0:
         return
-    app.extensions["rate_limits"] = TokenBuckets(per_minute)
+    limit = RateLimit(per_minute)
 
     @app.before_request
     def _limit() -> None:
         endpoint = request.endpoint
         if endpoint is None or endpoint in _UNLIMITED:
             return
-        view = current_app.view_functions[endpoint]
         try:
-            if access_of(view) is not None:
+            if access_of(current_app.view_functions[endpoint]) is not None:
                 return
         except LookupError:
             return
-        wait = app.extensions["rate_limits"].take(request.remote_addr or "unknown")
+        with write_transaction(service_context().engine) as connection:
+            wait = limit.take(connection, bucket_key(request.remote_addr))
         if wait:
             raise Problem(429, "Too Many Requests", "Slow down and retry shortly.",
                           "rate-limited", retry_after_seconds=round(wait, 1))

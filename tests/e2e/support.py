@@ -22,12 +22,14 @@ from deploy.kafka.local import free_port
 from deploy.stack import Stack
 from services.claims.handlers import SUBSCRIPTIONS as CLAIMS_SUBSCRIPTIONS
 from services.scheduling.handlers import SUBSCRIPTIONS as SCHEDULING_SUBSCRIPTIONS
-from shared.config import DEV_JWT_SECRET, KafkaSettings
+from services.screening.handlers import SUBSCRIPTIONS as SCREENING_SUBSCRIPTIONS
+from shared.config import KafkaSettings
 from shared.events import EVENTS
 from shared.kafka.clients import ensure_topics, topics_for
 from tests.support.waiting import wait_for
 
-CONSUMER_GROUPS = {"scheduling": SCHEDULING_SUBSCRIPTIONS, "claims": CLAIMS_SUBSCRIPTIONS}
+CONSUMER_GROUPS = {"screening": SCREENING_SUBSCRIPTIONS, "scheduling": SCHEDULING_SUBSCRIPTIONS,
+                   "claims": CLAIMS_SUBSCRIPTIONS}
 LOG_TAIL_LINES = 40
 REJECTED_MEMBER_ID = "BAD123"  # the e2e sandbox's payer front end knows no such member
 GROUP_PREFIX_SETTING = "MEDMASSAGE_CONSUMER_GROUP_PREFIX"
@@ -45,6 +47,13 @@ SUBMIT_TIMEOUT_SECONDS = 2
 CLAIMS_TIMEOUT = 90  # a completed session to the clearinghouse's answer, faults included
 
 
+# The stacks run on the real clock and book the first open slot, always in the future; a
+# therapist may record a session only once it has started, so the tests record it as an
+# admin, who may do so early with a reason (kept on the session and in the audit trail).
+RECORDING_ROLE = "admin"
+EARLY_RECORDING = {"admin_override_reason": "End-to-end test: the slot it booked is ahead."}
+
+
 def new_group_prefix() -> str:
     """A consumer-group prefix no other stack or test run on the broker uses."""
     return f"e2e-{uuid.uuid4().hex[:8]}-"
@@ -60,6 +69,8 @@ def _commit_at_the_end(settings: KafkaSettings, group: str, topics: list[str]) -
     try:
         partitions = [TopicPartition(topic, p) for topic in topics
                       for p in consumer.partitions_for_topic(topic) or ()]
+        if len({partition.topic for partition in partitions}) < len(set(topics)):
+            return False  # a topic just created has no partition metadata yet: ask again
         consumer.assign(partitions)
         consumer.seek_to_end(*partitions)
         for partition in partitions:
@@ -98,7 +109,9 @@ def stack_environment(directory: Path) -> dict[str, str]:
     """Fresh SQLite files in ``directory``, the dev signing key, and claims that go out fast."""
     return {
         "MEDMASSAGE_VAR_DIR": str(directory / "var"),
-        "MEDMASSAGE_JWT_SECRET": DEV_JWT_SECRET,
+        # Staff tokens: the development key pair, whatever the shell exports.
+        "MEDMASSAGE_MODE": "development",
+        "MEDMASSAGE_JWT_PUBLIC_KEYS": "",
         "PYTHONUNBUFFERED": "1",  # a failing test shows the logs up to the moment it failed
         # Empty wins over a DATABASE_URL the developer's shell may export: SQLite under var.
         "DATABASE_URL": "",

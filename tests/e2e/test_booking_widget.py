@@ -25,9 +25,8 @@ from werkzeug.serving import make_server
 
 from services.scheduling.app import create_app, migrate
 from services.scheduling.config import SchedulingConfig
-from shared.config import DEV_JWT_SECRET, KafkaSettings, Settings
+from shared.config import KafkaSettings, Settings
 from shared.events.contracts.screening import SCREENING_COMPLETED
-from shared.web.auth import issue_booking_token
 from tests.integration.scheduling.clinic import (
     ADMIN,
     FRONT_DESK,
@@ -63,7 +62,9 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """The scheduling app served over HTTP: one therapist every day 08-20, one room, 2 services."""
     database = tmp_path_factory.mktemp("widget") / "scheduling.db"
     config = SchedulingConfig(Settings(service="scheduling", database_url=f"sqlite:///{database}",
-                                       kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
+                                       kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")),
+                              # The clinic's own site (clinic_site) runs on this host.
+                              widget_frame_ancestors="http://127.0.0.1:*")
     migrate(config)
     app = create_app(config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -126,8 +127,17 @@ def page(browser: Browser) -> Iterator[Page]:
     assert problems == []
 
 
-def code_of(client_id: str) -> str:
-    return issue_booking_token(DEV_JWT_SECRET, client_id)
+def issue_code(clinic: Clinic, client_id: str) -> dict:
+    """What the front desk gets when it issues the client a booking code."""
+    response = requests.post(f"{clinic.url}/clients/{client_id}/booking-code",
+                             headers=FRONT_DESK, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def code_of(clinic: Clinic, client_id: str) -> str:
+    """A new booking code of the client, as the front desk reads it out."""
+    return issue_code(clinic, client_id)["booking_code"]
 
 
 def eligible(clinic: Clinic) -> str:
@@ -157,7 +167,8 @@ def confirmed_appointment(page: Page, clinic: Clinic, client_id: str) -> dict:
     expect(page.locator("#result")).to_be_focused()
     reference = page.locator("#reference").inner_text()
     own = requests.get(f"{clinic.url}/widget/api/appointments/{reference}",
-                       headers={"Authorization": f"Bearer {code_of(client_id)}"}, timeout=10)
+                       headers={"Authorization": f"Bearer {code_of(clinic, client_id)}"},
+                       timeout=10)
     assert own.status_code == 200
     stored = requests.get(f"{clinic.url}/appointments/{reference}", headers=FRONT_DESK,
                           timeout=10).json()
@@ -186,7 +197,7 @@ def test_a_client_picks_a_time_and_books_it_with_their_code(page: Page, clinic: 
     code = page.get_by_label("Booking code")
     expect(code).to_be_focused()
     expect(page.locator("#chosen")).to_contain_text(chosen_time)
-    code.fill(code_of(client_id))
+    code.fill(code_of(clinic, client_id))
     page.get_by_role("button", name="Book this time").click()
     booked = confirmed_appointment(page, clinic, client_id)
     assert booked["therapist_name"] == "Ana Ruiz"
@@ -202,7 +213,7 @@ def test_a_client_without_a_referral_is_told_to_ask_their_physician(page: Page, 
     page.goto(f"{clinic.url}/widget/")
     tomorrow_in_clinic(page)
     page.get_by_role("button", name=SLOT).first.click()
-    page.get_by_label("Booking code").fill(code_of(client_id))
+    page.get_by_label("Booking code").fill(code_of(clinic, client_id))
     page.get_by_role("button", name="Book this time").click()
     expect(page.locator("#result-heading")).to_have_text("We could not book this time")
     expect(page.locator("#result-body li")).to_have_text(re.compile(
@@ -222,6 +233,36 @@ def test_a_wrong_booking_code_is_explained(page: Page, clinic: Clinic):
         r"^That booking code was not recognised"))
 
 
+def test_the_link_from_the_clinic_fills_in_the_code_and_leaves_the_address_bar(
+    page: Page, clinic: Clinic
+):
+    client_id = eligible(clinic)
+    issued = issue_code(clinic, client_id)
+    assert issued["widget_link"] == f"{clinic.url}/widget/#code={issued['booking_code']}"
+    page.goto(issued["widget_link"])
+    expect(page.get_by_label("Booking code")).to_have_value(issued["booking_code"])
+    assert "#" not in page.url and issued["booking_code"] not in page.url
+    page.get_by_label("Treatment", exact=True).select_option(clinic.service_id)
+    tomorrow_in_clinic(page)
+    page.get_by_role("button", name=SLOT).first.click()
+    page.get_by_role("button", name="Book this time").click()
+    confirmed_appointment(page, clinic, client_id)
+
+
+def test_a_revoked_code_tells_the_client_to_ask_the_front_desk(page: Page, clinic: Clinic):
+    client_id = eligible(clinic)
+    code = code_of(clinic, client_id)
+    assert requests.delete(f"{clinic.url}/clients/{client_id}/booking-code", headers=FRONT_DESK,
+                           timeout=10).status_code == 204
+    page.goto(f"{clinic.url}/widget/")
+    tomorrow_in_clinic(page)
+    page.get_by_role("button", name=SLOT).first.click()
+    page.get_by_label("Booking code").fill(code.lower().replace("-", " "))
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.locator("#result-body li")).to_have_text(re.compile(
+        r"^This booking code no longer works.*ask the front desk for a new one"))
+
+
 def test_the_widget_works_on_a_phone_sized_screen(browser: Browser, clinic: Clinic):
     client_id = eligible(clinic)
     page, problems = open_page(browser, viewport={"width": 375, "height": 667}, is_mobile=True,
@@ -233,7 +274,7 @@ def test_the_widget_works_on_a_phone_sized_screen(browser: Browser, clinic: Clin
     box = slot.bounding_box()
     assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 375
     slot.tap()
-    page.get_by_label("Booking code").fill(code_of(client_id))
+    page.get_by_label("Booking code").fill(code_of(clinic, client_id))
     page.get_by_role("button", name="Book this time").tap()
     confirmed_appointment(page, clinic, client_id)
     page.context.close()
@@ -261,7 +302,7 @@ def test_the_widget_is_usable_with_the_keyboard_alone(page: Page, clinic: Clinic
     tab_until(page, "element.classList.contains('slot')")
     page.keyboard.press("Enter")
     expect(page.get_by_label("Booking code")).to_be_focused()
-    page.keyboard.type(code_of(client_id))
+    page.keyboard.type(code_of(clinic, client_id))
     page.keyboard.press("Enter")
     confirmed_appointment(page, clinic, client_id)
 

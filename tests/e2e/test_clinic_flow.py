@@ -19,17 +19,18 @@ import requests
 from deploy import demo
 from deploy.ops.kafka_views import consumer_lag
 from deploy.stack import Stack
-from shared.config import DEV_JWT_SECRET, KafkaSettings
+from shared.config import KafkaSettings
 from shared.events.contracts.screening import REFERRAL_AMENDED
 from shared.events.registry import EventType
-from shared.web.auth import issue_token
 from tests.e2e.support import (
     CLAIMS_TIMEOUT,
+    EARLY_RECORDING,
     EVENTS_TIMEOUT,
+    RECORDING_ROLE,
     REJECTED_MEMBER_ID,
     consumer_group,
 )
-from tests.support.http import auth
+from tests.support.http import auth, staff_token
 from tests.support.waiting import wait_for
 from tests.unit.claims.pyx12_validation import pyx12_errors
 
@@ -70,7 +71,7 @@ class Clinic:
 @pytest.fixture(scope="module")
 def clinic(e2e_stack: Stack) -> Clinic:
     """The stack with the demo clinic's calendar and billing setup loaded."""
-    admin = issue_token(DEV_JWT_SECRET, "e2e-admin", ["admin"])
+    admin = staff_token("e2e-admin", "admin")
     loaded = demo.load_demo_data({name: e2e_stack.url(name) for name in e2e_stack.ports}, admin)
     return Clinic(e2e_stack, loaded.services)
 
@@ -150,10 +151,10 @@ def book(clinic: Clinic, client_id: str) -> dict[str, Any]:
 
 
 def complete(clinic: Clinic, appointment_id: str) -> dict[str, Any]:
-    """The therapist records the session: 23 min myofascial release, 30 min Swedish."""
+    """The session is recorded: 23 min myofascial release, 30 min Swedish."""
     path = f"/appointments/{appointment_id}/complete"
-    return clinic.call("therapist", "POST", "scheduling", path,
-                       {"techniques": SESSION, "soap_note": SOAP_NOTE}, 201)
+    return clinic.call(RECORDING_ROLE, "POST", "scheduling", path,
+                       {"techniques": SESSION, "soap_note": SOAP_NOTE, **EARLY_RECORDING}, 201)
 
 
 def claims_of(clinic: Clinic, client_id: str) -> list[dict[str, Any]]:
@@ -222,6 +223,8 @@ def test_a_cleared_client_is_booked_treated_billed_and_the_claim_accepted(clinic
     assert Decimal(claim["total_charge"]) == sum(Decimal(line["charge"]) for line in lines.values())
     assert claim["frequency"] == "1"
     assert claim["date_of_service"] == session["date_of_service"]
+    # The payer's front end answers twice: A1 (received), then A2 (accepted).
+    assert [h["status"] for h in claim["history"]][-2:] == ["received", "accepted"]
 
     x12 = clinic.call("billing", "GET", "claims", f"/claims/{claim['claim_id']}/837")
     assert pyx12_errors(x12) == []
@@ -294,7 +297,8 @@ def test_a_claim_rejected_for_its_member_id_is_corrected_and_accepted(clinic):
                               f"/claims/{rejected['claim_id']}/resubmit",
                               {"member_id": "ACM9087001"}, 201)
 
-    assert replacement["frequency"] == "7"
+    # Rejected at the front end, never adjudicated: sent again as a new original.
+    assert replacement["frequency"] == "1"
     assert replacement["replaces_claim_id"] == rejected["claim_id"]
     accepted = wait_for_claim(clinic, client_id, "accepted", replacement["claim_id"])
     assert accepted["total_charge"] == rejected["total_charge"]
@@ -302,5 +306,5 @@ def test_a_claim_rejected_for_its_member_id_is_corrected_and_accepted(clinic):
     assert original["replaced_by_claim_id"] == replacement["claim_id"]
     x12 = clinic.call("billing", "GET", "claims", f"/claims/{replacement['claim_id']}/837")
     assert pyx12_errors(x12) == []
-    assert f"REF*F8*{rejected['claim_id']}" in x12
+    assert "REF*F8*" not in x12
     assert REJECTED_MEMBER_ID not in x12

@@ -23,11 +23,11 @@ import requests
 from deploy import demo
 from deploy.kafka.local import LocalKafka
 from deploy.stack import Stack
-from shared.config import DEV_JWT_SECRET
-from shared.web.auth import issue_token
 from tests.e2e.support import (
     CLAIMS_TIMEOUT,
+    EARLY_RECORDING,
     EVENTS_TIMEOUT,
+    RECORDING_ROLE,
     SUBMIT_TIMEOUT_SECONDS,
     running_stack,
 )
@@ -43,7 +43,7 @@ from tests.e2e.test_clinic_flow import (
     screen,
     wait_until_bookable,
 )
-from tests.support.http import auth
+from tests.support.http import auth, staff_token
 from tests.support.waiting import wait_for
 
 CUT_OFF = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
@@ -70,7 +70,7 @@ def e2e_stack(own_broker: LocalKafka, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def demo_clinic(e2e_stack: Stack) -> demo.DemoClinic:
     """The demo clinic's calendar, billing setup and clients, loaded into the stack."""
-    admin = issue_token(DEV_JWT_SECRET, "faults-admin", ["admin"])
+    admin = staff_token("faults-admin", "admin")
     return demo.load_demo_data({name: e2e_stack.url(name) for name in e2e_stack.ports}, admin)
 
 
@@ -209,7 +209,7 @@ def every_client_known(clinic: Clinic, ledger: Ledger) -> bool:
 
 def sessions(clinic: Clinic, ledger: Ledger) -> dict[str, str]:
     """Client of each session scheduling recorded for the completed appointments, by id."""
-    found = [clinic.call("therapist", "GET", "scheduling", f"/appointments/{a}/session")
+    found = [clinic.call(RECORDING_ROLE, "GET", "scheduling", f"/appointments/{a}/session")
              for a in ledger.completed]
     return {session["id"]: session["client_id"] for session in found}
 
@@ -308,8 +308,8 @@ def test_scheduling_killed_while_sessions_are_completed_loses_no_session(clinic,
 
     answers = run_batch(clinic.stack, "scheduling", [
         lambda a=appointment: post_until_answered(
-            clinic.stack, "therapist", "scheduling", f"/appointments/{a['id']}/complete",
-            {"techniques": SESSION, "soap_note": SOAP_NOTE})
+            clinic.stack, RECORDING_ROLE, "scheduling", f"/appointments/{a['id']}/complete",
+            {"techniques": SESSION, "soap_note": SOAP_NOTE, **EARLY_RECORDING})
         for appointment in appointments])
 
     # Completion honours Idempotency-Key: a repeat whose first answer was cut off by the
@@ -327,7 +327,7 @@ def test_claims_killed_while_claims_are_submitted_bills_each_session_once(clinic
         wait_until_bookable(clinic, client_id)
         appointments.append(book(clinic, client_id))
     # The clearinghouse takes its time over the next interchange: the kill lands mid-POST.
-    arm(clinic.stack, {"mode": "slow", "seconds": 1.5, "count": 1})
+    arm(clinic.stack, {"mode": "slow", "seconds": 1.5, "count": 1, "endpoint": "submit"})
     new_sessions = {record_session(clinic, ledger, a) for a in appointments}
 
     def batched() -> bool:
@@ -344,11 +344,12 @@ def test_claims_killed_while_claims_are_submitted_bills_each_session_once(clinic
 
 
 @pytest.mark.parametrize(("fault", "receipts"), [
-    ({"mode": "503", "count": 3}, 1),
+    ({"mode": "503", "count": 3, "endpoint": "submit"}, 1),
     # The hung request is still processed after the client gave up: the clearinghouse sees
     # the interchange twice and marks the later copy a duplicate.
-    ({"mode": "slow", "seconds": SUBMIT_TIMEOUT_SECONDS + 2, "count": 1}, 2),
-    ({"mode": "drop", "count": 2}, 1),
+    ({"mode": "slow", "seconds": SUBMIT_TIMEOUT_SECONDS + 2, "count": 1, "endpoint": "submit"},
+     2),
+    ({"mode": "drop", "count": 2, "endpoint": "submit"}, 1),
 ], ids=["503", "slow", "drop"])
 def test_a_failing_clearinghouse_gets_each_claim_once(clinic, ledger, fault, receipts):
     client_id = admit(clinic, ledger)

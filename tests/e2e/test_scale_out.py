@@ -37,13 +37,15 @@ from deploy.kafka.local import free_port
 from deploy.sandbox_clearinghouse.server import SandboxServer, make_server
 from services.claims.store.tables import claims as claims_table
 from services.scheduling.store.tables import appointments as appointments_table
-from shared.config import DEV_JWT_SECRET, KafkaSettings
+from shared.config import KafkaSettings
 from shared.db import make_engine
 from tests.e2e.support import (
     CLAIMS_TIMEOUT,
+    EARLY_RECORDING,
     EVENTS_TIMEOUT,
     GROUP_PREFIX_SETTING,
     READY_TIMEOUT,
+    RECORDING_ROLE,
     SUBMIT_TIMEOUT_SECONDS,
     log_tails,
     new_group_prefix,
@@ -368,9 +370,9 @@ def all_accepted(engine: sa.Engine, session_ids: Sequence[str]) -> bool:
 
 
 def complete(scheduling: ServiceProcess, appointment_ids: Sequence[str]) -> list[str]:
-    """The therapist records each session; returns the session ids."""
-    return [call(scheduling, "therapist", "POST", f"/appointments/{appointment_id}/complete",
-                 {"techniques": SESSION, "soap_note": SOAP_NOTE}, 201)["id"]
+    """Each session is recorded; returns the session ids."""
+    return [call(scheduling, RECORDING_ROLE, "POST", f"/appointments/{appointment_id}/complete",
+                 {"techniques": SESSION, "soap_note": SOAP_NOTE, **EARLY_RECORDING}, 201)["id"]
             for appointment_id in appointment_ids]
 
 
@@ -395,7 +397,9 @@ def cluster(kafka_settings: KafkaSettings, sandbox: SandboxServer,
         **os.environ,
         GROUP_PREFIX_SETTING: prefix,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
-        "MEDMASSAGE_JWT_SECRET": DEV_JWT_SECRET,
+        # Staff tokens: the development key pair, whatever the shell exports.
+        "MEDMASSAGE_MODE": "development",
+        "MEDMASSAGE_JWT_PUBLIC_KEYS": "",
         "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": "",
         "SCREENING_CLINIC_TIMEZONE": demo.TIME_ZONE,

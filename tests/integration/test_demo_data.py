@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,12 @@ import requests
 from deploy import demo
 from deploy.kafka import Broker
 from deploy.stack import Stack, load_demo_and_print_access
-from shared.config import DEV_JWT_SECRET
-from shared.web.auth import ROLES, issue_token, verify_token
+from shared.tokens import ROLES, TokenVerifier, development_key_set
 from tests.e2e.support import running_stack
-from tests.support.http import auth
+from tests.support.http import auth, staff_token
 from tests.support.waiting import wait_for
 
-ADMIN = issue_token(DEV_JWT_SECRET, "demo-test", ["admin"])
+ADMIN = staff_token("demo-test", "admin")
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +106,25 @@ def test_every_demo_payer_is_one_the_demo_clients_are_covered_by(stack, loaded_t
 
 def test_make_run_prints_a_token_per_role_and_a_booking_code(stack, loaded_twice, capsys,
                                                              monkeypatch):
-    monkeypatch.setenv("MEDMASSAGE_JWT_SECRET", DEV_JWT_SECRET)  # the test stack's key
+    monkeypatch.delenv("MEDMASSAGE_JWT_PRIVATE_KEY", raising=False)  # the development key
     load_demo_and_print_access(stack)
     printed = capsys.readouterr().out.splitlines()
 
     tokens = {line.split()[0]: line.split()[1] for line in printed if line.split()[:1] in
               [[role] for role in ROLES]}
-    assert {role: verify_token(DEV_JWT_SECRET, token)["roles"]
-            for role, token in tokens.items()} == {role: [role] for role in ROLES}
+    verifier = TokenVerifier(development_key_set(), timedelta(hours=12))
+    assert {role: verifier.verify(token).roles
+            for role, token in tokens.items()} == {role: (role,) for role in ROLES}
     assert f"{stack.url('scheduling')}/widget/" in "\n".join(printed)
     code = next(line.split()[-1] for line in printed if "booking code" in line)
-    claims = verify_token(DEV_JWT_SECRET, code)
-    assert claims["sub"] == loaded_twice[0].clients["cleared"]
-    assert claims["scope"] == "booking"
+    link = next(line.split()[-1] for line in printed if "link" in line)
+    assert link == f"{stack.url('scheduling')}/widget/#code={code}"
+    client_id = loaded_twice[0].clients["cleared"]
+    assert f"demo client {client_id}" in "\n".join(printed)
+    # The code books for that client: the widget reads their (no such) visit as a 404.
+    answer = requests.get(f"{stack.url('scheduling')}/widget/api/appointments/none",
+                          headers={"Authorization": f"Bearer {code}"}, timeout=10)
+    assert answer.status_code == 404
 
 
 def test_no_client_name_birth_date_member_id_or_diagnosis_reaches_any_log(

@@ -36,6 +36,7 @@ PLUMBING_TABLE_MODULES: list[str] = [
     "shared.inbox",
     "shared.web.transactions",
     "shared.web.audit",
+    "shared.web.ratelimit",
 ]
 
 ALEMBIC_VERSION_TABLES = frozenset({"alembic_version"})

@@ -4,26 +4,58 @@ from __future__ import annotations
 
 import threading
 
-from click.testing import CliRunner
-from kafka import KafkaProducer
+from click.testing import CliRunner, Result
+from kafka import KafkaConsumer, KafkaProducer
 
 from deploy.ops.cli import main
-from shared.events.envelope import encode
+from shared.events import EVENTS
+from shared.events.contracts.ops import PHI_VIEWED
+from shared.events.envelope import decode, encode
 from shared.kafka.clients import ensure_topics, make_producer
 from shared.kafka.consumer import ConsumerRunner, Subscription
 from shared.kafka.retry import RetryPolicy
 from shared.outbox import OutboxRelay
 from tests.integration.test_event_bus import effect_counts
 from tests.support.bus import event_type_for, prepare_database, record_effect, write_events
+from tests.support.http import staff_token
 from tests.support.waiting import wait_for
+
+ADMIN_TOKEN = {"MEDMASSAGE_OPS_TOKEN": staff_token("owner", "admin")}
+
+
+def run(settings, *args: str, env: dict | None = None) -> Result:  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(
+        main, ["--bootstrap", settings.bootstrap_servers, *args], env=env, catch_exceptions=False
+    )
 
 
 def ops(settings, *args: str, env: dict | None = None) -> str:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(
-        main, ["--bootstrap", settings.bootstrap_servers, *args], env=env, catch_exceptions=False
-    )
+    result = run(settings, *args, env=env)
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def publish(settings, event_type, registry, extra: bytes) -> str:  # type: ignore[no-untyped-def]
+    """Put one event on the topic with ``extra`` spliced into its payload; its id."""
+    event = registry.build(event_type, source="t", subject="c1", data={"client_id": "c1", "seq": 1})
+    producer = KafkaProducer(**settings.client_options())
+    body = encode(event).replace(b'"seq":1', b'"seq":1,' + extra)
+    producer.send(event_type.topic, key=b"c1", value=body).get(timeout=10)
+    producer.close()
+    return event.id
+
+
+def phi_views_of(settings, topic: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The ops.phi.viewed.v1 payloads recorded for views of ``topic``."""
+    consumer = KafkaConsumer(PHI_VIEWED.topic, **settings.client_options(),
+                             auto_offset_reset="earliest", enable_auto_commit=False,
+                             consumer_timeout_ms=3000)
+    try:
+        events = [decode(message.value) for message in consumer]
+    finally:
+        consumer.close()
+    payloads = [EVENTS.load_payload(event) for event in events]  # validated by the contract
+    return [payload for payload in payloads if payload["topic"] == topic]
 
 
 def test_topics_lists_partitions_and_end_offsets(kafka_settings, unique, tmp_path):
@@ -40,19 +72,60 @@ def test_topics_lists_partitions_and_end_offsets(kafka_settings, unique, tmp_pat
     assert "partitions=3" in line and "messages=7" in line
 
 
-def test_tail_decodes_events_and_hides_phi_unless_asked(kafka_settings, unique):
+def test_tail_decodes_events_and_hides_phi_unless_an_admin_asks(kafka_settings, unique):
     registry, event_type = event_type_for(unique)
-    ensure_topics(kafka_settings, [event_type.topic])
-    event = registry.build(event_type, source="t", subject="c1", data={"client_id": "c1", "seq": 1})
-    body = encode(event).replace(b'"seq":1', b'"seq":1,"last_name":"Doe"')
-    producer = KafkaProducer(**kafka_settings.client_options())
-    producer.send(event_type.topic, key=b"c1", value=body).get(timeout=10)
+    ensure_topics(kafka_settings, [event_type.topic, PHI_VIEWED.topic])
+    event_id = publish(kafka_settings, event_type, registry, b'"last_name":"Doe"')
     hidden = ops(kafka_settings, "tail", event_type.topic, "--from-beginning", "-n", "1")
-    assert event.id in hidden and "[redacted]" in hidden and "Doe" not in hidden
-    shown = ops(
-        kafka_settings, "tail", event_type.topic, "--from-beginning", "-n", "1", "--show-phi"
-    )
+    assert event_id in hidden and "[redacted]" in hidden and "Doe" not in hidden
+    shown = ops(kafka_settings, "tail", event_type.topic, "--from-beginning", "-n", "1",
+                "--show-phi", env=ADMIN_TOKEN)
     assert "Doe" in shown
+
+
+def test_showing_phi_needs_an_admins_token_and_each_view_is_recorded(kafka_settings, unique):
+    # Issue #17, finding C: --show-phi had no access control and left no trace.
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, PHI_VIEWED.topic])
+    event_id = publish(kafka_settings, event_type, registry, b'"last_name":"Doe"')
+    tail = ("tail", event_type.topic, "--from-beginning", "-n", "1", "--show-phi")
+    for refused in (
+        run(kafka_settings, *tail),
+        run(kafka_settings, *tail, "--token", staff_token("pat", "therapist")),
+        run(kafka_settings, *tail, "--token", staff_token("olly", "ops")),
+        run(kafka_settings, *tail, "--token", "not-a-token"),
+    ):
+        assert refused.exit_code != 0
+        assert "Doe" not in refused.output
+    assert phi_views_of(kafka_settings, event_type.topic) == []
+
+    shown = run(kafka_settings, *tail[:-1], "--show-phi", "--token", staff_token("owner", "admin"))
+    assert shown.exit_code == 0 and "Doe" in shown.output
+    [view] = phi_views_of(kafka_settings, event_type.topic)
+    assert view["actor"] == "owner"
+    assert view["count"] == 1
+    assert view["event_ids"] == [event_id]
+    assert view["viewed_at"].tzinfo is not None
+
+
+def test_authorization_numbers_and_other_identifiers_are_redacted_by_default(kafka_settings,
+                                                                              unique):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, PHI_VIEWED.topic])
+    publish(kafka_settings, event_type, registry,
+            b'"authorization_number":"PA-778812","payer_claim_control_number":"PCN-55",'
+            b'"reason_codes":["dvt_current"]')
+    producer = KafkaProducer(**kafka_settings.client_options())
+    producer.send(event_type.topic, key=b"c1", value=b"Jane Roe 1980-04-12 not an event").get(
+        timeout=10)
+    producer.close()
+    hidden = ops(kafka_settings, "tail", event_type.topic, "--from-beginning", "-n", "2")
+    for identifier in ("PA-778812", "PCN-55", "dvt_current", "Jane Roe"):
+        assert identifier not in hidden
+    assert "malformed" in hidden
+    shown = ops(kafka_settings, "tail", event_type.topic, "--from-beginning", "-n", "2",
+                "--show-phi", env=ADMIN_TOKEN)
+    assert "PA-778812" in shown and "Jane Roe" in shown
 
 
 def test_lag_dead_letters_and_replay_let_ops_recover_a_failed_event(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
@@ -18,12 +19,14 @@ from shared.web import (
     allow,
     api,
     load_body,
+    load_query,
     public,
     reads,
     respond,
     service_context,
     writes,
 )
+from shared.web.fields import Text
 
 metadata = MetaData()
 notes = Table("notes", metadata, Column("id", String(40), primary_key=True),
@@ -31,13 +34,22 @@ notes = Table("notes", metadata, Column("id", String(40), primary_key=True),
 
 
 class NoteIn(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    text = Text(required=True, validate=validate.Length(min=1, max=200))
+    remark = Text(multiline=True, load_default="", validate=validate.Length(max=2000))
     stars = fields.Integer(validate=validate.Range(min=1, max=5))
+
+
+class NoteSearch(Schema):
+    text = Text(required=True, validate=validate.Length(min=1, max=200))
 
 
 class NoteOut(Schema):
     id = fields.String()
     text = fields.String()
+
+
+class NoteList(Schema):
+    notes = fields.List(fields.Nested(NoteOut))
 
 
 blueprint = Blueprint("notes", __name__)
@@ -65,6 +77,34 @@ def read_note(note_id: str) -> Response:
     if row is None:
         raise Problem(404, "Not found", f"No note {note_id}.", "not-found")
     return respond(NoteOut, row._mapping)
+
+
+@blueprint.get("/notes")
+@allow("front_desk")
+@api("Find notes by their exact text (a search, as over client records)", query=NoteSearch,
+     response=NoteList)
+@reads
+def find_notes(connection: Connection) -> Response:
+    """Notes whose text is the one searched for."""
+    text = load_query(NoteSearch)["text"]
+    found = [row._mapping for row in connection.execute(select(notes).where(notes.c.text == text))]
+    return respond(NoteList, {"notes": found})
+
+
+# Pages serving their own Content-Security-Policy, as the booking widget and the referral
+# form do: one that says who may frame it, one that says nothing about framing.
+PAGE_POLICIES = {
+    "framed": "default-src 'self'; frame-ancestors https://clinic.example",
+    "silent": "default-src 'self'",
+}
+
+
+@blueprint.get("/pages/<kind>")
+@public
+def page(kind: str) -> Response:
+    """An HTML page with the policy named ``kind``."""
+    return Response("<!DOCTYPE html><title>page</title>", mimetype="text/html",
+                    headers={"Content-Security-Policy": PAGE_POLICIES[kind]})
 
 
 class NoteLocked(Conflict):
@@ -97,10 +137,15 @@ def boom() -> Response:
     raise RuntimeError("Jane Doe 1980-01-01 member W123")
 
 
-def make_app(database_url: str, bootstrap: str = "127.0.0.1:1"):  # type: ignore[no-untyped-def]
-    """The test app on ``database_url``; the broker address only matters for /readyz."""
+def make_app(  # type: ignore[no-untyped-def]
+    database_url: str, bootstrap: str = "127.0.0.1:1", **overrides: Any
+):
+    """The test app on ``database_url``; the broker address only matters for /readyz.
+
+    ``overrides`` are further Settings fields, e.g. ``mode`` or ``jwt_public_keys``.
+    """
     settings = Settings(service="notes", database_url=database_url,
-                        kafka=KafkaSettings(bootstrap_servers=bootstrap))
+                        kafka=KafkaSettings(bootstrap_servers=bootstrap), **overrides)
     migrate_database(settings, None)
     app, context = create_service_app(NotesConfig(settings), "Notes", [blueprint])
     metadata.create_all(context.engine)

@@ -41,6 +41,7 @@ def _therapist_view(therapist: Therapist) -> dict:
         "name": therapist.name,
         "npi": therapist.npi,
         "credentials": therapist.credentials,
+        "staff_subject": therapist.staff_subject,
         "weekly_hours": [
             {"weekday": day, "start": start, "end": end}
             for day, shifts in sorted(therapist.weekly_hours.items())
@@ -58,13 +59,14 @@ def _weekly_hours(data: dict[str, Any]) -> WeeklyHours:
 
 @bp.post("/therapists")
 @allow("admin")
-@api("Add a therapist", request=TherapistInSchema, response=TherapistSchema, status=201)
+@api("Add a therapist", request=TherapistInSchema, response=TherapistSchema, status=201,
+     errors=(409,))
 @writes
 def add_therapist(uow: UnitOfWork) -> Response:
     """Add a therapist with weekly working hours (local clinic time)."""
     data = load_body(TherapistInSchema)
     therapist = commands.add_therapist(uow, data["name"], data["npi"], data["credentials"],
-                                       _weekly_hours(data))
+                                       _weekly_hours(data), data["staff_subject"])
     return respond(TherapistSchema, _therapist_view(therapist), 201)
 
 
@@ -90,13 +92,15 @@ def show_therapist(connection: Connection, therapist_id: str) -> Response:
 
 @bp.put("/therapists/<therapist_id>")
 @allow("admin")
-@api("Change a therapist", request=TherapistInSchema, response=TherapistSchema, errors=(404,))
+@api("Change a therapist", request=TherapistInSchema, response=TherapistSchema,
+     errors=(404, 409))
 @writes
 def change_therapist(uow: UnitOfWork, therapist_id: str) -> Response:
-    """Replace a therapist's name, NPI, credentials and weekly hours."""
+    """Replace a therapist's name, NPI, credentials, weekly hours and staff login."""
     data = load_body(TherapistInSchema)
     therapist = Therapist(id=therapist_id, name=data["name"], npi=data["npi"],
-                          credentials=data["credentials"], weekly_hours=_weekly_hours(data))
+                          credentials=data["credentials"], weekly_hours=_weekly_hours(data),
+                          staff_subject=data["staff_subject"])
     commands.change_therapist(uow, therapist)
     return respond(TherapistSchema, _therapist_view(therapist))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,9 +11,31 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from services.scheduling.domain.calendar import SERVICE_DURATIONS
 from shared.identifiers import is_valid_npi
 from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, TECHNIQUES, TIMED_CODES
+from shared.web.fields import Text
 
 MAX_AVAILABILITY_WINDOW = timedelta(days=31)
 _ID = validate.Length(min=1, max=64)
+# Every date the API takes lies in these years: any record a clinic keeps or visit it books,
+# and far enough from datetime's limits (years 1 and 9999) that adding a day, a buffer or a
+# time zone offset can never overflow (such dates once answered 500: issue #17).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+_YEARS = f"Must lie in the years {FIRST_YEAR}-{LAST_YEAR}."
+
+
+def _in_calendar_years(value: date) -> None:
+    # The year as written, before any time zone arithmetic (which could itself overflow).
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(_YEARS)
+
+
+def moment(**options: Any) -> fields.AwareDateTime:
+    """An input date-time with its UTC offset, in the calendar's years."""
+    return fields.AwareDateTime(validate=_in_calendar_years, **options)
+
+
+def day(**options: Any) -> fields.Date:
+    """An input date in the calendar's years."""
+    return fields.Date(validate=_in_calendar_years, **options)
 
 
 def _ends_after_start(data: dict[str, Any], start: str = "start", end: str = "end") -> None:
@@ -36,11 +58,16 @@ class ShiftSchema(Schema):
 
 
 class TherapistInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    npi = fields.String(required=True)
-    credentials = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    npi = Text(required=True)
+    credentials = Text(required=True, validate=validate.Length(min=1, max=100))
     weekly_hours = fields.List(fields.Nested(ShiftSchema), required=True,
                                metadata={"description": "Local clinic time"})
+    staff_subject = Text(load_default=None, allow_none=True,
+                         validate=validate.Length(min=1, max=200), metadata={
+                             "description": "The therapist's staff login (their tokens' sub): "
+                                            "whose sessions they complete and whose clients' "
+                                            "records they read. Unique; null: none linked"})
 
     @validates("npi")
     def _npi(self, value: str, **_: Any) -> None:
@@ -53,8 +80,8 @@ class TherapistSchema(TherapistInSchema):
 
 
 class TimeOffInSchema(Schema):
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
+    start = moment(required=True)
+    end = moment(required=True)
 
     @validates_schema
     def _order(self, data: dict[str, Any], **_: Any) -> None:
@@ -67,7 +94,7 @@ class TimeOffSchema(TimeOffInSchema):
 
 
 class RoomInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
 
 
 class RoomSchema(RoomInSchema):
@@ -75,7 +102,7 @@ class RoomSchema(RoomInSchema):
 
 
 class ServiceInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     duration_minutes = fields.Integer(required=True,
                                       validate=validate.OneOf(sorted(SERVICE_DURATIONS)))
     default_techniques = fields.List(fields.String(validate=validate.OneOf(sorted(TECHNIQUES))),
@@ -87,7 +114,7 @@ class ServiceSchema(ServiceInSchema):
 
 
 class SettingsSchema(Schema):
-    time_zone = fields.String(required=True)
+    time_zone = Text(required=True)
     buffer_minutes = fields.Integer(required=True, validate=validate.Range(0, 240))
     minimum_notice_minutes = fields.Integer(required=True, validate=validate.Range(0, 20_160))
     booking_horizon_days = fields.Integer(required=True, validate=validate.Range(1, 730))
@@ -109,10 +136,10 @@ class SettingsSchema(Schema):
 
 
 class AvailabilityQuery(Schema):
-    service = fields.String(required=True, validate=_ID)
-    from_ = fields.AwareDateTime(required=True, data_key="from")
-    to = fields.AwareDateTime(required=True)
-    therapist = fields.String(validate=_ID)
+    service = Text(required=True, validate=_ID)
+    from_ = moment(required=True, data_key="from")
+    to = moment(required=True)
+    therapist = Text(validate=_ID)
 
     @validates_schema
     def _window(self, data: dict[str, Any], **_: Any) -> None:
@@ -140,19 +167,19 @@ class AvailabilitySchema(Schema):
 
 
 class BookingInSchema(Schema):
-    client_id = fields.String(required=True, validate=_ID)
-    service_id = fields.String(required=True, validate=_ID)
-    therapist_id = fields.String(required=True, validate=_ID)
-    room_id = fields.String(load_default=None, validate=_ID)
-    start = fields.AwareDateTime(required=True)
+    client_id = Text(required=True, validate=_ID)
+    service_id = Text(required=True, validate=_ID)
+    therapist_id = Text(required=True, validate=_ID)
+    room_id = Text(load_default=None, validate=_ID)
+    start = moment(required=True)
 
 
 class SeriesInSchema(Schema):
-    client_id = fields.String(required=True, validate=_ID)
-    service_id = fields.String(required=True, validate=_ID)
-    therapist_id = fields.String(required=True, validate=_ID)
-    room_id = fields.String(load_default=None, validate=_ID)
-    first_start = fields.AwareDateTime(required=True)
+    client_id = Text(required=True, validate=_ID)
+    service_id = Text(required=True, validate=_ID)
+    therapist_id = Text(required=True, validate=_ID)
+    room_id = Text(load_default=None, validate=_ID)
+    first_start = moment(required=True)
     visits_per_week = fields.Integer(required=True, validate=validate.Range(1, 7))
     weeks = fields.Integer(required=True, validate=validate.Range(1, 52))
     weekdays = fields.List(fields.Integer(validate=validate.Range(0, 6)), load_default=None,
@@ -160,16 +187,16 @@ class SeriesInSchema(Schema):
 
 
 class RescheduleInSchema(Schema):
-    start = fields.AwareDateTime(required=True)
-    therapist_id = fields.String(load_default=None, validate=_ID)
-    room_id = fields.String(load_default=None, validate=_ID)
+    start = moment(required=True)
+    therapist_id = Text(load_default=None, validate=_ID)
+    room_id = Text(load_default=None, validate=_ID)
 
 
 class AppointmentsQuery(Schema):
-    client_id = fields.String(validate=_ID)
-    therapist_id = fields.String(validate=_ID)
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
+    client_id = Text(validate=_ID)
+    therapist_id = Text(validate=_ID)
+    from_ = moment(data_key="from")
+    to = moment()
     limit = fields.Integer(load_default=500, validate=validate.Range(1, 1000))
 
 
@@ -195,8 +222,8 @@ class SeriesSchema(Schema):
 
 
 class CalendarQuery(Schema):
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
+    from_ = moment(data_key="from", metadata={"description": "Default: 30 days ago"})
+    to = moment(metadata={"description": "Default: 180 days from now; at most a year after from"})
 
 
 # -- sessions -------------------------------------------------------------------------------
@@ -211,17 +238,22 @@ class TechniqueInSchema(Schema):
 
 
 class SoapNoteSchema(Schema):
-    subjective = fields.String(required=True, validate=validate.Length(max=2000))
-    objective = fields.String(required=True, validate=validate.Length(max=2000))
-    assessment = fields.String(required=True, validate=validate.Length(max=2000))
-    plan = fields.String(required=True, validate=validate.Length(max=2000))
+    subjective = Text(multiline=True, required=True, validate=validate.Length(max=2000))
+    objective = Text(multiline=True, required=True, validate=validate.Length(max=2000))
+    assessment = Text(multiline=True, required=True, validate=validate.Length(max=2000))
+    plan = Text(multiline=True, required=True, validate=validate.Length(max=2000))
 
 
 class CompletionInSchema(Schema):
     techniques = fields.List(fields.Nested(TechniqueInSchema), required=True,
                              validate=validate.Length(min=1, max=20))
     soap_note = fields.Nested(SoapNoteSchema, required=True)
-    override_reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    override_reason = Text(multiline=True, load_default=None, validate=validate.Length(max=500))
+    admin_override_reason = Text(
+        load_default=None, validate=validate.Length(min=1, max=500), metadata={
+            "description": "Admins only: why they complete another therapist's appointment, "
+                           "or one that has not started yet (kept with the session and in the "
+                           "audit trail)"})
 
 
 class BilledCodeSchema(Schema):
@@ -244,13 +276,17 @@ class SessionSchema(Schema):
     override_reason = fields.String(allow_none=True)
     soap_note = fields.Nested(SoapNoteSchema, required=True)
     completed_at = fields.AwareDateTime(required=True)
+    completed_by = fields.String(allow_none=True, metadata={"description": "The staff login"})
+    admin_overrode = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "What an admin's override went past: not_own_appointment, not_started"})
+    admin_override_reason = fields.String(allow_none=True)
 
 
 # -- eligibility -----------------------------------------------------------------------------
 
 
 class EligibilityQuery(Schema):
-    on = fields.Date(metadata={"description": "Default: today in the clinic's time zone"})
+    on = day(metadata={"description": "Default: today in the clinic's time zone"})
 
 
 class ScreeningViewSchema(Schema):
@@ -284,3 +320,18 @@ class EligibilitySchema(Schema):
     reasons = fields.List(fields.String(), required=True)
     screening = fields.Nested(ScreeningViewSchema, allow_none=True)
     referrals = fields.List(fields.Nested(ReferralViewSchema), required=True)
+
+
+# -- booking codes -----------------------------------------------------------------------------
+
+
+class BookingCodeSchema(Schema):
+    """A new booking code, shown this once: scheduling keeps only a hash of its secret."""
+
+    client_id = fields.String(required=True)
+    booking_code = fields.String(required=True, metadata={
+        "description": "10 characters as XXXX-XXXXXX; case, spaces and dashes do not matter"})
+    expires_at = fields.AwareDateTime(required=True)
+    widget_link = fields.String(required=True, metadata={
+        "description": "The widget with the code filled in (the code is in the #fragment, "
+                       "which browsers never send to a server)"})

@@ -8,29 +8,38 @@ from sqlalchemy import Connection
 from services.scheduling.api.common import config, now
 from services.scheduling.api.schemas import CompletionInSchema, SessionSchema
 from services.scheduling.commands.sessions import complete_session
-from services.scheduling.domain.completion import TechniqueRecord
+from services.scheduling.domain.care import sees_every_note
+from services.scheduling.domain.completion import Completer, TechniqueRecord
 from services.scheduling.domain.errors import NotFound
+from services.scheduling.store.appointments import treats
 from services.scheduling.store.sessions import session_for
 from shared.uow import UnitOfWork
 from shared.web import allow, api, load_body, reads, respond, writes
+from shared.web.caller import current_caller
 
 bp = Blueprint("sessions", __name__)
 
 
 @bp.post("/appointments/<appointment_id>/complete")
 @allow("therapist")
-@api("Record the session given in an appointment", request=CompletionInSchema,
+@api("Record the session given in one of your appointments", request=CompletionInSchema,
      response=SessionSchema, status=201, errors=(404, 409, 422))
 @writes
 def complete(uow: UnitOfWork, appointment_id: str) -> Response:
-    """Minutes per technique and body region, and a SOAP note; counts units (CMS method)."""
+    """Minutes per technique and body region, and a SOAP note; counts units (CMS method).
+
+    Only the appointment's own therapist, once it has started; an admin may override
+    either with ``admin_override_reason``.
+    """
     data = load_body(CompletionInSchema)
     techniques = [
         TechniqueRecord(t["technique"], t["minutes"], tuple(t["body_regions"]), t["pressure"])
         for t in data["techniques"]
     ]
+    caller = current_caller()
+    completer = Completer(caller.subject, caller.holds("admin"), data["admin_override_reason"])
     complete_session(uow, appointment_id, techniques, data["soap_note"], data["override_reason"],
-                     config().technique_codes, now())
+                     completer, config().technique_codes, now())
     return respond(SessionSchema, session_for(uow.connection, appointment_id)._mapping, 201)
 
 
@@ -39,8 +48,13 @@ def complete(uow: UnitOfWork, appointment_id: str) -> Response:
 @api("Show the session recorded for an appointment", response=SessionSchema, errors=(404,))
 @reads
 def show(connection: Connection, appointment_id: str) -> Response:
-    """The recorded session, SOAP note included (therapists only)."""
+    """The recorded session, SOAP note included: for a therapist, of a client they treat.
+
+    Any other session is answered as if it did not exist (404).
+    """
     session = session_for(connection, appointment_id)
-    if session is None:
+    caller = current_caller()
+    if session is None or not (sees_every_note(caller.roles)
+                               or treats(connection, caller.subject, session.client_id)):
         raise NotFound("session")
     return respond(SessionSchema, session._mapping)

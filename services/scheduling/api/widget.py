@@ -1,7 +1,8 @@
 """The booking widget: its static page at /widget/ and the API it books through.
 
-The page may be framed by any site (a clinic embeds it in its own); everything else
-the service answers refuses framing. The client is whoever the booking code names:
+The page may be framed by the sites the clinic names (SCHEDULING_WIDGET_FRAME_ANCESTORS:
+its own site embeds it), by none until then; everything else the service answers
+refuses framing. The client is whoever the booking code names:
 the API never takes a client id and never shows another client's visit.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, g, send_file
 from sqlalchemy import Connection
 
 from services.scheduling.api.common import config, now
@@ -22,12 +23,14 @@ from services.scheduling.api.widget_schemas import (
     WidgetServicesSchema,
 )
 from services.scheduling.commands.booking import BookingRequest, book_appointment
+from services.scheduling.commands.booking_codes import present_booking_code
+from services.scheduling.domain.booking_codes import MAX_MISSES, Verdict
 from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.appointments import client_visit
 from services.scheduling.store.calendar import load_services, load_settings
-from shared.uow import UnitOfWork
-from shared.web import api, load_body, public, reads, respond, writes
-from shared.web.auth import booking_client
+from shared.uow import UnitOfWork, unit_of_work
+from shared.web import Problem, api, load_body, public, reads, respond, service_context, writes
+from shared.web.auth import bearer_token
 
 bp = Blueprint("widget", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
@@ -53,7 +56,8 @@ def _widget_file(name: str) -> Response:
     # The file names carry no version, so browsers revalidate (ETag, cheap 304) rather than
     # run a stale script against a newer page.
     response = send_file(WIDGET_DIR / name, mimetype=FILES[name], conditional=True, etag=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    # The shared headers keep this page's own policy (and add nosniff); the page's links
+    # stay on this origin, so it may tell itself where a request came from.
     response.headers["Referrer-Policy"] = "same-origin"
     if name == "index.html":
         # A clinic may narrow who may frame the page, e.g. "https://clinic.example".
@@ -78,13 +82,6 @@ def asset(name: str) -> Response:
     return _widget_file(name)
 
 
-@bp.after_app_request
-def _frame_only_the_widget(response: Response) -> Response:
-    if not request.path.startswith("/widget/"):
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
-
-
 # -- the widget's API ---------------------------------------------------------------------------
 
 
@@ -94,6 +91,32 @@ def _visit(connection: Connection, appointment_id: str, client_id: str) -> dict[
     if visit is None:
         raise NotFound("appointment")
     return visit
+
+
+def _booking_client() -> str:
+    """The client whose booking code the request carries; a 401 problem for anything else.
+
+    The code is checked in a transaction of its own, committed whatever the verdict: a
+    wrong secret must be counted even though the request is refused. The widget's routes
+    are public, so the per-address rate limit also slows down anyone guessing codes.
+    """
+    code = bearer_token()
+    context = service_context()
+    with unit_of_work(context.engine, context.settings.service,
+                      correlation_id=g.get("correlation_id")) as uow:
+        presented = present_booking_code(uow, code, now())
+    if presented.verdict in (Verdict.REVOKED, Verdict.LOCKED_OUT):
+        raise Problem(401, "Booking code revoked",
+                      f"This booking code no longer works ({MAX_MISSES} wrong tries, or the "
+                      "clinic revoked it). Please ask the front desk for a new one.",
+                      "booking-code-revoked", reasons=["booking_code_revoked"])
+    if presented.client_id is None:
+        raise Problem(401, "Unauthorized", "The booking code is invalid or expired.",
+                      "invalid-booking-code", reasons=["invalid_booking_code"])
+    # The client is the caller: the audit trail records their own reads and bookings too.
+    g.caller = f"client:{presented.client_id}"
+    g.roles = ["client"]
+    return presented.client_id
 
 
 def _booking_code_holder(view: View) -> View:
@@ -106,7 +129,7 @@ def _booking_code_holder(view: View) -> View:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return view(booking_client(), *args, **kwargs)
+        return view(_booking_client(), *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

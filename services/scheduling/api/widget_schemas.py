@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.scheduling.api.schemas import moment
+
 _ID = validate.Length(min=1, max=64)
 
 
@@ -25,7 +27,7 @@ class WidgetBookingInSchema(Schema):
     service_id = fields.String(required=True, validate=_ID)
     therapist_id = fields.String(required=True, validate=_ID)
     room_id = fields.String(load_default=None, validate=_ID)
-    start = fields.AwareDateTime(required=True)
+    start = moment(required=True)
 
 
 class WidgetAppointmentSchema(Schema):

@@ -90,19 +90,19 @@ def book_appointment(uow: UnitOfWork, request: BookingRequest, now: datetime) ->
         raise NotEligible(reasons)
     referral = choose_referral(eligibility, day)
     assert referral is not None  # check_eligibility found a usable one
-    room_id = hold_slot(connection, settings, service, request.therapist_id, request.room_id,
-                        request.start, now)
+    held = hold_slot(connection, settings, service, request.therapist_id, request.room_id,
+                     request.start, now)
     appointment = Appointment(
         id=new_id(),
         therapist_id=request.therapist_id,
-        room_id=room_id,
+        room_id=held.room_id,
         client_id=request.client_id,
         start=request.start,
         end=request.start + service.duration,
         referral_id=referral.id,
     )
     insert_appointment(connection, appointment, request.service_id, None)
-    _emit_booked(uow, appointment, request.service_id, None)
+    _emit_booked(uow, appointment, request.service_id, None, held.therapist.staff_subject)
     return appointment.id
 
 
@@ -156,7 +156,7 @@ def book_series(uow: UnitOfWork, request: SeriesRequest, now: datetime) -> list[
             referral_id=referral_id,
         )
         insert_appointment(connection, appointment, request.service_id, series_id)
-        _emit_booked(uow, appointment, request.service_id, series_id)
+        _emit_booked(uow, appointment, request.service_id, series_id, therapist.staff_subject)
         booked.append(appointment.id)
     return booked
 
@@ -204,15 +204,16 @@ def reschedule_appointment(
         raise NotEligible(reasons)
     service = require_service(connection, row.service_id)
     therapist_id = therapist_id or row.therapist_id
-    new_room = hold_slot(connection, settings, service, therapist_id, room_id, new_start, now,
-                         excluding=row.id)
+    held = hold_slot(connection, settings, service, therapist_id, room_id, new_start, now,
+                     excluding=row.id)
     new_end = new_start + service.duration
-    move(connection, row.id, therapist_id, new_room, new_start, new_end, decision.late)
+    move(connection, row.id, therapist_id, held.room_id, new_start, new_end, decision.late)
     uow.emit(APPOINTMENT_RESCHEDULED, row.client_id, {
         "appointment_id": row.id, "client_id": row.client_id, "referral_id": row.referral_id,
-        "therapist_id": therapist_id, "room_id": new_room, "service": row.service_id,
+        "therapist_id": therapist_id, "room_id": held.room_id, "service": row.service_id,
         "start": new_start, "end": new_end, "series_id": row.series_id,
-        "previous_start": row.start, "late": decision.late})
+        "previous_start": row.start, "late": decision.late,
+        "therapist_staff_subject": held.therapist.staff_subject})
 
 
 def mark_no_show(uow: UnitOfWork, appointment_id: str, now: datetime) -> None:
@@ -236,10 +237,14 @@ def _one_more_visit(eligibility: ClientEligibility, referral_id: str) -> ClientE
 
 
 def _emit_booked(
-    uow: UnitOfWork, appointment: Appointment, service_id: str, series_id: str | None
+    uow: UnitOfWork, appointment: Appointment, service_id: str, series_id: str | None,
+    therapist_staff_subject: str | None,
 ) -> None:
+    # The therapist's login travels so that screening knows who treats the client
+    # (its care team) without asking scheduling.
     uow.emit(APPOINTMENT_BOOKED, appointment.client_id, {
         "appointment_id": appointment.id, "client_id": appointment.client_id,
         "referral_id": appointment.referral_id, "therapist_id": appointment.therapist_id,
         "room_id": appointment.room_id, "service": service_id, "start": appointment.start,
-        "end": appointment.end, "series_id": series_id})
+        "end": appointment.end, "series_id": series_id,
+        "therapist_staff_subject": therapist_staff_subject})

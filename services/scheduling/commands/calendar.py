@@ -11,25 +11,38 @@ from services.scheduling.domain.calendar import (
     Therapist,
     WeeklyHours,
 )
-from services.scheduling.domain.errors import NotFound
+from services.scheduling.domain.errors import NotFound, StaffSubjectTaken
 from services.scheduling.store import calendar as store
 from shared.uow import UnitOfWork
 
 
 def add_therapist(
-    uow: UnitOfWork, name: str, npi: str, credentials: str, weekly_hours: WeeklyHours
+    uow: UnitOfWork, name: str, npi: str, credentials: str, weekly_hours: WeeklyHours,
+    staff_subject: str | None = None,
 ) -> Therapist:
-    """Add a therapist with weekly working hours (local clinic time)."""
+    """Add a therapist with weekly working hours (local clinic time) and their staff login."""
     therapist = Therapist(id=store.new_id(), name=name, npi=npi, credentials=credentials,
-                          weekly_hours=weekly_hours)
+                          weekly_hours=weekly_hours, staff_subject=staff_subject)
+    _check_login_free(uow, therapist)
     store.save_therapist(uow.connection, therapist)
     return therapist
 
 
 def change_therapist(uow: UnitOfWork, therapist: Therapist) -> None:
-    """Replace an existing therapist's name, NPI, credentials and weekly hours."""
+    """Replace an existing therapist's name, NPI, credentials, weekly hours and login."""
     store.require_therapist(uow.connection, therapist.id)
+    _check_login_free(uow, therapist)
     store.save_therapist(uow.connection, therapist)
+
+
+def _check_login_free(uow: UnitOfWork, therapist: Therapist) -> None:
+    # One login, one therapist: it decides whose sessions and clients the login reaches.
+    # The unique index backs this up should two admins link one login at the same moment.
+    if therapist.staff_subject is None:
+        return
+    holder = store.therapist_linked_to(uow.connection, therapist.staff_subject)
+    if holder is not None and holder != therapist.id:
+        raise StaffSubjectTaken()
 
 
 def add_time_off(uow: UnitOfWork, therapist_id: str, start: datetime, end: datetime) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.scheduling.store.eligibility import (
-    ACTIVE,
     save_client,
     save_referral,
-    save_referral_closed,
     save_screening,
 )
 from shared.db import utcnow
@@ -41,28 +39,16 @@ def record_screening(uow: UnitOfWork, screening: dict[str, Any]) -> None:
     })
 
 
-def record_referral(uow: UnitOfWork, referral: dict[str, Any]) -> None:
-    """Keep a recorded or amended referral to book against (the newest version wins)."""
+def record_referral(uow: UnitOfWork, window: dict[str, Any]) -> None:
+    """Keep a referral's window (the newest version wins; at one version a close beats its open)."""
     save_referral(uow.connection, {
-        "referral_id": referral["referral_id"],
-        "client_id": referral["client_id"],
-        "version": referral["version"],
-        "status": ACTIVE,
-        "start_on": referral["start_on"],
-        "end_on": referral["end_on"],
-        "authorized_visits": referral["authorized_visits"],
-        "closed_on": None,
-        "updated_at": utcnow(),
-    })
-
-
-def close_referral(uow: UnitOfWork, closed: dict[str, Any], status: str) -> None:
-    """Mark a referral revoked or expired (the newest version wins; a close beats its open)."""
-    save_referral_closed(uow.connection, {
-        "referral_id": closed["referral_id"],
-        "client_id": closed["client_id"],
-        "version": closed["version"],
-        "status": status,
-        "closed_on": closed["closed_on"],
+        "referral_id": window["referral_id"],
+        "client_id": window["client_id"],
+        "version": window["version"],
+        "status": window["status"],
+        "start_on": window["start_on"],
+        "end_on": window["end_on"],
+        "authorized_visits": window["authorized_visits"],
+        "closed_on": window["closed_on"],
         "updated_at": utcnow(),
     })

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Connection
 
@@ -32,6 +33,13 @@ from services.scheduling.store.calendar import (
 _DAY = timedelta(days=1)
 
 
+class Held(NamedTuple):
+    """The therapist whose time was taken (loaded under their lock) and the room chosen."""
+
+    therapist: Therapist
+    room_id: str
+
+
 def hold_slot(
     connection: Connection,
     settings: ClinicSettings,
@@ -41,21 +49,22 @@ def hold_slot(
     start: datetime,
     now: datetime,
     excluding: str | None = None,
-) -> str:
-    """Lock the therapist and a free room for [start, start + duration); return the room."""
+) -> Held:
+    """Lock the therapist and a free room for [start, start + duration)."""
     therapist = lock_and_load_therapist(connection, therapist_id, start, start + service.duration)
     candidates = candidate_rooms(connection, room_id)
     while True:
         chosen = free_room(connection, settings, service, therapist, candidates, start, now,
                            excluding)
         if not takes_row_locks(connection):
-            return chosen  # SQLite: nobody else has written since this transaction began
+            # SQLite: nobody else has written since this transaction began.
+            return Held(therapist, chosen)
         # The room was chosen without its lock: lock it and look again, someone with
         # another therapist may have taken it in between.
         lock_room(connection, chosen)
         try:
-            return free_room(connection, settings, service, therapist, [chosen], start, now,
-                             excluding)
+            return Held(therapist, free_room(connection, settings, service, therapist, [chosen],
+                                             start, now, excluding))
         except SlotTaken:
             # Only rooms after this one: room locks are always taken in the rooms' order.
             candidates = candidates[candidates.index(chosen) + 1:]

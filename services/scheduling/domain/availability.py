@@ -15,6 +15,7 @@ from services.scheduling.domain.calendar import (
     Service,
     Therapist,
 )
+from shared.errors import InvalidInput
 
 
 # A NamedTuple rather than a dataclass: one query builds thousands, and tuples are cheap.
@@ -60,6 +61,22 @@ class _Timeline:
             index += 1
         if cursor < end:
             yield cursor, end
+
+
+def check_window(
+    window_from: datetime, window_to: datetime, now: datetime, settings: ClinicSettings
+) -> None:
+    """Refuse a window nothing could ever be offered in: wholly past, or past the horizon.
+
+    Open slots lie between now and the clinic's booking horizon, so such a window is a
+    mistake (or a probe) the public endpoint need not compute.
+    """
+    if window_to <= now:
+        raise InvalidInput.field("to", "The window has passed: nothing can be booked in it.")
+    if window_from > now + timedelta(days=settings.booking_horizon_days):
+        raise InvalidInput.field(
+            "from", f"Beyond the clinic's booking horizon ({settings.booking_horizon_days} days "
+                    "ahead): nothing can be booked then.")
 
 
 def open_slots(

@@ -47,6 +47,8 @@ class Therapist:
         default_factory=lambda: MappingProxyType({}), hash=False
     )
     time_off: tuple[Interval, ...] = ()
+    # Their staff login (tokens' subject): the sessions they complete, the clients they read.
+    staff_subject: str | None = None
 
     def __post_init__(self) -> None:
         if not is_valid_npi(self.npi):

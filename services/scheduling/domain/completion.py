@@ -2,13 +2,58 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.scheduling.domain.calendar import Appointment
-from services.scheduling.domain.errors import SessionRejected
+from services.scheduling.domain.care import is_own
+from services.scheduling.domain.errors import ChangeRefused, NotFound, SessionRejected
 from services.scheduling.domain.precautions import Restrictions
 from shared.billing.techniques import minutes_by_code
 from shared.billing.units import CMS, compute_units
+from shared.errors import InvalidInput
 from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, TECHNIQUES
+
+NOT_OWN_APPOINTMENT = "not_own_appointment"
+NOT_STARTED = "not_started"
+
+
+@dataclass(frozen=True)
+class Completer:
+    """Who records a session: their staff login, whether they are an admin, and an
+    admin's reason for going past the rules below (None: no override asked for)."""
+
+    subject: str
+    is_admin: bool
+    override_reason: str | None = None
+
+
+def admin_overrides(
+    appointment: Appointment, therapist_subject: str | None, completer: Completer,
+    now: datetime,
+) -> tuple[str, ...]:
+    """The rules an admin's override goes past to complete this visit now (mostly none).
+
+    A therapist completes only their own appointments (SECURITY.md, "Who may see what"),
+    and only once the visit has started, so no claim goes out for a day still to come.
+    Another therapist's appointment is answered as if it did not exist (404), the way
+    every record outside a therapist's own work is; a visit not yet started is refused
+    (409), as is one no longer booked (completing twice included). An admin may go past
+    the first two, giving a reason; without one they are refused too.
+    """
+    own = is_own(therapist_subject, completer.subject)
+    if not own and not completer.is_admin:
+        raise NotFound("appointment")
+    if not completer.is_admin and completer.override_reason is not None:
+        raise InvalidInput.field("admin_override_reason", "Only an admin may override.")
+    if appointment.status != "booked":
+        raise ChangeRefused(
+            ["already_completed" if appointment.status == "completed" else "not_booked"])
+    departures = [] if own else [NOT_OWN_APPOINTMENT]
+    if now < appointment.start:
+        departures.append(NOT_STARTED)
+    if departures and not (completer.is_admin and completer.override_reason):
+        raise ChangeRefused(departures)
+    return tuple(departures)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,17 @@ class ChangeRefused(kinds.Conflict):
         self.reasons = list(reasons)
 
 
+class StaffSubjectTaken(kinds.Conflict):
+    """Another therapist is already linked to that staff login (one login, one therapist)."""
+
+    title = "Staff login taken"
+    slug = "staff-subject-taken"
+
+    def __init__(self) -> None:
+        super().__init__("Another therapist is linked to that staff login.",
+                         errors={"staff_subject": ["Linked to another therapist."]})
+
+
 class InvalidPlan(kinds.InvalidInput):
     """A plan of care whose weekdays do not fit its visits per week or its first visit."""
 

@@ -1,13 +1,36 @@
 """A therapist's appointments as an iCalendar feed (RFC 5545), with no client names."""
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.scheduling.domain.calendar import Appointment, Therapist
+from shared.errors import InvalidInput
 
 PRODUCT_ID = "-//medmassage//scheduling//EN"
 MAX_LINE_OCTETS = 75  # RFC 5545 §3.1, not counting the CRLF
 SHORT_ID_LENGTH = 8
+# What a feed covers unless asked otherwise, and the most it covers when asked.
+FEED_PAST = timedelta(days=30)
+FEED_AHEAD = timedelta(days=180)
+MAX_FEED_SPAN = timedelta(days=366)
+
+
+def feed_window(
+    now: datetime, window_from: datetime | None = None, window_to: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """The span a feed covers: the one asked for, by default the last 30 days and next 180.
+
+    A span that ends before it starts or lasts more than ``MAX_FEED_SPAN`` is refused,
+    naming the bound the caller gave ("to" when they gave both).
+    """
+    start = window_from if window_from is not None else now - FEED_PAST
+    end = window_to if window_to is not None else now + FEED_AHEAD
+    named = "from" if window_to is None else "to"
+    if end <= start:
+        raise InvalidInput.field(named, "The feed would end before it starts.")
+    if end - start > MAX_FEED_SPAN:
+        raise InvalidInput.field(named, f"A feed covers at most {MAX_FEED_SPAN.days} days.")
+    return start, end
 
 
 def render_therapist_calendar(

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from services.scheduling.domain.calendar import SERVICE_DURATIONS, Appointment
 from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.calendar import load_service, load_therapists
-from services.scheduling.store.tables import appointments
+from services.scheduling.store.tables import appointments, therapists
 from shared.db import utcnow
 
 # Statuses that keep the therapist and the room busy (Appointment.holds_time).
@@ -188,6 +188,23 @@ def list_appointments(
     if window_to is not None:
         query = query.where(appointments.c.start < window_to)
     return list(connection.execute(query))
+
+
+# A client a therapist treats: an appointment with them, past or booked (not cancelled).
+_TREATS = (
+    sa.select(appointments.c.id)
+    .join(therapists, therapists.c.id == appointments.c.therapist_id)
+    .where(appointments.c.client_id == sa.bindparam("client_id"),
+           therapists.c.staff_subject == sa.bindparam("staff_subject"),
+           appointments.c.status.in_(HOLDING_TIME))
+    .limit(1)
+)
+
+
+def treats(connection: Connection, staff_subject: str, client_id: str) -> bool:
+    """Whether the therapist with this staff login has seen or will see the client."""
+    found = connection.execute(_TREATS, {"client_id": client_id, "staff_subject": staff_subject})
+    return found.first() is not None
 
 
 def client_visit(

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from services.scheduling.domain.availability import Slot, open_slots
+from services.scheduling.domain.availability import Slot, check_window, open_slots
 from services.scheduling.domain.calendar import Therapist
 from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.appointments import busy_appointments
@@ -30,6 +30,7 @@ def available_slots(
 ) -> tuple[list[Slot], dict[str, Therapist]]:
     """Open slots for a service in the window, and the therapists they name."""
     settings = load_settings(connection)
+    check_window(window_from, window_to, now, settings)
     service = require_service(connection, service_id)
     ids = [therapist_id] if therapist_id is not None else None
     therapists = load_therapists(connection, ids, window_from - _DAY, window_to + _DAY)

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from services.scheduling.domain.calendar import (
     ClinicSettings,
@@ -19,7 +20,7 @@ from services.scheduling.domain.calendar import (
     Service,
     Therapist,
 )
-from services.scheduling.domain.errors import NotFound
+from services.scheduling.domain.errors import NotFound, StaffSubjectTaken
 from services.scheduling.store.tables import clinic_settings, rooms, services, therapists, time_off
 from shared.db import insert_if_absent, utcnow
 
@@ -65,17 +66,25 @@ _TIME_OFF_IN_WINDOW = _TIME_OFF.where(
 
 
 def save_therapist(connection: Connection, therapist: Therapist) -> None:
-    """Insert a therapist, or replace name, NPI, credentials and hours of an existing one."""
+    """Insert a therapist, or replace name, NPI, credentials, hours and login of one."""
     values = {
         "name": therapist.name,
         "npi": therapist.npi,
         "credentials": therapist.credentials,
         "weekly_hours": hours_to_json(dict(therapist.weekly_hours)),
+        "staff_subject": therapist.staff_subject,
     }
     row = {"id": therapist.id, "created_at": utcnow(), **values}
-    if not insert_if_absent(connection, therapists, row):
-        connection.execute(sa.update(therapists).where(therapists.c.id == therapist.id)
-                           .values(**values))
+    try:
+        if insert_if_absent(connection, therapists, row):
+            return
+        updated = connection.execute(sa.update(therapists).where(therapists.c.id == therapist.id)
+                                     .values(**values))
+    except IntegrityError as exc:  # the login's unique index: another therapist holds it
+        raise StaffSubjectTaken() from exc
+    if updated.rowcount == 0:
+        # No such row, yet the insert did nothing: it clashed on the login, not the id.
+        raise StaffSubjectTaken()
 
 
 def load_therapists(
@@ -108,6 +117,7 @@ def load_therapists(
             credentials=row.credentials,
             weekly_hours=hours_from_json(row.weekly_hours),
             time_off=tuple(offs.get(row.id, ())),
+            staff_subject=row.staff_subject,
         )
         for row in rows
     ]
@@ -125,6 +135,13 @@ def require_therapist(connection: Connection, therapist_id: str) -> Therapist:
     if therapist is None:
         raise NotFound("therapist")
     return therapist
+
+
+def therapist_linked_to(connection: Connection, staff_subject: str) -> str | None:
+    """The id of the therapist whose staff login this is, if any."""
+    return connection.execute(
+        sa.select(therapists.c.id).where(therapists.c.staff_subject == staff_subject)
+    ).scalar()
 
 
 def add_time_off(connection: Connection, therapist_id: str, start: datetime, end: datetime) -> str:

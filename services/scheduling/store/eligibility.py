@@ -36,17 +36,7 @@ def save_screening(connection: Connection, row: dict[str, Any]) -> None:
 
 
 def save_referral(connection: Connection, row: dict[str, Any]) -> None:
-    """Keep a recorded or amended referral unless a newer version is already stored."""
-    save_if_newer(connection, client_referrals, row, _newer_version)
-
-
-def save_referral_closed(connection: Connection, row: dict[str, Any]) -> None:
-    """Keep a revocation or expiry unless a newer version is already stored.
-
-    ``row`` has no dates: a close that arrives before its referral leaves a row without
-    them, and the referral's own (older or equal) version then no longer reopens it; a
-    close of a stored referral keeps its dates.
-    """
+    """Keep a referral's window unless a newer version, or its close, is already stored."""
     save_if_newer(connection, client_referrals, row, _newer_or_closing)
 
 
@@ -63,10 +53,11 @@ def _newer_screening(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
 
 
 def _newer_or_closing(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
-    # At the same version a close beats the open fact it closes.
+    # At the same version a close beats the open window it closes (never the reverse).
     return sa.or_(
         stored.version < incoming.version,
-        sa.and_(stored.version == incoming.version, stored.status == ACTIVE),
+        sa.and_(stored.version == incoming.version, stored.status == ACTIVE,
+                incoming.status != ACTIVE),
     )
 
 

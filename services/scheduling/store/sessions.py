@@ -21,8 +21,11 @@ def insert_session(
     date_of_service: date,
     soap_note: dict[str, str],
     completed_at: datetime,
+    completed_by: str | None,
+    admin_overrode: tuple[str, ...] = (),
+    admin_override_reason: str | None = None,
 ) -> None:
-    """Store a completed session with its SOAP note."""
+    """Store a completed session with its SOAP note, who recorded it and any admin override."""
     connection.execute(
         sa.insert(sessions).values(
             id=session_id,
@@ -41,6 +44,9 @@ def insert_session(
             override_reason=session.override_reason,
             soap_note=soap_note,
             completed_at=completed_at,
+            completed_by=completed_by,
+            admin_overrode=list(admin_overrode) if admin_overrode else None,
+            admin_override_reason=admin_override_reason if admin_overrode else None,
         )
     )
 

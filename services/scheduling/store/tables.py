@@ -16,6 +16,10 @@ therapists = sa.Table(
     # [[weekday, "HH:MM", "HH:MM"], ...] in the clinic's local time.
     sa.Column("weekly_hours", sa.JSON, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # The therapist's staff login (their tokens' subject), one therapist per login; NULL
+    # (any number of them) until an admin links one.
+    sa.Column("staff_subject", sa.String(200), nullable=True),
+    sa.Index("uq_therapists_staff_subject", "staff_subject", unique=True),
 )
 
 time_off = sa.Table(
@@ -104,7 +108,31 @@ sessions = sa.Table(
     # The SOAP note is clinical content: it stays here, never in events or logs.
     sa.Column("soap_note", sa.JSON, nullable=False),
     sa.Column("completed_at", UtcDateTime, nullable=False),
+    # Who recorded it (their staff login), and what an admin's override went past and why;
+    # NULL for sessions recorded before these were kept.
+    sa.Column("completed_by", sa.String(200), nullable=True),
+    sa.Column("admin_overrode", sa.JSON, nullable=True),
+    sa.Column("admin_override_reason", sa.Text, nullable=True),
 )
+
+# -- booking codes: the widget's credential, one per client ---------------------------------
+
+# Never the code itself (services/scheduling/domain/booking_codes.py): its lookup id, to
+# find it by, and a hash of its secret. Issuing a new code replaces the client's row.
+booking_codes = sa.Table(
+    "booking_codes",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("lookup", sa.String(4), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("issued_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    # Wrong secrets presented since the code was issued or last accepted.
+    sa.Column("misses", sa.Integer, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("lookup", name="uq_booking_codes_lookup"),
+)
+
 
 # -- the eligibility projection, fed by screening's events --------------------------------
 
@@ -138,7 +166,8 @@ client_referrals = sa.Table(
     sa.Column("client_id", sa.String(64), nullable=False, index=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),  # active, revoked, expired
-    # Empty when a close arrived before the referral itself (out-of-order delivery).
+    # Always set from screening.referral.window; empty only in rows projected before it,
+    # when a revocation or expiry that overtook its referral carried no dates.
     sa.Column("start_on", sa.Date, nullable=True),
     sa.Column("end_on", sa.Date, nullable=True),
     sa.Column("authorized_visits", sa.Integer, nullable=True),

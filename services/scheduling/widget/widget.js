@@ -17,6 +17,8 @@
     no_visits_left: "All visits of your current referral are used or booked. Please ask your physician for a new referral.",
     outside_referral_dates: "This date is outside the dates of your physician's referral. Please choose a date within it or ask for a new referral.",
     invalid_booking_code: "That booking code was not recognised or has expired. Please check it or ask the clinic for a new one.",
+    booking_code_revoked: "This booking code no longer works, after too many wrong tries or because the clinic replaced it. Please ask the front desk for a new one.",
+    too_many_tries: "Too many tries from your connection. Please wait a minute and try again.",
     slot_taken: "Sorry, someone has just booked that time. Please choose another one.",
     slot_not_offered: "This time can no longer be booked online. Please choose another one.",
     busy: "Your booking is still being processed. Please wait a moment and try again."
@@ -27,6 +29,15 @@
   var el = function (id) { return document.getElementById(id); };
 
   if (params.get("theme") === "dark") document.documentElement.dataset.theme = "dark";
+
+  /* A link from the clinic carries the code after "#code=": a fragment never reaches a
+     server or its logs. It fills the field, then leaves the address bar and history. */
+  function codeFromLink() {
+    var code = new URLSearchParams(location.hash.slice(1)).get("code");
+    if (!code) return;
+    el("booking-code").value = code;
+    history.replaceState(null, "", location.pathname + location.search);
+  }
 
   /* A clinic day is a Date at 00:00 UTC of that calendar date (only its date is used). */
   function zoneParts(ms) {
@@ -172,7 +183,9 @@
 
   function refusalReasons(answer) {
     var type = answer.body.type || "";
+    if (type === "/problems/booking-code-revoked") return ["booking_code_revoked"];
     if (answer.status === 401) return ["invalid_booking_code"];
+    if (answer.status === 429) return ["too_many_tries"];
     if (type === "/problems/slot-taken") return ["slot_taken"];
     if (type === "/problems/idempotency-in-progress") return ["busy"];
     return answer.body.reasons || [];
@@ -254,5 +267,6 @@
     var first = el("slots").querySelector("button");
     if (first) first.focus();
   });
+  codeFromLink();
   loadServices();
 })();

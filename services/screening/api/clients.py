@@ -1,13 +1,11 @@
-"""Registering, correcting and finding clients, and their booking codes."""
+"""Registering, correcting and finding clients."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 from sqlalchemy import Connection
 
-from services.screening.api.common import config
 from services.screening.api.schemas.clients import (
-    BookingCodeSchema,
     ClientListSchema,
     ClientOutSchema,
     ClientSchema,
@@ -66,14 +64,3 @@ def search_clients(connection: Connection) -> Response:
     found = clients.search(connection, name_search_key(last_name) if last_name else None,
                            query.get("birth_date"), query["limit"])
     return respond(ClientListSchema, {"clients": found})
-
-
-@bp.post("/clients/<client_id>/booking-code")
-@allow("front_desk")
-@api("Issue the client's booking code for the website widget", response=BookingCodeSchema,
-     status=201, errors=(404,))
-@writes
-def issue_booking_code(uow: UnitOfWork, client_id: str) -> Response:
-    """A short-lived code that lets this client, and only this client, book online."""
-    code = commands.issue_booking_code(uow, client_id, config().settings.jwt_secret)
-    return respond(BookingCodeSchema, code, 201)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +17,26 @@ from shared.web import allow, api, public, reads
 bp = Blueprint("forms", __name__, template_folder=Path(__file__).parent.parent / "templates")
 
 CODES = (("97124", "Massage"), ("97140", "Manual therapy techniques"))
+# The page is printed, not scripted: its one style sheet (inline, marked with this
+# response's nonce) is all it may use; no script, image, font, form target or framing.
+FORM_POLICY = ("default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; "
+               "form-action 'none'; frame-ancestors 'none'")
 
 
-def _form(client: dict[str, Any] | None) -> str:
+def _form(client: dict[str, Any] | None) -> Response:
     # Jinja autoescapes .html templates: a name like "<script>" prints as text.
-    return render_template(
+    nonce = secrets.token_urlsafe(16)
+    page = render_template(
         "referral_form.html",
         client=client,
         codes=CODES,
         techniques=sorted(TECHNIQUES),
         body_regions=sorted(BODY_REGIONS),
         diagnoses=common_diagnoses(),
+        style_nonce=nonce,
     )
+    return Response(page, mimetype="text/html",
+                    headers={"Content-Security-Policy": FORM_POLICY.format(nonce=nonce)})
 
 
 @bp.get("/referral-form")
@@ -35,7 +44,7 @@ def _form(client: dict[str, Any] | None) -> str:
 @api("A blank printable referral form for physicians", content_type="text/html")
 def blank_referral_form() -> Response:
     """The referral form with every field empty."""
-    return Response(_form(None), mimetype="text/html")
+    return _form(None)
 
 
 @bp.get("/clients/<client_id>/referral-form")
@@ -52,6 +61,6 @@ def client_referral_form(connection: Connection, client_id: str) -> Response:
         "birth_date": client["birth_date"].isoformat(),
         "member_id": coverage["member_id"] if coverage else "",
     }
-    response = Response(_form(prefilled), mimetype="text/html")
+    response = _form(prefilled)
     response.headers["Cache-Control"] = "no-store"  # it carries the client's details
     return response

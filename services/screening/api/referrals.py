@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from sqlalchemy import Connection
 
-from services.screening.api.common import config
+from services.screening.api.common import config, require_readable_client
 from services.screening.api.schemas.referrals import (
     DiagnosisListSchema,
     DiagnosisQuerySchema,
@@ -16,7 +16,7 @@ from services.screening.api.schemas.referrals import (
 )
 from services.screening.commands import referrals as commands
 from services.screening.domain import common_diagnoses, matching
-from services.screening.store import clients, referrals
+from services.screening.store import referrals
 from shared.uow import UnitOfWork
 from shared.web import allow, api, load_body, load_query, public, reads, respond, writes
 
@@ -62,21 +62,23 @@ def revoke(uow: UnitOfWork, client_id: str, referral_id: str) -> Response:
 
 @bp.get("/clients/<client_id>/referrals")
 @allow("front_desk", "therapist", "billing")
-@api("A client's referrals, most recent first", response=ReferralListSchema, errors=(404,))
+@api("A client's referrals, most recent first (a therapist: of a client they treat)",
+     response=ReferralListSchema, errors=(404,))
 @reads
 def list_referrals(connection: Connection, client_id: str) -> Response:
     """Every referral of the client, open and closed."""
-    clients.require(connection, client_id)
+    require_readable_client(connection, client_id)
     return respond(ReferralListSchema, {"referrals": referrals.for_client(connection, client_id)})
 
 
 @bp.get("/clients/<client_id>/referrals/<referral_id>")
 @allow("front_desk", "therapist", "billing")
-@api("One referral", response=ReferralOutSchema, errors=(404,))
+@api("One referral (a therapist: of a client they treat)", response=ReferralOutSchema,
+     errors=(404,))
 @reads
 def get_referral(connection: Connection, client_id: str, referral_id: str) -> Response:
     """One of the client's referrals."""
-    clients.require(connection, client_id)
+    require_readable_client(connection, client_id)
     return respond(ReferralOutSchema, referrals.require(connection, client_id, referral_id))
 
 

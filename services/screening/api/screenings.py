@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response
 from sqlalchemy import Connection
 
-from services.screening.api.common import config
+from services.screening.api.common import config, require_readable_client
 from services.screening.api.schemas.screenings import (
     ClearanceSchema,
     QuestionnaireSchema,
@@ -17,7 +17,7 @@ from services.screening.api.schemas.screenings import (
 )
 from services.screening.commands import screenings as commands
 from services.screening.domain import INJURY_KINDS, Clearance
-from services.screening.store import clients, screenings
+from services.screening.store import screenings
 from shared.uow import UnitOfWork
 from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, TECHNIQUES
 from shared.web import allow, api, load_body, public, reads, respond, writes
@@ -65,22 +65,24 @@ def clear_client(uow: UnitOfWork, client_id: str) -> Response:
 
 @bp.get("/clients/<client_id>/screenings")
 @allow("front_desk", "therapist")
-@api("A client's screenings, newest first", response=ScreeningListSchema, errors=(404,))
+@api("A client's screenings, newest first (a therapist: of a client they treat)",
+     response=ScreeningListSchema, errors=(404,))
 @reads
 def list_screenings(connection: Connection, client_id: str) -> Response:
     """Every screening of the client, the current one first."""
-    clients.require(connection, client_id)
+    require_readable_client(connection, client_id)
     found = screenings.history(connection, client_id)
     return respond(ScreeningListSchema, {"screenings": [present(s) for s in found]})
 
 
 @bp.get("/clients/<client_id>/screenings/<screening_id>")
 @allow("front_desk", "therapist")
-@api("One screening", response=ScreeningOutSchema, errors=(404,))
+@api("One screening (a therapist: of a client they treat)", response=ScreeningOutSchema,
+     errors=(404,))
 @reads
 def get_screening(connection: Connection, client_id: str, screening_id: str) -> Response:
     """One of the client's screenings."""
-    clients.require(connection, client_id)
+    require_readable_client(connection, client_id)
     return respond(ScreeningOutSchema,
                    present(screenings.require(connection, client_id, screening_id)))
 

@@ -1,22 +1,18 @@
-"""Registering and correcting clients, and handing them a booking code."""
+"""Registering and correcting clients."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
-from services.screening.commands.events import client_data
+from services.screening.commands.events import client_data, enrolled_data
 from services.screening.domain import DuplicateClient, client_identity_key, name_search_key
 from services.screening.store import clients
 from shared.db import utcnow
-from shared.events.contracts.screening import CLIENT_REGISTERED, CLIENT_UPDATED
+from shared.events.contracts.screening import CLIENT_ENROLLED, CLIENT_REGISTERED, CLIENT_UPDATED
 from shared.uow import UnitOfWork
-from shared.web.auth import issue_booking_token
 
 log = logging.getLogger("services.screening.commands")
-# Long enough for a plan of care to be booked online, short enough to limit a leaked code.
-BOOKING_CODE_DAYS = 30
 
 
 def register_client(uow: UnitOfWork, details: dict[str, Any]) -> dict[str, Any]:
@@ -30,6 +26,7 @@ def register_client(uow: UnitOfWork, details: dict[str, Any]) -> dict[str, Any]:
     if existing:
         raise DuplicateClient(existing)
     uow.emit(CLIENT_REGISTERED, client["client_id"], client_data(client))
+    uow.emit(CLIENT_ENROLLED, client["client_id"], enrolled_data(client))
     log.info("client registered", extra={"client_id": client["client_id"]})
     return client
 
@@ -48,17 +45,9 @@ def update_client(uow: UnitOfWork, client_id: str, details: dict[str, Any]) -> d
     if existing:
         raise DuplicateClient(existing)
     uow.emit(CLIENT_UPDATED, client_id, client_data(client))
+    uow.emit(CLIENT_ENROLLED, client_id, enrolled_data(client))
     log.info("client updated", extra={"client_id": client_id, "version": client["version"]})
     return client
-
-
-def issue_booking_code(uow: UnitOfWork, client_id: str, secret: str) -> dict[str, Any]:
-    """A short-lived code that lets this client, and only this client, book online."""
-    clients.require(uow.connection, client_id)
-    ttl = timedelta(days=BOOKING_CODE_DAYS)
-    code = issue_booking_token(secret, client_id, ttl)
-    log.info("booking code issued", extra={"client_id": client_id})
-    return {"client_id": client_id, "booking_code": code, "expires_at": utcnow() + ttl}
 
 
 def _keys(details: dict[str, Any]) -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.screening.domain.referral import OPEN_STATUSES
+
 # Contact details (phone, email) stay here: billing and booking do not need them.
 _CLIENT_FIELDS = ("client_id", "version", "first_name", "last_name", "birth_date", "sex",
                   "address", "coverage")
@@ -15,6 +17,11 @@ _REFERRAL_FIELDS = ("referral_id", "client_id", "version", "diagnoses", "codes",
 def client_data(client: dict[str, Any]) -> dict[str, Any]:
     """A ``ClientPayload`` for screening.client.registered / .updated."""
     return {name: client[name] for name in _CLIENT_FIELDS}
+
+
+def enrolled_data(client: dict[str, Any]) -> dict[str, Any]:
+    """A ``ClientEnrolledPayload``: that the client exists, for readers needing no PHI."""
+    return {"client_id": client["client_id"], "version": client["version"]}
 
 
 def screening_data(screening: dict[str, Any]) -> dict[str, Any]:
@@ -49,5 +56,20 @@ def referral_closed_data(referral: dict[str, Any]) -> dict[str, Any]:
         "referral_id": referral["referral_id"],
         "client_id": referral["client_id"],
         "version": referral["version"],
+        "closed_on": referral["closed_on"],
+    }
+
+
+def window_data(referral: dict[str, Any]) -> dict[str, Any]:
+    """A ``ReferralWindowPayload``: what booking needs of a referral, nothing clinical."""
+    return {
+        "referral_id": referral["referral_id"],
+        "client_id": referral["client_id"],
+        "version": referral["version"],
+        # Recorded and amended are one thing to booking: a referral it may book against.
+        "status": "active" if referral["status"] in OPEN_STATUSES else referral["status"],
+        "start_on": referral["start_on"],
+        "end_on": referral["end_on"],
+        "authorized_visits": referral["authorized_visits"],
         "closed_on": referral["closed_on"],
     }

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from services.screening import domain
-from services.screening.commands.events import referral_closed_data, referral_data
+from services.screening.commands.events import referral_closed_data, referral_data, window_data
 from services.screening.store import clients, referrals
 from shared.db import utcnow
 from shared.events.contracts.screening import (
@@ -15,6 +15,7 @@ from shared.events.contracts.screening import (
     REFERRAL_EXPIRED,
     REFERRAL_RECORDED,
     REFERRAL_REVOKED,
+    REFERRAL_WINDOW,
 )
 from shared.uow import UnitOfWork
 
@@ -33,6 +34,7 @@ def record_referral(
     row = referrals.add(uow.connection, referral, correlation_id=uow.correlation_id,
                         now=utcnow())
     uow.emit(REFERRAL_RECORDED, client_id, referral_data(row))
+    uow.emit(REFERRAL_WINDOW, client_id, window_data(row))
     log.info("referral recorded", extra={"client_id": client_id,
                                          "referral_id": referral.referral_id})
     return row
@@ -46,6 +48,7 @@ def amend_referral(
     amended = referrals.referral_of(current).amend(**prescription)
     row = _saved(referrals.save(uow.connection, amended, current["version"], now=utcnow()))
     uow.emit(REFERRAL_AMENDED, client_id, referral_data(row))
+    uow.emit(REFERRAL_WINDOW, client_id, window_data(row))
     log.info("referral amended", extra={"referral_id": referral_id, "version": row["version"]})
     return row
 
@@ -59,6 +62,7 @@ def revoke_referral(
     row = _saved(referrals.save(uow.connection, revoked, current["version"], now=utcnow(),
                                 closed_on=today, revoke_reason=reason))
     uow.emit(REFERRAL_REVOKED, client_id, referral_closed_data(row))
+    uow.emit(REFERRAL_WINDOW, client_id, window_data(row))
     log.info("referral revoked", extra={"referral_id": referral_id})
     return row
 
@@ -80,6 +84,7 @@ def expire_referral(
     if saved is None:
         return None
     event = uow.emit(REFERRAL_EXPIRED, client_id, referral_closed_data(saved))
+    uow.emit(REFERRAL_WINDOW, client_id, window_data(saved))
     log.info("referral expired", extra={"referral_id": referral_id, "event_id": event.id})
     return saved
 

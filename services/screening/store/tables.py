@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -92,4 +93,22 @@ referrals = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_referrals_client", "client_id"),
     Index("ix_referrals_due", "status", "end_on"),
+)
+
+# -- the care team projection, fed by scheduling's appointment events -----------------------
+
+# One row per appointment: which therapist (by staff login) sees the client in it. A
+# therapist reads a client's screenings and referrals while any of their appointments
+# with the client is not cancelled (domain/care_team.py).
+care_team = Table(
+    "care_team",
+    metadata,
+    Column("appointment_id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    # NULL while the therapist has no staff login linked (or a cancellation came first).
+    Column("staff_subject", String(200), nullable=True),
+    Column("cancelled", Boolean, nullable=False),
+    # When the event that wrote the row happened: an older event never overwrites it.
+    Column("as_of", UtcDateTime, nullable=False),
+    Index("ix_care_team_subject_client", "staff_subject", "client_id"),
 )

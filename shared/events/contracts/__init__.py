@@ -3,6 +3,6 @@
 Importing this package registers them all in ``shared.events.registry.EVENTS``.
 """
 
-from shared.events.contracts import claims, scheduling, screening
+from shared.events.contracts import claims, ops, scheduling, screening
 
-__all__ = ["claims", "scheduling", "screening"]
+__all__ = ["claims", "ops", "scheduling", "screening"]

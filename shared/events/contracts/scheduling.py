@@ -24,6 +24,16 @@ class AppointmentPayload(Contract):
     start = fields.AwareDateTime(required=True)
     end = fields.AwareDateTime(required=True)
     series_id = fields.String(load_default=None, allow_none=True)
+    # Added to v1 (optional: readers of older events see null).
+    therapist_staff_subject = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata=why(
+            "Screening: the therapist's staff login, so that they (and no other therapist) "
+            "may read this client's screenings and referrals; null while the therapist has "
+            "no login linked."
+        ),
+    )
 
 
 class AppointmentRescheduledPayload(AppointmentPayload):

@@ -17,6 +17,8 @@ from shared.events.registry import define_event
 from shared.vocabulary import SCREENING_OUTCOMES
 
 RELATIONSHIPS = ("self", "spouse", "child", "other")
+# A recorded or amended referral is active; revoked and expired ones are closed.
+REFERRAL_WINDOW_STATUSES = ("active", "revoked", "expired")
 
 
 class Coverage(Contract):
@@ -41,15 +43,18 @@ class Coverage(Contract):
 
 
 class ClientPayload(Contract):
-    """What billing needs to know about a client; contact details stay in screening."""
+    """What billing needs to know about a client; contact details stay in screening.
+
+    Only claims reads it: scheduling needs no demographics and reads ClientEnrolledPayload.
+    """
 
     client_id = fields.String(required=True)
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     first_name = fields.String(
-        required=True, metadata=why("Claims: patient name (2010BA/2010CA); scheduling ignores it.")
+        required=True, metadata=why("Claims: patient name (2010BA/2010CA).")
     )
     last_name = fields.String(
-        required=True, metadata=why("Claims: patient name (2010BA/2010CA); scheduling ignores it.")
+        required=True, metadata=why("Claims: patient name (2010BA/2010CA).")
     )
     birth_date = fields.Date(
         required=True, metadata=why("Claims: DMG segment; payers match members by it.")
@@ -63,6 +68,19 @@ class ClientPayload(Contract):
         load_default=None,
         allow_none=True,
         metadata=why("Claims: who pays; null for self-pay."),
+    )
+
+
+class ClientEnrolledPayload(Contract):
+    """That a client exists, and nothing about them: for services that need no PHI."""
+
+    client_id = fields.String(
+        required=True, metadata=why("Scheduling: the client may be issued a booking code.")
+    )
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata=why("The client record's version, as in client.registered/updated."),
     )
 
 
@@ -90,7 +108,11 @@ class ScreeningCompletedPayload(Contract):
 
 
 class ReferralPayload(Contract):
-    """A physician's referral as recorded or amended; ``version`` orders the amendments."""
+    """A physician's referral as recorded or amended; ``version`` orders the amendments.
+
+    Only claims reads it: scheduling books against no diagnosis, physician or
+    authorization number and reads ReferralWindowPayload.
+    """
 
     referral_id = fields.String(required=True)
     client_id = fields.String(required=True)
@@ -102,7 +124,7 @@ class ReferralPayload(Contract):
         fields.String(),
         required=True,
         validate=validate.Length(min=1),
-        metadata=why("Claims only: HI codes; scheduling ignores them."),
+        metadata=why("Claims: HI codes (principal diagnosis first)."),
     )
     codes = fields.List(timed_code(), required=True)
     techniques = fields.List(technique(), required=True)
@@ -112,17 +134,17 @@ class ReferralPayload(Contract):
     authorized_visits = fields.Integer(
         required=True,
         validate=validate.Range(min=1),
-        metadata=why("Scheduling and claims: visits left."),
+        metadata=why("Claims: visits left to bill."),
     )
     authorization_number = fields.String(
         load_default=None, allow_none=True, metadata=why("Claims: prior authorization (REF*G1).")
     )
-    start_on = fields.Date(required=True, metadata=why("Scheduling and claims: first covered day."))
-    end_on = fields.Date(required=True, metadata=why("Scheduling and claims: last covered day."))
+    start_on = fields.Date(required=True, metadata=why("Claims: first covered day."))
+    end_on = fields.Date(required=True, metadata=why("Claims: last covered day."))
 
 
 class ReferralClosedPayload(Contract):
-    """A referral that can no longer be booked or billed against."""
+    """A referral that can no longer be billed against; scheduling reads its window instead."""
 
     referral_id = fields.String(required=True)
     client_id = fields.String(required=True)
@@ -130,11 +152,61 @@ class ReferralClosedPayload(Contract):
     closed_on = fields.Date(required=True)
 
 
+class ReferralWindowPayload(Contract):
+    """A referral as booking sees it at one version: its dates, visits and whether it is open.
+
+    Published with each referral.recorded/amended/revoked/expired, in the same transaction,
+    for services that book rather than bill: no diagnosis, physician, prescribed codes or
+    authorization number.
+    """
+
+    referral_id = fields.String(
+        required=True,
+        metadata=why("Scheduling: the referral a visit is booked against (and counted on)."),
+    )
+    client_id = fields.String(required=True)
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata=why("The referral's version, as in referral.recorded/amended/revoked/expired; "
+                     "the newest wins, and at one version a close beats the open window."),
+    )
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(REFERRAL_WINDOW_STATUSES),
+        metadata=why("Scheduling: only an active referral is booked against; revoked and "
+                     "expired close it."),
+    )
+    start_on = fields.Date(
+        required=True, metadata=why("Scheduling: no visit is booked before this day.")
+    )
+    end_on = fields.Date(
+        required=True, metadata=why("Scheduling: no visit is booked after this day.")
+    )
+    authorized_visits = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata=why("Scheduling: visits left = authorized visits - visits booked."),
+    )
+    closed_on = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata=why("Scheduling: shown to the front desk, the day it was revoked or "
+                     "expired; null while active."),
+    )
+
+
 CLIENT_REGISTERED = define_event(
     "screening.client.registered", 1, ClientPayload, "A new client was registered at intake."
 )
 CLIENT_UPDATED = define_event(
     "screening.client.updated", 1, ClientPayload, "A client's demographics or coverage changed."
+)
+CLIENT_ENROLLED = define_event(
+    "screening.client.enrolled",
+    1,
+    ClientEnrolledPayload,
+    "A client was registered or their record changed; the id and version only, no PHI.",
 )
 SCREENING_COMPLETED = define_event(
     "screening.screening.completed",
@@ -156,4 +228,12 @@ REFERRAL_REVOKED = define_event(
 )
 REFERRAL_EXPIRED = define_event(
     "screening.referral.expired", 1, ReferralClosedPayload, "A referral passed its end date."
+)
+REFERRAL_WINDOW = define_event(
+    "screening.referral.window",
+    1,
+    ReferralWindowPayload,
+    "A referral's window at its newest version (published with each referral event): "
+    "dates, authorized visits and whether it is open; no diagnosis, physician or "
+    "authorization number.",
 )

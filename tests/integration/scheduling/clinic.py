@@ -14,10 +14,7 @@ from sqlalchemy import Engine, select
 from services.scheduling.handlers import SUBSCRIPTIONS
 from shared.config import KafkaSettings, Settings
 from shared.events import EVENTS, Event, EventType, decode
-from shared.events.contracts.screening import (
-    REFERRAL_RECORDED,
-    SCREENING_COMPLETED,
-)
+from shared.events.contracts.screening import REFERRAL_WINDOW, SCREENING_COMPLETED
 from shared.outbox import outbox
 from shared.uow import unit_of_work
 from tests.support.http import auth
@@ -25,7 +22,10 @@ from tests.support.http import auth
 NEW_YORK = ZoneInfo("America/New_York")
 ADMIN = auth("admin")
 FRONT_DESK = auth("front_desk")
-THERAPIST = auth("therapist")
+# The staff logins of the clinic's two therapists (set_up_clinic links them).
+ANA_LOGIN, BEN_LOGIN = "ana.ruiz", "ben.cole"
+THERAPIST = auth("therapist", ANA_LOGIN)  # Ana: the clinic's first therapist
+OTHER_THERAPIST = auth("therapist", BEN_LOGIN)
 NPI = "1234567893"
 HANDLERS = {s.event_type.topic: s.handler for s in SUBSCRIPTIONS}
 
@@ -63,11 +63,13 @@ class Clinic:
 
 
 def add_therapist(http: FlaskClient, name: str = "Ana Ruiz", weekdays=range(5),
-                  start: str = "09:00", end: str = "17:00") -> str:
-    """A therapist working the given weekdays; returns the id."""
+                  start: str = "09:00", end: str = "17:00",
+                  staff_subject: str | None = None) -> str:
+    """A therapist working the given weekdays, linked to a staff login; returns the id."""
     response = http.post("/therapists", headers=ADMIN, json={
         "name": name, "npi": NPI, "credentials": "LMT",
         "weekly_hours": [{"weekday": d, "start": start, "end": end} for d in weekdays],
+        "staff_subject": staff_subject,
     })
     assert response.status_code == 201, response.json
     return response.json["id"]
@@ -89,17 +91,18 @@ def add_service(http: FlaskClient, minutes: int = 60) -> str:
 
 
 def set_up_clinic(http: FlaskClient, **settings: Any) -> Clinic:
-    """Two therapists (Mon-Fri 9-17 New York), two rooms, a 60-minute service, settings."""
+    """Two therapists (Mon-Fri 9-17 New York; Ana and Ben logins), two rooms, a 60-minute
+    service, settings."""
     values = {"time_zone": "America/New_York", "buffer_minutes": 15,
               "minimum_notice_minutes": 60, "booking_horizon_days": 90,
               "cancellation_window_hours": 24, "no_show_fee": "50.00",
               "late_cancellation_fee": "25.00"} | settings
     assert http.put("/settings", headers=ADMIN, json=values).status_code == 200
     return Clinic(
-        therapist_id=add_therapist(http, "Ana Ruiz"),
+        therapist_id=add_therapist(http, "Ana Ruiz", staff_subject=ANA_LOGIN),
         room_id=add_room(http, "Room A"),
         service_id=add_service(http, 60),
-        other_therapist_id=add_therapist(http, "Ben Cole"),
+        other_therapist_id=add_therapist(http, "Ben Cole", staff_subject=BEN_LOGIN),
         other_room_id=add_room(http, "Room B"),
     )
 
@@ -127,13 +130,11 @@ def a_screening(client_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 def a_referral(client_id: str, **overrides: Any) -> dict[str, Any]:
+    """An active referral as scheduling learns of it: its window (screening.referral.window)."""
     values = {
         "referral_id": str(uuid.uuid4()), "client_id": client_id, "version": 1,
-        "physician": {"name": "Dr. Jane Park", "npi": NPI}, "diagnoses": ["M54.50"],
-        "codes": ["97140"], "techniques": ["myofascial_release"],
-        "body_regions": ["lower_back"], "visits_per_week": 2, "weeks": 4,
-        "authorized_visits": 8, "authorization_number": None,
-        "start_on": date(2026, 2, 15), "end_on": date(2026, 6, 30),
+        "status": "active", "start_on": date(2026, 2, 15), "end_on": date(2026, 6, 30),
+        "authorized_visits": 8, "closed_on": None,
     }
     return values | overrides
 
@@ -143,7 +144,7 @@ def eligible_client(engine: Engine, screening: dict | None = None,
     """A client cleared by screening with an active referral (8 visits); returns the id."""
     client_id = str(uuid.uuid4())
     deliver(engine, SCREENING_COMPLETED, a_screening(client_id, **(screening or {})))
-    deliver(engine, REFERRAL_RECORDED, a_referral(client_id, **(referral or {})))
+    deliver(engine, REFERRAL_WINDOW, a_referral(client_id, **(referral or {})))
     return client_id
 
 

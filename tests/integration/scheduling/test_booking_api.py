@@ -8,7 +8,7 @@ import pytest
 
 from services.scheduling.store.eligibility import load_eligibility
 from shared.events import EVENTS
-from shared.events.contracts.screening import REFERRAL_RECORDED, SCREENING_COMPLETED
+from shared.events.contracts.screening import REFERRAL_WINDOW, SCREENING_COMPLETED
 from tests.integration.scheduling.clinic import (
     FRONT_DESK,
     THERAPIST,
@@ -93,7 +93,7 @@ def test_a_time_that_is_not_offered_cannot_be_booked(http, clinic, engine, start
 
 def _no_screening(engine):  # type: ignore[no-untyped-def]
     client_id = "c-" + a_referral("x")["referral_id"]
-    deliver(engine, REFERRAL_RECORDED, a_referral(client_id))
+    deliver(engine, REFERRAL_WINDOW, a_referral(client_id))
     return client_id
 
 

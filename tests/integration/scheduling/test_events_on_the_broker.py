@@ -13,11 +13,7 @@ from services.scheduling.handlers import SUBSCRIPTIONS
 from shared.db import make_engine, write_transaction
 from shared.events import EVENTS, Event, decode
 from shared.events.contracts.scheduling import APPOINTMENT_BOOKED, SESSION_COMPLETED
-from shared.events.contracts.screening import (
-    REFERRAL_AMENDED,
-    REFERRAL_RECORDED,
-    SCREENING_COMPLETED,
-)
+from shared.events.contracts.screening import REFERRAL_WINDOW, SCREENING_COMPLETED
 from shared.kafka.clients import ensure_topics, make_producer
 from shared.kafka.consumer import ConsumerRunner
 from shared.migrations import migrate
@@ -90,11 +86,11 @@ def test_screening_events_on_the_broker_make_a_client_bookable_and_the_session_r
 ):
     client_id = f"client-{unique}"
     referral = a_referral(client_id, authorized_visits=4)
-    # The amendment is published before the referral it amends: out of order on purpose.
+    # The amendment's window is published before the referral's own: out of order on purpose.
     publish_from_screening(kafka_settings, tmp_path, [
         (SCREENING_COMPLETED, a_screening(client_id, restricted_regions=["left_knee"])),
-        (REFERRAL_AMENDED, referral | {"version": 2, "authorized_visits": 12}),
-        (REFERRAL_RECORDED, referral),
+        (REFERRAL_WINDOW, referral | {"version": 2, "authorized_visits": 12}),
+        (REFERRAL_WINDOW, referral),
     ])
 
     def projected() -> dict | None:

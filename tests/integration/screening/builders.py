@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from shared.events import EVENTS, Event, decode
+from services.screening.handlers import SUBSCRIPTIONS
+from shared.events import EVENTS, Event, EventType, decode
+from shared.events.contracts.scheduling import APPOINTMENT_BOOKED
 from shared.outbox import outbox
+from shared.uow import unit_of_work
 from tests.support.http import auth
 
 VALID_NPI = "1234567893"
@@ -92,6 +96,38 @@ def set_today(app: Flask, day: date) -> None:
     """Make the app's clinic calendar say ``day``."""
     context = app.extensions["medmassage"]
     context.config = dataclasses.replace(context.config, today=lambda: day)
+
+
+# -- scheduling's appointment events, applied as screening's consumer applies them -----------
+
+HANDLERS = {s.event_type.topic: s.handler for s in SUBSCRIPTIONS}
+BOOKED_AT = datetime(2026, 3, 2, 13, tzinfo=UTC)
+
+
+def deliver(app: Flask, event_type: EventType, data: dict[str, Any],
+            at: datetime = BOOKED_AT) -> None:
+    """Apply one scheduling event (through its contract) as if it happened ``at``."""
+    event = dataclasses.replace(
+        EVENTS.build(event_type, source="scheduling", subject=data["client_id"], data=data),
+        time=at)
+    with unit_of_work(app.extensions["medmassage"].engine, "screening",
+                      correlation_id=event.id) as uow:
+        HANDLERS[event_type.topic](uow, event, EVENTS.load_payload(event))
+
+
+def an_appointment(client_id: str, staff_subject: str | None,
+                   appointment_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    """An appointment.booked payload naming the therapist's staff login."""
+    start = BOOKED_AT + timedelta(days=1)
+    return {"appointment_id": appointment_id or str(uuid.uuid4()), "client_id": client_id,
+            "referral_id": "rf_1", "therapist_id": "t-1", "room_id": "r-1", "service": "s-1",
+            "start": start, "end": start + timedelta(hours=1), "series_id": None,
+            "therapist_staff_subject": staff_subject, **fields}
+
+
+def treated_by(app: Flask, client_id: str, staff_subject: str) -> None:
+    """Book the client with the therapist who has this login (screening's care team)."""
+    deliver(app, APPOINTMENT_BOOKED, an_appointment(client_id, staff_subject))
 
 
 def queued_events(app: Flask, event_type: Any = None) -> list[Event]:

@@ -11,9 +11,10 @@ from shared.events.registry import EventType
 from tests.support.waiting import wait_for
 
 SCREENING_EVENTS: list[EventType] = [
-    screening.CLIENT_REGISTERED, screening.CLIENT_UPDATED, screening.SCREENING_COMPLETED,
+    screening.CLIENT_REGISTERED, screening.CLIENT_UPDATED, screening.CLIENT_ENROLLED,
+    screening.SCREENING_COMPLETED,
     screening.REFERRAL_RECORDED, screening.REFERRAL_AMENDED, screening.REFERRAL_REVOKED,
-    screening.REFERRAL_EXPIRED,
+    screening.REFERRAL_EXPIRED, screening.REFERRAL_WINDOW,
 ]
 
 

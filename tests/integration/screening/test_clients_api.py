@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from shared.events.contracts.screening import CLIENT_REGISTERED, CLIENT_UPDATED
+from shared.events.contracts.screening import CLIENT_ENROLLED, CLIENT_REGISTERED, CLIENT_UPDATED
 from tests.integration.screening.builders import (
     FRONT_DESK,
     a_client,
@@ -154,6 +154,20 @@ def test_correcting_a_client_raises_the_version_by_one_and_announces_it(http, ap
     updates = [payload_of(e) for e in queued_events(app, CLIENT_UPDATED)]
     assert [u["version"] for u in updates] == [2, 3]
     assert updates[0]["address"]["line1"] == "99 Oak Ave"
+
+
+def test_readers_needing_no_phi_learn_of_each_version_by_id_alone(http, app):
+    created = register(http)
+    http.put(f"/clients/{created['client_id']}", json=a_client(address=an_address(line1="9 Elm")),
+             headers=FRONT_DESK)
+
+    enrolled = queued_events(app, CLIENT_ENROLLED)
+    assert [payload_of(e) for e in enrolled] == [
+        {"client_id": created["client_id"], "version": 1},
+        {"client_id": created["client_id"], "version": 2},
+    ]
+    assert all(set(e.data) == {"client_id", "version"} for e in enrolled)  # no PHI at all
+    assert all(e.subject == created["client_id"] for e in enrolled)
 
 
 def test_a_correction_that_changes_nothing_keeps_the_version_and_announces_nothing(http, app):

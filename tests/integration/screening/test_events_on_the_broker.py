@@ -46,7 +46,7 @@ def test_register_screen_clear_refer_amend_revoke_expire_each_reach_their_topic(
     relay = OutboxRelay(engine, lambda: make_producer(kafka_settings), "screening")
     while relay.relay_once():
         pass
-    received = read_client_events(kafka_settings, client_id, 9)
+    received = read_client_events(kafka_settings, client_id, 16)
 
     steps = []
     for key, event in received:
@@ -56,13 +56,20 @@ def test_register_screen_clear_refer_amend_revoke_expire_each_reach_their_topic(
         steps.append((event.type, event.correlation_id.removeprefix(f"{unique}-")))
     assert sorted(steps) == sorted([
         ("screening.client.registered.v1", "register"),
+        ("screening.client.enrolled.v1", "register"),
         ("screening.client.updated.v1", "update"),
+        ("screening.client.enrolled.v1", "update"),
         ("screening.screening.completed.v1", "screen"),
         ("screening.screening.completed.v1", "clear"),
         ("screening.referral.recorded.v1", "refer"),
+        ("screening.referral.window.v1", "refer"),
         ("screening.referral.amended.v1", "amend"),
+        ("screening.referral.window.v1", "amend"),
         ("screening.referral.revoked.v1", "revoke"),
+        ("screening.referral.window.v1", "revoke"),
         ("screening.referral.recorded.v1", "refer-again"),
+        ("screening.referral.window.v1", "refer-again"),
         # No request caused the expiry: it carries on the flow that recorded the referral.
         ("screening.referral.expired.v1", "refer-again"),
+        ("screening.referral.window.v1", "refer-again"),
     ])

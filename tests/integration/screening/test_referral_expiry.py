@@ -9,7 +9,7 @@ from datetime import date
 from flask import Flask
 
 from services.screening.workers.referral_expiry import ReferralExpiry
-from shared.events.contracts.screening import REFERRAL_EXPIRED
+from shared.events.contracts.screening import REFERRAL_EXPIRED, REFERRAL_WINDOW
 from tests.integration.screening.builders import (
     FRONT_DESK,
     a_coverage,
@@ -50,6 +50,20 @@ def test_a_referral_past_its_end_date_is_expired_and_announced_exactly_once(http
         "expired", 2)
     assert listed[ends_today["referral_id"]]["status"] == "recorded"
     assert listed[revoked["referral_id"]]["status"] == "revoked"
+
+
+def test_an_expiry_closes_the_referrals_window_for_booking_too(http, app):
+    client = register(http)
+    ended = refer(http, client["client_id"], correlation_id="corr-fax-9", end_on="2026-03-31")
+
+    assert job(app).expire_due() == 1
+
+    [_, closing] = queued_events(app, REFERRAL_WINDOW)
+    assert (closing.subject, closing.correlation_id) == (client["client_id"], "corr-fax-9")
+    assert payload_of(closing) == {
+        "referral_id": ended["referral_id"], "client_id": client["client_id"], "version": 2,
+        "status": "expired", "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31),
+        "authorized_visits": 8, "closed_on": TODAY}
 
 
 def test_two_expiry_jobs_running_at_once_announce_each_referral_once(http, app):

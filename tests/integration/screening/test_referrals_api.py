@@ -10,6 +10,7 @@ from shared.events.contracts.screening import (
     REFERRAL_AMENDED,
     REFERRAL_RECORDED,
     REFERRAL_REVOKED,
+    REFERRAL_WINDOW,
 )
 from tests.integration.screening.builders import (
     FRONT_DESK,
@@ -20,6 +21,7 @@ from tests.integration.screening.builders import (
     refer,
     register,
     set_today,
+    treated_by,
 )
 from tests.support.http import auth
 
@@ -143,6 +145,43 @@ def test_revoking_a_referral_closes_it_today_and_announces_it(http, app):
                                  "closed_on": date(2026, 3, 10)}
 
 
+def test_booking_learns_each_referral_version_as_its_window_alone(http, app):
+    set_today(app, date(2026, 3, 10))
+    client = register(http)
+    referral = refer(http, client["client_id"], correlation_id="c-record",
+                     authorization_number="AUTH-77")
+    path = f"/clients/{client['client_id']}/referrals/{referral['referral_id']}"
+
+    def in_flow(step: str) -> dict[str, str]:
+        return {**FRONT_DESK, "X-Correlation-ID": step}
+
+    http.put(path, json=a_referral(authorized_visits=12), headers=in_flow("c-amend"))
+    refused = http.put(path, json=a_referral(diagnoses=["XYZ"]), headers=in_flow("c-refused"))
+    http.post(f"{path}/revoke", json={"reason": "physician withdrew it"},
+              headers=in_flow("c-revoke"))
+
+    assert refused.status_code == 400
+    windows = queued_events(app, REFERRAL_WINDOW)
+    window = {"referral_id": referral["referral_id"], "client_id": client["client_id"],
+              "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31)}
+    assert [payload_of(e) for e in windows] == [
+        window | {"version": 1, "status": "active", "authorized_visits": 8, "closed_on": None},
+        window | {"version": 2, "status": "active", "authorized_visits": 12, "closed_on": None},
+        window | {"version": 3, "status": "revoked", "authorized_visits": 12,
+                  "closed_on": date(2026, 3, 10)},
+    ]
+    # One window with each full referral event, in its flow; none for the refused change.
+    steps = ["c-record", "c-amend", "c-revoke"]
+    assert [e.correlation_id for e in windows] == steps
+    full = [queued_events(app, event_type)[0]
+            for event_type in (REFERRAL_RECORDED, REFERRAL_AMENDED, REFERRAL_REVOKED)]
+    assert [e.correlation_id for e in full] == steps
+    assert all(e.subject == client["client_id"] for e in windows)
+    assert "AUTH-77" not in str([e.data for e in windows])
+    assert not {"diagnoses", "physician", "codes", "authorization_number"} & set(
+        windows[0].data)
+
+
 def test_a_revoked_referral_can_be_neither_amended_nor_revoked_again(http):
     client = register(http)
     referral = refer(http, client["client_id"])
@@ -168,11 +207,13 @@ def test_a_revocation_reason_that_is_not_text_is_a_field_error(sqlite_http):
     assert "reason" in response.json["errors"]
 
 
-def test_a_clients_referrals_are_listed_and_another_clients_are_not_found(sqlite_http):
+def test_a_clients_referrals_are_listed_and_another_clients_are_not_found(sqlite_app,
+                                                                          sqlite_http):
     maria = register(sqlite_http)
     ana = register(sqlite_http, first_name="Ana")
     first = refer(sqlite_http, maria["client_id"])
     second = refer(sqlite_http, maria["client_id"], diagnoses=["M54.2"])
+    treated_by(sqlite_app, maria["client_id"], "tester")  # the therapist reads their clients
 
     listed = sqlite_http.get(f"/clients/{maria['client_id']}/referrals",
                              headers=auth("therapist"))

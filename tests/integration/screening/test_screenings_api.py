@@ -17,10 +17,12 @@ from tests.integration.screening.builders import (
     register,
     screen,
     set_today,
+    treated_by,
 )
 from tests.support.http import auth
 
-THERAPIST = auth("therapist")
+THERAPIST_LOGIN = "tester"
+THERAPIST = auth("therapist", THERAPIST_LOGIN)
 
 
 def test_a_client_with_nothing_to_report_is_cleared_for_a_year(http, app):
@@ -69,10 +71,11 @@ def test_an_unhealed_fracture_restricts_its_body_region(http):
     assert screening["questionnaire"]["injuries"][1]["healed"] is True
 
 
-def test_a_clients_screenings_are_listed_newest_first_and_read_one_by_one(http):
+def test_a_clients_screenings_are_listed_newest_first_and_read_one_by_one(app, http):
     client = register(http)
     first = screen(http, client["client_id"], conditions=["dvt_suspected"])
     second = screen(http, client["client_id"])
+    treated_by(app, client["client_id"], THERAPIST_LOGIN)  # the therapist reads their clients
 
     listed = http.get(f"/clients/{client['client_id']}/screenings", headers=THERAPIST)
     one = http.get(f"/clients/{client['client_id']}/screenings/{first['screening_id']}",

@@ -38,15 +38,18 @@ def test_the_service_process_publishes_registrations_and_expires_old_referrals(
                                  timeout=5)
         assert (client.status_code, referral.status_code) == (201, 201)
 
-        received = read_client_events(kafka_settings, client_id, 3)
+        received = read_client_events(kafka_settings, client_id, 6)
     finally:
         process.send_signal(signal.SIGTERM)
         exit_code = process.wait(timeout=30)
 
     assert sorted(event.type for _, event in received) == [
+        "screening.client.enrolled.v1",
         "screening.client.registered.v1",
         "screening.referral.expired.v1",
         "screening.referral.recorded.v1",
+        "screening.referral.window.v1",
+        "screening.referral.window.v1",
     ]
     assert exit_code == 0
 

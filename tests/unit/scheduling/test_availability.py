@@ -2,8 +2,11 @@
 
 from datetime import UTC, datetime, time, timedelta
 
-from services.scheduling.domain.availability import Slot, open_slots
+import pytest
+
+from services.scheduling.domain.availability import Slot, check_window, open_slots
 from services.scheduling.domain.calendar import Interval
+from shared.errors import InvalidInput
 from tests.unit.scheduling.builders import (
     a_room,
     a_service,
@@ -146,6 +149,20 @@ def test_booking_horizon_hides_slots_too_far_ahead():
     settings = a_settings(booking_horizon_days=1)
     assert starts(slots_on((2026, 3, 10), now=now, settings=settings))[-1] == local(2026, 3, 10, 12)
     assert slots_on((2026, 3, 11), now=now, settings=settings) == []
+
+
+def test_a_window_wholly_past_or_beyond_the_horizon_is_refused_naming_its_bound():
+    now = local(2026, 3, 9, 12)
+    settings = a_settings(booking_horizon_days=30)
+    check_window(now - timedelta(hours=1), now + timedelta(minutes=1), now, settings)
+    check_window(now + timedelta(days=30), now + timedelta(days=31), now, settings)
+    with pytest.raises(InvalidInput) as past:
+        check_window(now - timedelta(days=2), now, now, settings)
+    assert "to" in past.value.errors
+    with pytest.raises(InvalidInput) as beyond:
+        check_window(now + timedelta(days=30, seconds=1), now + timedelta(days=31), now,
+                     settings)
+    assert "from" in beyond.value.errors
 
 
 def test_time_off_blocks_slots_that_overlap_it_without_a_buffer():

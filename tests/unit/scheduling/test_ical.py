@@ -1,8 +1,11 @@
 """The therapist's calendar feed: RFC 5545 text, UTC times, folding, no client names."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from services.scheduling.domain.ical import fold_line, render_therapist_calendar
+import pytest
+
+from services.scheduling.domain.ical import feed_window, fold_line, render_therapist_calendar
+from shared.errors import InvalidInput
 from tests.unit.scheduling.builders import a_therapist, an_appointment, local
 
 STAMP = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -79,3 +82,28 @@ def test_text_values_escape_commas_and_semicolons():
     booked = an_appointment(local(2026, 3, 10, 10), appointment_id="a;1,2")
     lines = unfold(render_therapist_calendar(a_therapist(), [booked], STAMP))
     assert "UID:a\\;1\\,2@medmassage" in lines
+
+
+def test_a_feed_covers_30_days_back_and_180_ahead_unless_asked():
+    assert feed_window(STAMP) == (STAMP - timedelta(days=30), STAMP + timedelta(days=180))
+    year = (STAMP, STAMP + timedelta(days=366))
+    assert feed_window(STAMP, *year) == year
+
+
+@pytest.mark.parametrize(
+    ("window_from", "window_to", "field"),
+    [
+        (STAMP, STAMP + timedelta(days=367), "to"),
+        (STAMP, STAMP, "to"),
+        (STAMP - timedelta(days=400), None, "from"),
+        (STAMP + timedelta(days=200), None, "from"),
+        (None, STAMP - timedelta(days=31), "to"),
+    ],
+    ids=["over-a-year", "empty", "from-long-ago", "from-past-the-default-end", "to-before"],
+)
+def test_a_feed_longer_than_a_year_or_ending_before_it_starts_names_the_bound_given(
+    window_from, window_to, field
+):
+    with pytest.raises(InvalidInput) as refused:
+        feed_window(STAMP, window_from, window_to)
+    assert field in refused.value.errors

@@ -7,12 +7,14 @@ from services.screening.commands.events import (
     referral_closed_data,
     referral_data,
     screening_data,
+    window_data,
 )
 from shared.events import EVENTS
 from shared.events.contracts.screening import (
     CLIENT_REGISTERED,
     REFERRAL_AMENDED,
     REFERRAL_EXPIRED,
+    REFERRAL_WINDOW,
     SCREENING_COMPLETED,
 )
 
@@ -93,3 +95,19 @@ def test_a_closed_referral_event_says_which_version_closed_and_when():
     assert event.data == {"referral_id": "rf_1", "client_id": "cl_1", "version": 3,
                           "closed_on": "2026-04-01"}
 
+
+def test_a_referral_window_carries_dates_visits_and_status_but_nothing_clinical():
+    event = EVENTS.build(REFERRAL_WINDOW, source="screening", subject="cl_1",
+                         data=window_data(a_stored_referral(authorization_number="AUTH-77")))
+
+    assert event.data == {"referral_id": "rf_1", "client_id": "cl_1", "version": 2,
+                          "status": "active", "start_on": "2026-03-02",
+                          "end_on": "2026-03-31", "authorized_visits": 8, "closed_on": None}
+
+
+def test_a_closed_referrals_window_keeps_its_dates_and_says_how_it_closed():
+    data = window_data(a_stored_referral(version=3, status="revoked",
+                                         closed_on=date(2026, 3, 20)))
+
+    assert (data["status"], data["closed_on"], data["end_on"]) == (
+        "revoked", date(2026, 3, 20), date(2026, 3, 31))

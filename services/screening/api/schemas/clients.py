@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.screening.api.schemas.common import AddressSchema, not_in_future, optional_text, text
 from shared.events.contracts.screening import RELATIONSHIPS
+from shared.web.fields import Text, single_line_text
 
 SEXES = ("F", "M", "U")
 
@@ -60,14 +61,17 @@ class ClientSchema(Schema):
     birth_date = fields.Date(required=True, validate=not_in_future)
     sex = sex()
     address = fields.Nested(AddressSchema, required=True)
-    phone = fields.String(
+    phone = Text(
         load_default=None,
         allow_none=True,
         validate=validate.Regexp(
             r"^\+?[0-9 ()\-.]{7,20}$", error="Use digits, spaces, ( ) - . and an optional +."
         ),
     )
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    # marshmallow's address check lets control characters (in a quoted local part) and
+    # bidi overrides (in the domain) through.
+    email = fields.Email(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=254), single_line_text])
     coverage = fields.Nested(CoverageSchema, load_default=None, allow_none=True)
 
 
@@ -79,7 +83,7 @@ class ClientOutSchema(ClientSchema):
 
 
 class ClientSearchSchema(Schema):
-    last_name = fields.String(validate=validate.Length(min=1, max=100))
+    last_name = Text(validate=validate.Length(min=1, max=100))
     birth_date = fields.Date()
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -91,11 +95,3 @@ class ClientSearchSchema(Schema):
 
 class ClientListSchema(Schema):
     clients = fields.List(fields.Nested(ClientOutSchema), required=True)
-
-
-class BookingCodeSchema(Schema):
-    """A booking code the client types into the website's booking widget."""
-
-    client_id = fields.String(required=True)
-    booking_code = fields.String(required=True)
-    expires_at = fields.AwareDateTime(required=True)

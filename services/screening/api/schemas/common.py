@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, validate
 
 from shared.identifiers import is_valid_npi
+from shared.web.fields import Text
 
 
 def not_blank(value: str) -> None:
@@ -27,29 +28,31 @@ def valid_npi(value: str) -> None:
         raise ValidationError("Not a valid NPI: 10 digits, the last a Luhn check digit.")
 
 
-def text(max_length: int, **kwargs) -> fields.String:  # type: ignore[no-untyped-def]
-    """A required, non-blank string of at most ``max_length`` characters."""
-    return fields.String(
-        required=True, validate=[validate.Length(min=1, max=max_length), not_blank], **kwargs
-    )
+def text(max_length: int, **kwargs) -> Text:  # type: ignore[no-untyped-def]
+    """A required, non-blank line of at most ``max_length`` characters."""
+    return Text(required=True, validate=[validate.Length(min=1, max=max_length), not_blank],
+                **kwargs)
 
 
-def optional_text(max_length: int) -> fields.String:
-    """A string that may be left out or null."""
-    return fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(min=1, max=max_length)
-    )
+def optional_text(max_length: int) -> Text:
+    """A line that may be left out or null."""
+    return Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=max_length))
+
+
+def free_text(max_length: int = 4000) -> Text:
+    """Free text over several lines (tab and line breaks allowed), empty when left out."""
+    return Text(multiline=True, load_default="", validate=validate.Length(max=max_length))
 
 
 class AddressSchema(Schema):
     line1 = text(100)
     line2 = optional_text(100)
     city = text(60)
-    state = fields.String(
+    state = Text(
         required=True,
         validate=validate.Regexp(r"^[A-Z]{2}$", error="Use the two-letter state code, e.g. NY."),
     )
-    postal_code = fields.String(
+    postal_code = Text(
         required=True,
         validate=validate.Regexp(r"^\d{5}(-\d{4})?$", error="Use a ZIP code: 12345 or 12345-6789."),
     )

@@ -5,24 +5,25 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.screening.api.schemas.common import optional_text
+from shared.web.fields import Text
 
 
 class ReferralSchema(Schema):
     """A physician's referral; semantic checks (NPI, ICD-10-CM, dates) follow the shapes."""
 
-    physician_name = fields.String(required=True, validate=validate.Length(max=200))
-    physician_npi = fields.String(required=True, validate=validate.Length(max=10),
-                                  metadata={"description": "10 digits, Luhn check digit"})
+    physician_name = Text(required=True, validate=validate.Length(max=200))
+    physician_npi = Text(required=True, validate=validate.Length(max=10),
+                         metadata={"description": "10 digits, Luhn check digit"})
     diagnoses = fields.List(
-        fields.String(validate=validate.Length(max=8)),
+        Text(validate=validate.Length(max=8)),
         required=True,
         validate=validate.Length(max=12),
         metadata={"description": "ICD-10-CM codes, principal diagnosis first"},
     )
-    codes = fields.List(fields.String(), load_default=list,
+    codes = fields.List(Text(), load_default=list,
                         metadata={"description": "CPT 97124 and/or 97140"})
-    techniques = fields.List(fields.String(), load_default=list)
-    body_regions = fields.List(fields.String(), required=True)
+    techniques = fields.List(Text(), load_default=list)
+    body_regions = fields.List(Text(), required=True)
     visits_per_week = fields.Integer(required=True)
     weeks = fields.Integer(required=True)
     authorized_visits = fields.Integer(required=True)
@@ -46,13 +47,13 @@ class ReferralListSchema(Schema):
 
 
 class RevocationSchema(Schema):
-    reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(min=1, max=1000))
+    reason = Text(multiline=True, load_default=None, allow_none=True,
+                  validate=validate.Length(min=1, max=1000))
 
 
 class DiagnosisQuerySchema(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=60),
-                      metadata={"description": "part of a code or description"})
+    q = Text(load_default="", validate=validate.Length(max=60),
+             metadata={"description": "part of a code or description"})
 
 
 class DiagnosisSchema(Schema):

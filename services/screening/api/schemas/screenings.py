@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.screening.api.schemas.common import text, valid_npi
+from services.screening.api.schemas.common import free_text, text, valid_npi
 from services.screening.domain import INJURY_KINDS
 from shared.vocabulary import BODY_REGIONS, PRESSURE_LEVELS, SCREENING_OUTCOMES, TECHNIQUES
+from shared.web.fields import Text
 
 
 def technique_list() -> fields.List:
@@ -32,29 +33,28 @@ class InjurySchema(Schema):
 class QuestionnaireSchema(Schema):
     """The health questionnaire; conditions are the codes GET /screening-rules lists."""
 
-    conditions = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
-                             load_default=list)
-    medications = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
+    conditions = fields.List(Text(validate=validate.Length(min=1, max=60)), load_default=list)
+    medications = fields.List(Text(validate=validate.Length(min=1, max=200)),
                               load_default=list, validate=validate.Length(max=50))
     injuries = fields.List(fields.Nested(InjurySchema), load_default=list,
                            validate=validate.Length(max=30))
     platelet_count = fields.Integer(load_default=None, allow_none=True,
                                     validate=validate.Range(min=0, max=2_000_000),
                                     metadata={"description": "per microlitre"})
-    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    notes = free_text()
 
 
 class ClearanceSchema(Schema):
     """A physician's clearance of the client's screening that waits for one."""
 
     physician_name = text(200)
-    physician_npi = fields.String(required=True, validate=valid_npi)
+    physician_npi = Text(required=True, validate=valid_npi)
     cleared_on = fields.Date(required=True)
     restricted_techniques = technique_list()
     restricted_regions = region_list()
     pressure_limit = fields.String(load_default=None, allow_none=True,
                                    validate=validate.OneOf(PRESSURE_LEVELS))
-    note = fields.String(load_default="", validate=validate.Length(max=4000))
+    note = free_text()
 
 
 class ReasonSchema(Schema):
