@@ -50,6 +50,7 @@ REMITTANCE = "835"
 # TA105 022: invalid control structure, what the "ta1" fault claims was wrong.
 INVALID_CONTROL_STRUCTURE = "022"
 MAX_REPORTS_PER_READ = 500
+VOID_FREQUENCY = "8"
 
 
 class UnknownInterchange(LookupError):
@@ -321,7 +322,11 @@ class Clearinghouse:
         decided = [(claim, verdict) for claim, verdict in judged if claim is not out_of_second]
         second = self._claim_ack(interchange, decided, adjudicated_due, echo_length)
 
-        adjudicated = [c for c, v in judged if v.adjudicated and c is not lost]
+        # A void (CLM05-3 = 8) asks to cancel a claim, not to be paid: no 835 pays it.
+        adjudicated = [
+            c for c, v in judged
+            if v.adjudicated and c is not lost and c.frequency_code != VOID_FREQUENCY
+        ]
         remittances = self._remittances(interchange, adjudicated, now, remitted_due, echo_length)
         for remittance in remittances:
             self._schedule(remitted_due, REMITTANCE, interchange.sender_id, None, remittance)

@@ -1,4 +1,5 @@
-"""The claims service's composition root: app, consumers, relay, batcher, submission, mailbox."""
+"""The claims service's composition root: app, consumers, relay, batcher, submission, mailbox
+(with 835 posting)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask
 from services.claims.api import BLUEPRINTS
 from services.claims.config import ClaimsConfig, load_config
 from services.claims.handlers import SUBSCRIPTIONS
-from services.claims.store.metrics import ClaimsByState, HeldAcknowledgements
+from services.claims.store.metrics import ClaimsByState, HeldAcknowledgements, HeldRemittances
 from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
 from services.claims.workers.submission import SubmissionWorker
@@ -25,6 +26,7 @@ def _create(config: ClaimsConfig) -> tuple[Flask, ServiceContext]:
     app, context = create_service_app(config, TITLE, BLUEPRINTS)
     context.metrics.register(ClaimsByState(context.engine))
     context.metrics.register(HeldAcknowledgements(context.engine))
+    context.metrics.register(HeldRemittances(context.engine))
     return app, context
 
 

@@ -51,6 +51,10 @@ CLAIMS_TIMEOUT = 90  # a completed session to the clearinghouse's answer, faults
 # therapist may record a session only once it has started, so the tests record it as an
 # admin, who may do so early with a reason (kept on the session and in the audit trail).
 RECORDING_ROLE = "admin"
+# Accepted by the payer's front end, or already past it: the sandbox pays (835) about a
+# second after it accepts, so a claim may be seen paid before it is ever seen accepted.
+ACCEPTED_OR_LATER = frozenset({"accepted", "paid", "partially_paid", "patient_balance",
+                               "denied", "closed"})
 EARLY_RECORDING = {"admin_override_reason": "End-to-end test: the slot it booked is ahead."}
 
 

@@ -24,6 +24,7 @@ from deploy import demo
 from deploy.kafka.local import LocalKafka
 from deploy.stack import Stack
 from tests.e2e.support import (
+    ACCEPTED_OR_LATER,
     CLAIMS_TIMEOUT,
     EARLY_RECORDING,
     EVENTS_TIMEOUT,
@@ -231,7 +232,7 @@ def every_claim_accepted(clinic: Clinic, session_ids: set[str]) -> bool:
              or (c["status"] == "needs_review" and not _waiting_for_projections(c))]
     assert not stuck, f"claims that will never be accepted: {stuck}"
     return ({c["session_id"] for c in claims} == session_ids
-            and all(c["status"] == "accepted" for c in claims))
+            and all(c["status"] in ACCEPTED_OR_LATER for c in claims))
 
 
 def reconcile(clinic: Clinic, ledger: Ledger) -> None:

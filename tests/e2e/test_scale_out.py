@@ -40,6 +40,7 @@ from services.scheduling.store.tables import appointments as appointments_table
 from shared.config import KafkaSettings
 from shared.db import make_engine
 from tests.e2e.support import (
+    ACCEPTED_OR_LATER,
     CLAIMS_TIMEOUT,
     EARLY_RECORDING,
     EVENTS_TIMEOUT,
@@ -366,7 +367,7 @@ def all_accepted(engine: sa.Engine, session_ids: Sequence[str]) -> bool:
     rejected = [claim.claim_id for claim in claims if claim.status == "rejected"]
     assert not rejected, f"claims rejected: {rejected}"
     return {claim.session_id for claim in claims} == set(session_ids) and all(
-        claim.status == "accepted" for claim in claims)
+        claim.status in ACCEPTED_OR_LATER for claim in claims)
 
 
 def complete(scheduling: ServiceProcess, appointment_ids: Sequence[str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Claims endpoints: search, detail, the 837P, resubmission, void, re-scrub and receivables."""
+"""Claims endpoints: search, detail, the 837P, resubmission, void, write-off, billing the
+patient, re-scrub and receivables."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from services.claims.api.schemas import (
     ReceivablesSchema,
     RescrubResultSchema,
     ResubmitSchema,
+    WriteOffSchema,
 )
-from services.claims.commands import claims, corrections
+from services.claims.commands import balances, claims, corrections
 from services.claims.domain.errors import NotBatched
+from services.claims.store import accounts, interchanges
 from services.claims.store import claims as claim_store
-from services.claims.store import interchanges
 from shared.uow import UnitOfWork
 from shared.web import allow, api, load_body, load_query, reads, respond, writes
 
@@ -44,7 +46,7 @@ def list_claims(connection: Connection) -> Response:
 @reads
 def get_claim(connection: Connection, claim_id: str) -> Response:
     """A claim in full."""
-    return respond(ClaimDetailSchema, claim_store.claim_detail(connection, claim_id))
+    return respond(ClaimDetailSchema, accounts.claim_account(connection, claim_id))
 
 
 @bp.get("/claims/<claim_id>/837")
@@ -76,7 +78,7 @@ def resubmit(uow: UnitOfWork, claim_id: str) -> Response:
     Adjudicated: a replacement (frequency 7) quoting the payer's claim number in REF*F8.
     """
     successor = corrections.resubmit(uow, claim_id, load_body(ResubmitSchema))
-    return respond(ClaimDetailSchema, claim_store.claim_detail(uow.connection, successor), 201)
+    return respond(ClaimDetailSchema, accounts.claim_account(uow.connection, successor), 201)
 
 
 @bp.post("/claims/<claim_id>/void")
@@ -91,7 +93,37 @@ def resubmit(uow: UnitOfWork, claim_id: str) -> Response:
 def void(uow: UnitOfWork, claim_id: str) -> Response:
     """A frequency-8 claim quoting the payer's claim number in REF*F8 asks to void this one."""
     void_claim = corrections.void(uow, claim_id)
-    return respond(ClaimDetailSchema, claim_store.claim_detail(uow.connection, void_claim), 201)
+    return respond(ClaimDetailSchema, accounts.claim_account(uow.connection, void_claim), 201)
+
+
+@bp.post("/claims/<claim_id>/write-off")
+@allow("billing")
+@api(
+    "Write off what is open on an adjudicated claim and close it",
+    request=WriteOffSchema,
+    response=ClaimDetailSchema,
+    errors=(400, 404, 409, 415, 422),
+)
+@writes
+def write_off(uow: UnitOfWork, claim_id: str) -> Response:
+    """Close the claim, writing off its open balance (or the ``amount`` not collected)."""
+    body = load_body(WriteOffSchema)
+    balances.write_off(uow, claim_id, body["reason"], body["amount"])
+    return respond(ClaimDetailSchema, accounts.claim_account(uow.connection, claim_id))
+
+
+@bp.post("/claims/<claim_id>/bill-patient")
+@allow("billing")
+@api(
+    "Move what the payer did not pay to the patient",
+    response=ClaimDetailSchema,
+    errors=(404, 409, 422),
+)
+@writes
+def bill_patient(uow: UnitOfWork, claim_id: str) -> Response:
+    """The claim goes to patient_balance: the patient owes what the payer left."""
+    balances.bill_patient(uow, claim_id)
+    return respond(ClaimDetailSchema, accounts.claim_account(uow.connection, claim_id))
 
 
 @bp.post("/claims/rescrub")

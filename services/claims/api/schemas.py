@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.claims.domain.balances import AGING_BUCKETS
+from services.claims.domain.work_queue import Kind
 from services.claims.store.interchanges import STATUSES as INTERCHANGE_STATUSES
 from services.claims.store.reports import STATUSES as REPORT_STATUSES
 from shared.billing.units import COUNTING_METHODS
 from shared.events.contracts.claims import CLAIM_STATUSES
 from shared.identifiers import is_valid_npi
+from shared.web.fields import Text
 
 MODIFIERS = ("59", "XE", "XP", "XS", "XU")
 _CODE = validate.Regexp(r"^[A-Z0-9]{5}$", error="A 5-character procedure code.")
@@ -197,10 +200,73 @@ class HistoryEntrySchema(Schema):
     at = fields.AwareDateTime()
 
 
+class PaymentAdjustmentSchema(Schema):
+    line_number = fields.Integer(
+        allow_none=True, metadata={"description": "Our line it adjusts; none: the whole claim."}
+    )
+    group = fields.String(attribute="group_code", metadata={"description": "CAS01: CO, OA, PI, PR"})
+    reason = fields.String(attribute="reason_code", metadata={"description": "The CARC."})
+    amount = money()
+    description = fields.String(metadata={"description": "The CARC's meaning in words."})
+
+
+class PaymentRemarkSchema(Schema):
+    line_number = fields.Integer(allow_none=True)
+    code = fields.String(metadata={"description": "A RARC (LQ, MOA)."})
+    description = fields.String()
+
+
+class PaymentLineSchema(Schema):
+    line_number = fields.Integer()
+    code = fields.String()
+    modifiers = fields.List(fields.String())
+    units = fields.Integer()
+    charge = money()
+    paid = money()
+    allowed = money()
+    patient_responsibility = money()
+    denied = fields.Boolean()
+
+
+class ClaimPaymentSchema(Schema):
+    remittance_id = fields.Integer()
+    report_id = fields.Integer()
+    trace_number = fields.String(metadata={"description": "TRN02: the check or EFT."})
+    payer_id = fields.String(allow_none=True)
+    payment_date = fields.Date()
+    status_code = fields.String(metadata={"description": "CLP02: 1 paid, 4 denied, 22 reversal."})
+    outcome = fields.String()
+    charge = money()
+    paid = money()
+    adjusted = money()
+    patient_responsibility = money()
+    payer_claim_control_number = fields.String(allow_none=True)
+    posted_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(PaymentLineSchema))
+    adjustments = fields.List(fields.Nested(PaymentAdjustmentSchema))
+    remarks = fields.List(fields.Nested(PaymentRemarkSchema))
+
+
+class BalanceSchema(Schema):
+    payer = money(metadata={"description": "What the payer is still expected to pay."})
+    patient = money(metadata={"description": "What the patient owes."})
+    total = money()
+
+
 class ClaimDetailSchema(ClaimSummarySchema):
     payer_claim_control_number = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(ClaimLineSchema))
     history = fields.List(fields.Nested(HistoryEntrySchema))
+    payments = fields.List(fields.Nested(ClaimPaymentSchema))
+    balance = fields.Nested(BalanceSchema)
+
+
+class WriteOffSchema(Schema):
+    reason = Text(required=True, validate=validate.Length(min=1, max=150))
+    amount = money(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False),
+        metadata={"description": "What was not collected; the whole open balance when absent."},
+    )
 
 
 class ResubmitSchema(Schema):
@@ -265,3 +331,73 @@ class ReceivablesSchema(Schema):
     rows = fields.List(fields.Nested(ReceivableSchema))
     total_charge = money()
     expected_allowed = money()
+
+
+# -- billing's work queue and A/R aging ------------------------------------------------------
+
+
+class WorkQueueQuerySchema(Schema):
+    kind = fields.String(load_default=None, validate=validate.OneOf([k.value for k in Kind]))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+class ActionSchema(Schema):
+    action = fields.String()
+    description = fields.String()
+    method = fields.String(allow_none=True, metadata={"description": "None: done outside."})
+    path = fields.String(allow_none=True)
+
+
+class WorkItemSchema(Schema):
+    kind = fields.String()
+    claim_id = fields.String(allow_none=True)
+    client_id = fields.String(allow_none=True)
+    payer_id = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    exception_id = fields.Integer(allow_none=True)
+    report_id = fields.Integer(allow_none=True)
+    interchange_control_number = fields.String(allow_none=True)
+    trace_number = fields.String(allow_none=True)
+    echoed_claim_id = fields.String(allow_none=True)
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    entered_at = fields.AwareDateTime()
+    age_days = fields.Integer(metadata={"description": "Days since it entered this state."})
+    amount_at_stake = money(allow_none=True)
+    actions = fields.List(fields.Nested(ActionSchema))
+
+
+class WorkQueueSchema(Schema):
+    items = fields.List(fields.Nested(WorkItemSchema))
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ResolveSchema(Schema):
+    note = Text(required=True, validate=validate.Length(min=1, max=200))
+
+
+class AgingQuerySchema(Schema):
+    as_of = fields.Date(load_default=None)
+
+
+class AgingBucketSchema(Schema):
+    bucket = fields.String(validate=validate.OneOf([name for name, _, _ in AGING_BUCKETS]))
+    claims = fields.Integer()
+    insurance = money(metadata={"description": "Owed by the payer."})
+    patient = money(metadata={"description": "Owed by patients."})
+    amount = money()
+
+
+class AgingRowSchema(Schema):
+    payer_id = fields.String(allow_none=True)
+    buckets = fields.List(fields.Nested(AgingBucketSchema))
+    claims = fields.Integer()
+    total = money()
+
+
+class AgingSchema(Schema):
+    as_of = fields.Date()
+    basis = fields.String(metadata={"description": "What a balance's age counts from."})
+    payers = fields.List(fields.Nested(AgingRowSchema))
+    totals = fields.List(fields.Nested(AgingBucketSchema))
+    claims = fields.Integer()
+    total = money()

@@ -23,10 +23,8 @@ from services.claims.domain.claim import PreparedClaim
 from services.claims.domain.claim_ids import new_claim_id
 from services.claims.domain.errors import CannotResubmit, CannotVoid
 from services.claims.domain.event_data import session_from_data
-from services.claims.domain.lifecycle import State
-from services.claims.domain.resubmission import ClaimStanding, Successor
+from services.claims.domain.resubmission import Successor
 from services.claims.store import claims as claim_store
-from services.claims.x12.model import ClaimFrequency
 from services.claims.x12.stored import claim_from_data, claim_to_data
 from shared.uow import UnitOfWork
 
@@ -40,7 +38,7 @@ def resubmit(uow: UnitOfWork, claim_id: str, corrections: Mapping[str, Any]) -> 
     Adjudicated: a replacement (7) quoting the payer's claim control number in REF*F8.
     """
     row = claim_store.get_claim(uow.connection, claim_id)
-    successor = resubmission.resubmission(_standing(row))
+    successor = resubmission.resubmission(claim_store.standing_of(row))
     session_data = json.loads(row.session)
     session = session_from_data(session_data)
     merged = {**json.loads(row.corrections or "{}"), **corrections}
@@ -58,7 +56,7 @@ def void(uow: UnitOfWork, claim_id: str) -> str:
     The void repeats the claim as it was sent, so the payer finds the one it cancels.
     """
     row = claim_store.get_claim(uow.connection, claim_id)
-    successor = resubmission.void(_standing(row))
+    successor = resubmission.void(claim_store.standing_of(row))
     snapshot = json.loads(row.snapshot or "{}")
     if not snapshot.get("x12_claim"):
         raise CannotVoid("the claim as it was sent is not kept")
@@ -81,17 +79,6 @@ def void(uow: UnitOfWork, claim_id: str) -> str:
     session_data = json.loads(row.session)
     _insert_successor(uow, row, successor, new_id, session_data, evaluation, CannotVoid)
     return new_id
-
-
-def _standing(row: Any) -> ClaimStanding:
-    snapshot = json.loads(row.snapshot or "{}")
-    return ClaimStanding(
-        state=State(row.status),
-        frequency=ClaimFrequency(row.frequency),
-        original_reference=snapshot.get("original_reference"),
-        payer_claim_control_number=row.payer_claim_control_number,
-        superseded_by=row.replaced_by_claim_id,
-    )
 
 
 def _insert_successor(

@@ -114,7 +114,8 @@ def _unreadable(
 def hold(uow: UnitOfWork, number: int, reason: str) -> None:
     """Stop sending an interchange; a person decides (an ops alert and a note on its claims)."""
     interchanges.update_interchange(
-        uow.connection, number, status=interchanges.HELD, last_error=reason[:500]
+        uow.connection, number, status=interchanges.HELD, last_error=reason[:500],
+        held_at=utcnow(),
     )
     _note_members(uow, number, f"interchange {number:09d} held: {reason}")
     uow.emit(

@@ -3,12 +3,15 @@
 Each moves one claim only when the machine allows it from the claim's state (otherwise
 ``TransitionRefused``), records the step in the claim's history with the X12 evidence
 behind it, and announces it with the step's event, all in the caller's unit of work.
-The 835 steps (``pay`` ... ``close``) are called by remittance posting with a claim id.
+The 835 steps (``pay`` ... ``reverse``) are taken by remittance posting through
+``adjudicate``; billing's decisions on a balance (``bill_patient``, ``close``) by
+commands/balances.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +32,24 @@ class ClaimMovedMeanwhile(RuntimeError):
     """Another transaction changed the claim's state first; the caller's work is undone."""
 
 
+@dataclass(frozen=True)
+class Move:
+    """One claim taking one step: what its history records and its event says.
+
+    ``data`` is the payload of the step's event (claim and client ids added). Reasons: the
+    given ones, else the claim keeps its own when it stays, and has none when it moves.
+    ``values``: other columns the step sets (e.g. the payer's claim control number).
+    """
+
+    claim: Any  # a claims row
+    step: Step
+    data: dict[str, Any] | None = None
+    reasons: Sequence[Reason] | None = None
+    note: str | None = None
+    evidence: dict[str, Any] | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
 def take_step(
     uow: UnitOfWork,
     claim: Any,
@@ -40,29 +61,49 @@ def take_step(
     evidence: dict[str, Any] | None = None,
     **values: Any,
 ) -> State:
-    """Take ``step`` for ``claim`` (a claims row); the state it is in afterwards.
-
-    ``data`` is the payload of the step's event (claim and client ids added). Reasons:
-    the given ones, else the claim keeps its own when it stays, and has none when it moves.
-    """
-    target = lifecycle.apply(claim.status, step)
-    if reasons is not None:
-        stored_reasons = claim_store.reasons_json(reasons)
-    else:
-        stored_reasons = claim.reasons if target == claim.status else "[]"
-    moved = claim_store.change_state(
-        uow.connection, claim.claim_id, claim.status, target, reasons=stored_reasons, **values
-    )
-    if not moved:
-        raise ClaimMovedMeanwhile(f"claim {claim.claim_id} left {claim.status} meanwhile")
-    claim_store.record_history(
-        uow.connection, claim.claim_id, target, stored_reasons, note,
-        transition=step.value, evidence=evidence,
-    )
-    for topic in lifecycle.events_of(step):
-        payload = {"claim_id": claim.claim_id, "client_id": claim.client_id, **(data or {})}
-        uow.emit_all(EVENTS[topic], [Emission(claim.client_id, payload, claim.correlation_id)])
+    """Take ``step`` for ``claim`` (a claims row); the state it is in afterwards (``Move``)."""
+    (target,) = take_steps(uow, [Move(claim, step, data, reasons, note, evidence, values)])
     return target
+
+
+def take_steps(uow: UnitOfWork, moves: Sequence[Move]) -> list[State]:
+    """Take each move's step, for claims all different; the states they are in afterwards.
+
+    One compare-and-set update, one history insert and one outbox insert per event type for
+    them all (an 835 moves hundreds of claims at once); any claim that left the state it was
+    read in undoes the whole unit of work.
+    """
+    now = utcnow()
+    changes, entries, targets = [], [], []
+    announcements: dict[str, list[Emission]] = {}
+    for move in moves:
+        claim = move.claim
+        target = lifecycle.apply(claim.status, move.step)
+        if move.reasons is not None:
+            reasons = claim_store.reasons_json(move.reasons)
+        else:
+            reasons = claim.reasons if target == claim.status else "[]"
+        changes.append({
+            "claim_id": claim.claim_id, "from_status": claim.status, "status": target.value,
+            "reasons": reasons, "updated_at": now,
+            "status_changed_at": claim.status_changed_at if target == claim.status else now,
+            **move.values,
+        })  # fmt: skip
+        entries.append(claim_store.history_entry(
+            claim.claim_id, target, reasons, move.note, now,
+            transition=move.step.value, evidence=move.evidence,
+        ))  # fmt: skip
+        payload = {"claim_id": claim.claim_id, "client_id": claim.client_id, **(move.data or {})}
+        for topic in lifecycle.events_of(move.step):
+            emission = Emission(claim.client_id, payload, claim.correlation_id)
+            announcements.setdefault(topic, []).append(emission)
+        targets.append(target)
+    if claim_store.change_states(uow.connection, changes) != len(changes):
+        raise ClaimMovedMeanwhile("a claim left the state it was read in meanwhile")
+    claim_store.record_histories(uow.connection, entries)
+    for topic, emissions in announcements.items():
+        uow.emit_all(EVENTS[topic], emissions)
+    return targets
 
 
 def note(
@@ -183,63 +224,50 @@ def supersede(uow: UnitOfWork, claim: Any, step: Step, successor_id: str) -> Non
     take_step(uow, claim, step, note=f"{words} {successor_id}", replaced_by_claim_id=successor_id)
 
 
-# -- remittance (835), called by posting -----------------------------------------------------
+# -- remittance (835) and billing's balance decisions -----------------------------------------
 
 
-def pay(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
-    """835: the payer paid; nothing is left for the patient."""
-    _adjudicate(uow, claim_id, Step.PAY, **outcome)
-
-
-def pay_partially(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
-    """835: the payer paid less than expected."""
-    _adjudicate(uow, claim_id, Step.PAY_PARTIALLY, **outcome)
-
-
-def deny(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
-    """835: adjudicated and not paid."""
-    _adjudicate(uow, claim_id, Step.DENY, **outcome)
-
-
-def bill_patient(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
-    """835: patient responsibility is left to bill the client."""
-    _adjudicate(uow, claim_id, Step.BILL_PATIENT, **outcome)
-
-
-def _adjudicate(
-    uow: UnitOfWork,
-    claim_id: str,
+def adjudication(
+    claim: Any,
     step: Step,
     *,
     evidence: dict[str, Any],
+    note_text: str,
     paid_amount: Decimal | None = None,
     patient_responsibility: Decimal | None = None,
     payer_claim_control_number: str | None = None,
-    reasons: Sequence[Reason] | None = None,
-) -> None:
-    claim = claim_store.get_claim(uow.connection, claim_id)
+    reasons: Sequence[Reason] = (),
+) -> Move:
+    """An 835 (or billing) decided what the claim is paid: pay, pay_partially, deny,
+    bill_patient or reverse, as a move to take (``take_steps``).
+
+    The payer's claim control number (CLP07) is kept: a replacement or void quotes it.
+    """
     number = payer_claim_control_number or claim.payer_claim_control_number
-    take_step(
-        uow, claim, step, reasons=reasons or (), evidence=evidence, note=f"835 {step.value}",
-        payer_claim_control_number=number,
+    return Move(
+        claim, step, reasons=reasons, evidence=evidence, note=note_text,
+        values={"payer_claim_control_number": number},
         data={
             "payer_claim_control_number": number,
             "paid_amount": paid_amount,
             "patient_responsibility": patient_responsibility,
             "adjudicated_at": utcnow(),
         },
-    )
+    )  # fmt: skip
 
 
-def reverse(uow: UnitOfWork, claim_id: str, **outcome: Any) -> None:
-    """835 CLP02 22: the payer took back its adjudication; the claim waits for the new one."""
-    _adjudicate(uow, claim_id, Step.REVERSE, **outcome)
+def adjudicate(uow: UnitOfWork, claim: Any, step: Step, **outcome: Any) -> State:
+    """Take one ``adjudication`` now; the state the claim is in afterwards."""
+    (target,) = take_steps(uow, [adjudication(claim, step, **outcome)])
+    return target
 
 
-def close(uow: UnitOfWork, claim_id: str, reason: str, evidence: dict[str, Any]) -> None:
+def close(
+    uow: UnitOfWork, claim: Any, reason: str, note_text: str,
+    written_off: Decimal | None = None, evidence: dict[str, Any] | None = None,
+) -> None:
     """Nothing is owed any more: ``reason`` is paid_in_full or written_off."""
-    claim = claim_store.get_claim(uow.connection, claim_id)
     take_step(
-        uow, claim, Step.CLOSE, evidence=evidence, note=reason.replace("_", " "),
-        data={"reason": reason, "closed_at": utcnow()},
+        uow, claim, Step.CLOSE, evidence=evidence, note=note_text,
+        data={"reason": reason, "closed_at": utcnow(), "written_off": written_off},
     )

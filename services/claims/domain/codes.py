@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).parent.parent / "data"
@@ -55,12 +55,16 @@ def remarks() -> CodeList:
     return _load("rarc.json")
 
 
+# Posting describes the same few codes on every claim of an 835: the words are worked out
+# once per code (the lists never change while the service runs).
+@lru_cache(maxsize=4096)
 def describe_adjustment(group: str, reason: str) -> str:
     """``CO-45: Charge exceeds fee schedule/...`` for display; unknown reasons say so."""
     reason = reason.strip().upper()
     return f"{group}-{reason}: {adjustment_reasons().meaning(reason)}"
 
 
+@lru_cache(maxsize=4096)
 def describe_remark(code: str) -> str:
     """``N130: Consult plan benefit documents/...`` for display; unknown codes say so."""
     code = code.strip().upper()

@@ -46,6 +46,32 @@ class CannotVoid(Conflict):
         super().__init__(f"Only an adjudicated claim can be voided, once; {why}.")
 
 
+class NothingOwed(Refused):
+    """Nothing is left on the claim to move to the patient or to write off."""
+
+    title = "Nothing owed"
+    slug = "nothing-owed"
+
+
+class ExceptionNotFound(NotFound):
+    """No remittance exception has this id."""
+
+    title = "No such remittance exception"
+
+    def __init__(self, exception_id: str) -> None:
+        super().__init__(f"Remittance exception {exception_id} does not exist.")
+
+
+class AlreadyResolved(Conflict):
+    """The remittance exception was resolved already."""
+
+    title = "Already resolved"
+    slug = "already-resolved"
+
+    def __init__(self, exception_id: int) -> None:
+        super().__init__(f"Remittance exception {exception_id} was resolved already.")
+
+
 class InterchangeNotFound(NotFound):
     """No interchange has this control number."""
 

@@ -222,7 +222,8 @@ TRANSITIONS: dict[Step, Transition] = {
             _BEFORE_REMITTANCE | {State.PAID, State.PARTIALLY_PAID, State.DENIED},
             State.PATIENT_BALANCE,
             ("claims.claim.patient_balance.v1",),
-            "835: patient responsibility left to bill",
+            "835: patient responsibility left to bill; or billing moves what the payer did not "
+            "pay to the patient (POST /claims/<id>/bill-patient)",
         ),
         _t(
             Step.REVERSE,
@@ -236,7 +237,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {State.PAID, State.PARTIALLY_PAID, State.DENIED, State.PATIENT_BALANCE},
             State.CLOSED,
             ("claims.claim.closed.v1",),
-            "paid in full or written off",
+            "billing wrote off what was open (POST /claims/<id>/write-off)",
         ),
     )
 }

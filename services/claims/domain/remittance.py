@@ -19,8 +19,8 @@ Nothing here rounds: amounts are the 835's, exact to the cent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -160,29 +160,38 @@ def post_remittance(
     claims are still posted and the problem is reported.
     """
     problem = remittance_imbalance(remittance)
-    postings: list[Posting] = []
-    for payment in remittance.claims:
-        if problem is not None and problem.code == REMITTANCE_UNBALANCED:
-            postings.append(_refusal(RefusalKind.UNBALANCED, payment.claim_id, problem))
-        elif isinstance(payment, UnreadableClaim):
-            postings.append(_unreadable(payment))
-        elif (claim := find_claim(payment.claim_id)) is None:
-            postings.append(
-                _refusal(
-                    RefusalKind.UNMATCHED,
-                    payment.claim_id,
-                    Reason("claim_unknown", f"no claim of ours has id {payment.claim_id}"),
-                )
-            )
-        else:
-            postings.append(post_claim(payment, claim))
     return RemittancePosting(
-        postings=tuple(postings),
-        provider_adjustments=tuple(
-            _provider_adjustment(a) for a in remittance.provider_adjustments
-        ),
+        postings=tuple(each_posting(remittance, find_claim, problem)),
+        provider_adjustments=provider_adjustments_in_words(remittance),
         problems=(problem,) if problem is not None else (),
     )
+
+
+def each_posting(
+    remittance: Remittance,
+    find_claim: Callable[[str], SentClaim | None],
+    problem: Reason | None,
+) -> Iterator[Posting]:
+    """``post_remittance``'s postings one at a time, in file order, given the remittance's own
+    ``problem`` (``remittance_imbalance``): a poster of a large 835 need not hold them all."""
+    for payment in remittance.claims:
+        if problem is not None and problem.code == REMITTANCE_UNBALANCED:
+            yield _refusal(RefusalKind.UNBALANCED, payment.claim_id, problem)
+        elif isinstance(payment, UnreadableClaim):
+            yield _unreadable(payment)
+        elif (claim := find_claim(payment.claim_id)) is None:
+            yield _refusal(
+                RefusalKind.UNMATCHED,
+                payment.claim_id,
+                Reason("claim_unknown", f"no claim of ours has id {payment.claim_id}"),
+            )
+        else:
+            yield post_claim(payment, claim)
+
+
+def provider_adjustments_in_words(remittance: Remittance) -> tuple[Reason, ...]:
+    """The PLB adjustments of a remittance, each in words."""
+    return tuple(_provider_adjustment(a) for a in remittance.provider_adjustments)
 
 
 def post_claim(payment: ClaimPayment | UnreadableClaim, claim: SentClaim) -> Posting:
@@ -209,22 +218,26 @@ def post_claim(payment: ClaimPayment | UnreadableClaim, claim: SentClaim) -> Pos
     if mismatches:
         return PostingRefusal(RefusalKind.UNMATCHED, payment.claim_id, mismatches)
     lines = tuple(_line(service, i + 1, claim.lines[i]) for service, i in match.pairs)
-    plan = PostingPlan(
+    outcome = _outcome(payment, lines, claim.expected_allowed)
+    claim_adjustments = tuple(_posted(a) for a in payment.adjustments)
+    claim_remarks = tuple(_remark(r) for r in payment.remarks)
+    return PostingPlan(
         claim_id=claim.claim_id,
         echoed_claim_id=payment.claim_id,
         payer_claim_control_number=payment.payer_claim_control_number,
         status=payment.status,
-        outcome=_outcome(payment, lines, claim.expected_allowed),
+        outcome=outcome,
         lines=lines,
-        claim_adjustments=tuple(_posted(a) for a in payment.adjustments),
-        claim_remarks=tuple(_remark(r) for r in payment.remarks),
+        claim_adjustments=claim_adjustments,
+        claim_remarks=claim_remarks,
         charge=payment.charge,
         paid=payment.paid,
         adjusted=total(every_adjustment(payment)),
         patient_responsibility=payment.patient_responsibility,
-        reasons=(),
+        reasons=_reasons(
+            outcome, payment, claim.expected_allowed, claim_adjustments, claim_remarks, lines
+        ),
     )
-    return replace(plan, reasons=_reasons(plan, claim.expected_allowed))
 
 
 def _outcome(payment: ClaimPayment, lines: tuple[LinePosting, ...], expected: Decimal) -> Outcome:
@@ -299,18 +312,26 @@ def _line_mismatches(
     return tuple(reasons)
 
 
-def _reasons(plan: PostingPlan, expected: Decimal) -> tuple[Reason, ...]:
-    if plan.outcome is Outcome.REVERSAL:
-        words = f"reversal: the payer takes back {-plan.paid:.2f} it paid on this claim"
+def _reasons(
+    outcome: Outcome,
+    payment: ClaimPayment,
+    expected: Decimal,
+    claim_adjustments: tuple[PostedAdjustment, ...],
+    claim_remarks: tuple[PostedRemark, ...],
+    lines: tuple[LinePosting, ...],
+) -> tuple[Reason, ...]:
+    if outcome is Outcome.REVERSAL:
+        words = f"reversal: the payer takes back {-payment.paid:.2f} it paid on this claim"
     else:
         words = (
-            f"{plan.outcome.value.replace('_', ' ')}: paid {plan.paid:.2f} of {plan.charge:.2f} "
-            f"billed ({expected:.2f} expected); patient owes {plan.patient_responsibility:.2f}"
+            f"{outcome.value.replace('_', ' ')}: paid {payment.paid:.2f} of "
+            f"{payment.charge:.2f} billed ({expected:.2f} expected); patient owes "
+            f"{payment.patient_responsibility:.2f}"
         )
-    reasons = [Reason(plan.outcome.value, words)]
-    reasons += [_adjustment_reason("claim", a) for a in plan.claim_adjustments]
-    reasons += [_remark_reason("claim", r) for r in plan.claim_remarks]
-    for line in plan.lines:
+    reasons = [Reason(outcome.value, words)]
+    reasons += [_adjustment_reason("claim", a) for a in claim_adjustments]
+    reasons += [_remark_reason("claim", r) for r in claim_remarks]
+    for line in lines:
         where = f"line {line.line_number} ({line.code})"
         reasons += [_adjustment_reason(where, a) for a in line.adjustments]
         reasons += [_remark_reason(where, r) for r in line.remarks]

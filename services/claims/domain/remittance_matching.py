@@ -11,9 +11,10 @@ Lines of different codes are never paired by position: that would post money to 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from services.claims.domain.claim import ClaimLine
 from services.claims.domain.claim_ids import echoes
@@ -41,12 +42,12 @@ class SentClaim:
     claim_id: str
     lines: tuple[SentLine, ...]
 
-    @property
+    @cached_property
     def total_charge(self) -> Decimal:
         """What the claim billed (CLM02): the sum of its lines."""
         return sum((line.charge for line in self.lines), ZERO)
 
-    @property
+    @cached_property
     def expected_allowed(self) -> Decimal:
         """What the payer's fee schedule should allow for the whole claim."""
         return sum((line.expected_allowed for line in self.lines), ZERO)
@@ -90,26 +91,41 @@ def match_lines(services: Sequence[ServicePayment], lines: Sequence[SentLine]) -
     free_services = list(range(len(services)))
     free_lines = list(range(len(lines)))
     pairs: list[tuple[int, int]] = []
-    passes: list[tuple[Callable[[ServicePayment], Hashable], Callable[[SentLine], Hashable]]] = [
-        (lambda s: s.line_control_number, lambda line: line.line_control_number),
-        (lambda s: (*_billed_key(s), abs(s.charge)), lambda line: (*_sent_key(line), line.charge)),
-        (_billed_key, _sent_key),
-        (lambda s: _billed_key(s)[::2], lambda line: _sent_key(line)[::2]),  # code and units
-        (lambda s: _billed_key(s)[0], lambda line: _sent_key(line)[0]),  # code
-    ]
-    for service_key, line_key in passes:
+    for service_keys, line_keys in _passes(services, lines):
         for s in list(free_services):
-            wanted = service_key(services[s])
-            found = next((i for i in free_lines if wanted and line_key(lines[i]) == wanted), None)
-            if found is not None:
-                pairs.append((s, found))
-                free_services.remove(s)
-                free_lines.remove(found)
+            wanted = service_keys[s]
+            if not wanted:
+                continue
+            for i in free_lines:
+                if line_keys[i] == wanted:
+                    pairs.append((s, i))
+                    free_services.remove(s)
+                    free_lines.remove(i)
+                    break
+        if not free_services or not free_lines:
+            break
     return LineMatch(
         pairs=tuple((services[s], i) for s, i in sorted(pairs, key=lambda pair: pair[1])),
         unmatched_services=tuple(services[s] for s in free_services),
         unmatched_lines=tuple(free_lines),
     )
+
+
+_Keys = tuple[Sequence[Hashable], Sequence[Hashable]]
+
+
+def _passes(services: Sequence[ServicePayment], lines: Sequence[SentLine]) -> Iterator[_Keys]:
+    """Each pass's keys of the services and of our lines, worked out only when it is reached."""
+    yield [s.line_control_number for s in services], [line.line_control_number for line in lines]
+    billed = [_billed_key(service) for service in services]
+    sent = [_sent_key(line) for line in lines]
+    yield (
+        [(*key, abs(s.charge)) for key, s in zip(billed, services, strict=True)],
+        [(*key, line.charge) for key, line in zip(sent, lines, strict=True)],
+    )
+    yield billed, sent
+    yield [key[::2] for key in billed], [key[::2] for key in sent]  # code and units
+    yield [key[0] for key in billed], [key[0] for key in sent]  # code
 
 
 def _billed_key(service: ServicePayment) -> tuple[str, tuple[str, ...], Decimal]:

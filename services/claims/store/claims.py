@@ -13,17 +13,22 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from services.claims.domain.claim import ClaimLine
 from services.claims.domain.claim_ids import ECHO_LENGTH, echo_key, echoes
 from services.claims.domain.errors import ClaimNotFound
-from services.claims.domain.lifecycle import BILLED
+from services.claims.domain.lifecycle import BILLED, State
 from services.claims.domain.records import Reason
+from services.claims.domain.remittance_matching import SentClaim, sent_claim
+from services.claims.domain.resubmission import ClaimStanding
 from services.claims.store.tables import claim_history, claim_lines, claims
+from services.claims.x12.model import ClaimFrequency
 from shared.db import utcnow
 
 BILLED_STATUSES = tuple(sorted(state.value for state in BILLED))
 VOID_FREQUENCY = "8"  # a void bills nothing: not a receivable
+_IDS_PER_QUERY = 500  # ids bound in one IN (...): well under SQLite's variable limit
 
 # Built once: these run for every claim, and building a statement costs several times
 # what SQLite takes to run it.
 _INSERT_HISTORY = insert(claim_history)
+_CHANGE_STATE: dict[tuple[str, ...], Any] = {}  # by the columns a change sets
 _INSERT_CLAIM = insert(claims)
 _CLAIM_OF_ATTEMPT = select(claims.c.claim_id).where(
     claims.c.session_id == bindparam("session_id"), claims.c.attempt == bindparam("attempt")
@@ -105,6 +110,28 @@ def write_lines(
         )
 
 
+def history_entry(
+    claim_id: str,
+    status: str,
+    reasons: str,
+    note: str | None,
+    at: datetime,
+    *,
+    transition: str | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One entry of a claim's history as stored: a lifecycle step, or a note (no transition)."""
+    return {
+        "claim_id": claim_id,
+        "status": status,
+        "transition": transition,
+        "reasons": reasons,
+        "note": note[:200] if note else None,
+        "evidence": json.dumps(evidence) if evidence is not None else None,
+        "at": at,
+    }
+
+
 def record_history(
     connection: Connection,
     claim_id: str,
@@ -116,52 +143,64 @@ def record_history(
     evidence: dict[str, Any] | None = None,
 ) -> None:
     """Append an entry to a claim's history: a lifecycle step, or a note (no transition)."""
-    connection.execute(
-        _INSERT_HISTORY,
-        {
-            "claim_id": claim_id,
-            "status": status,
-            "transition": transition,
-            "reasons": reasons,
-            "note": note[:200] if note else None,
-            "evidence": json.dumps(evidence) if evidence is not None else None,
-            "at": utcnow(),
-        },
-    )
+    record_histories(connection, [history_entry(
+        claim_id, status, reasons, note, utcnow(), transition=transition, evidence=evidence
+    )])  # fmt: skip
+
+
+def record_histories(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
+    """Append history entries (``history_entry``) of several claims, in one statement."""
+    if entries:
+        connection.execute(_INSERT_HISTORY, list(entries))
 
 
 def record_notes(
     connection: Connection, claim_ids: Sequence[str], status: str, note: str
 ) -> None:
     """Append the same note (no step, no reasons) to several claims' histories."""
-    if not claim_ids:
-        return
     now = utcnow()
-    connection.execute(
-        _INSERT_HISTORY,
-        [
-            {"claim_id": claim_id, "status": status, "transition": None, "reasons": "[]",
-             "note": note[:200], "evidence": None, "at": now}
-            for claim_id in claim_ids
-        ],
+    record_histories(
+        connection, [history_entry(claim_id, status, "[]", note, now) for claim_id in claim_ids]
     )
 
 
-def change_state(
-    connection: Connection, claim_id: str, from_status: str, to_status: str, **values: Any
-) -> bool:
-    """Move a claim from ``from_status`` to ``to_status``; False when it is no longer there.
+def change_states(connection: Connection, changes: Sequence[dict[str, Any]]) -> int:
+    """Move claims, each only while it is still in its ``from_status``; how many moved.
 
-    Compare-and-set: a concurrent step that moved the claim first makes this one a no-op.
+    Compare-and-set: a claim a concurrent step moved first is not changed (the caller
+    compares the count). Each change names ``claim_id``, ``from_status`` and the columns to
+    set; changes setting the same columns go in one executemany.
     """
-    now = utcnow()
-    changed = {"status_changed_at": now} if from_status != to_status else {}
-    moved = connection.execute(
-        update(claims)
-        .where(claims.c.claim_id == claim_id, claims.c.status == from_status)
-        .values(status=to_status, updated_at=now, **changed, **values)
-    ).rowcount
-    return moved == 1
+    moved = 0
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        columns = tuple(sorted(change.keys() - {"claim_id", "from_status"}))
+        by_columns.setdefault(columns, []).append(change)
+    for columns, same in by_columns.items():
+        statement = _CHANGE_STATE.get(columns)
+        if statement is None:
+            statement = _CHANGE_STATE[columns] = (
+                update(claims)
+                .where(claims.c.claim_id == bindparam("_claim_id"),
+                       claims.c.status == bindparam("_from_status"))
+                .values({column: bindparam(f"_{column}") for column in columns})
+            )  # fmt: skip
+        moved += connection.execute(
+            statement, [{f"_{key}": value for key, value in change.items()} for change in same]
+        ).rowcount
+    return moved
+
+
+def standing_of(row: Any) -> ClaimStanding:
+    """What the resubmission rules look at, from a claims row."""
+    snapshot = json.loads(row.snapshot or "{}")
+    return ClaimStanding(
+        state=State(row.status),
+        frequency=ClaimFrequency(row.frequency),
+        original_reference=snapshot.get("original_reference"),
+        payer_claim_control_number=row.payer_claim_control_number,
+        superseded_by=row.replaced_by_claim_id,
+    )
 
 
 def get_claim(connection: Connection, claim_id: str) -> Any:
@@ -211,25 +250,56 @@ def visits_billed(connection: Connection, referral_id: str, except_session: str)
     return int(found.scalar())
 
 
+# A claim line's columns in the order ``_line`` reads them, after the claim id.
+_LINES = select(
+    claim_lines.c.claim_id, claim_lines.c.code, claim_lines.c.units, claim_lines.c.minutes,
+    claim_lines.c.modifiers, claim_lines.c.diagnosis_pointers, claim_lines.c.charge,
+    claim_lines.c.expected_allowed,
+).order_by(claim_lines.c.claim_id, claim_lines.c.line_number)  # fmt: skip
+
+
 def lines_of(connection: Connection, claim_id: str) -> list[ClaimLine]:
     """A claim's service lines in order."""
-    rows = connection.execute(
-        select(claim_lines)
-        .where(claim_lines.c.claim_id == claim_id)
-        .order_by(claim_lines.c.line_number)
-    )
+    rows = connection.execute(_LINES.where(claim_lines.c.claim_id == claim_id))
     return [_line(row) for row in rows]
 
 
+# What posting an 835 reads of a claim (not its session, snapshot or corrections, which are
+# kilobytes of JSON per claim).
+_AS_BILLED = select(
+    claims.c.claim_id, claims.c.client_id, claims.c.status, claims.c.status_changed_at,
+    claims.c.reasons, claims.c.frequency, claims.c.payer_claim_control_number,
+    claims.c.correlation_id,
+)  # fmt: skip
+def claims_as_billed(
+    connection: Connection, claim_ids: Iterable[str]
+) -> dict[str, tuple[Any, SentClaim]]:
+    """The claims of these ids (the columns their lifecycle steps need) and their lines as
+    billed, by id; a query for claims and one for lines per few hundred ids."""
+    found: dict[str, tuple[Any, list[ClaimLine]]] = {}
+    wanted = sorted(set(claim_ids))
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        chunk = wanted[start : start + _IDS_PER_QUERY]
+        for row in connection.execute(_AS_BILLED.where(claims.c.claim_id.in_(chunk))):
+            found[row.claim_id] = (row, [])
+        for line in connection.execute(_LINES.where(claim_lines.c.claim_id.in_(chunk))):
+            found[line[0]][1].append(_line(line))
+    return {
+        claim_id: (row, sent_claim(claim_id, lines)) for claim_id, (row, lines) in found.items()
+    }
+
+
 def _line(row: Any) -> ClaimLine:
+    # By position (a _LINES row): a Row's attributes cost more than its unpacking.
+    _, code, units, minutes, modifiers, pointers, charge, expected = row
     return ClaimLine(
-        code=row.code,
-        units=row.units,
-        minutes=row.minutes,
-        modifiers=tuple(m for m in row.modifiers.split(",") if m),
-        diagnosis_pointers=tuple(int(p) for p in row.diagnosis_pointers.split(",") if p),
-        charge=row.charge,
-        expected_allowed=row.expected_allowed,
+        code=code,
+        units=units,
+        minutes=minutes,
+        modifiers=tuple(m for m in modifiers.split(",") if m),
+        diagnosis_pointers=tuple(int(p) for p in pointers.split(",") if p),
+        charge=charge,
+        expected_allowed=expected,
     )
 
 
@@ -323,16 +393,19 @@ def receivables(connection: Connection) -> list[dict[str, Any]]:
             "status": row.status,
             "payer_id": row.payer_id,
             "claims": int(row.claims),
-            "total_charge": _exact(row.total_charge),
-            "expected_allowed": _exact(row.expected_allowed),
+            "total_charge": exact(row.total_charge),
+            "expected_allowed": exact(row.expected_allowed),
         }
         for row in rows
     ]
 
 
-def _exact(value: Any) -> Decimal:
-    # SQLite sums NUMERIC as a double; every term has whole cents, so rounding to the
-    # cent gives back the exact total.
+def exact(value: Any) -> Decimal:
+    """A sum of amounts as read back, exact to the cent (zero when there was nothing to sum).
+
+    SQLite sums NUMERIC as a double; every term has whole cents, so rounding to the cent
+    gives back the exact total.
+    """
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 

@@ -12,7 +12,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
-from services.claims.store import interchanges, reports
+from services.claims.domain.work_queue import EXCEPTION_KINDS
+from services.claims.store import interchanges, remittances, reports
 from services.claims.store.tables import claims
 
 
@@ -56,4 +57,30 @@ class HeldAcknowledgements(Collector):
         with self.engine.connect() as connection:
             family.add_metric(["interchange"], interchanges.count_held(connection))
             family.add_metric(["report"], reports.count_held(connection))
+        yield family
+
+
+class HeldRemittances(Collector):
+    """``claims_remittances_held{kind}``: 835 payments held at posting for a person.
+
+    ``unbalanced_remittance``: a whole 835 whose total does not add up (nothing posted);
+    ``unbalanced``, ``unreadable``, ``unmatched``, ``conflict``: one claim payment each (the
+    others posted). Resolving one in the work queue takes it off. Alert when above 0; an 835
+    that cannot be read at all is a held report (``claims_acknowledgements_held{kind="report"}``).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """One sample per kind, zero included."""
+        family = GaugeMetricFamily(
+            "claims_remittances_held",
+            "835 claim payments (or whole remittances) held at posting for a person",
+            labels=["kind"],
+        )
+        with self.engine.connect() as connection:
+            counts = remittances.count_open_exceptions(connection)
+        for kind in EXCEPTION_KINDS:
+            family.add_metric([kind.value], counts.get(kind.value, 0))
         yield family

@@ -19,7 +19,8 @@ DEFERRED = "deferred"  # answers an interchange whose 999 is not recorded yet: l
 PROCESSED = "processed"  # every claim it names was looked at (see note)
 HELD = "held"  # could not be read: a person looks (docs/CLAIM_LIFECYCLE.md)
 AWAITING_POSTING = "awaiting_posting"  # an 835, kept for remittance posting
-STATUSES = (NEW, DEFERRED, PROCESSED, HELD, AWAITING_POSTING)
+POSTED = "posted"  # an 835 whose payments were posted (or held each on its own)
+STATUSES = (NEW, DEFERRED, PROCESSED, HELD, AWAITING_POSTING, POSTED)
 _DUE = (NEW, DEFERRED)
 _CURSOR = "reports"
 
@@ -74,13 +75,19 @@ def due_reports(connection: Connection) -> list[int]:
     )
 
 
-def take_report(connection: Connection, report_id: int) -> Any:
-    """The report, held by this transaction for processing; None when someone did it."""
+def take_report(
+    connection: Connection, report_id: int, statuses: tuple[str, ...] = _DUE
+) -> Any:
+    """The report, held by this transaction for processing; None when someone did it.
+
+    ``statuses``: what it must still be (to process: new or deferred; to post: awaiting
+    posting).
+    """
     taken = connection.execute(
         update(clearinghouse_reports)
         .where(
             clearinghouse_reports.c.report_id == report_id,
-            clearinghouse_reports.c.status.in_(_DUE),
+            clearinghouse_reports.c.status.in_(statuses),
         )
         .values(processed_at=utcnow())
     ).rowcount
@@ -111,12 +118,24 @@ def list_reports(connection: Connection, status: str | None, limit: int) -> list
     return list(connection.execute(query))
 
 
-def reports_awaiting_posting(connection: Connection) -> list[Any]:
-    """The 835s read from the mailbox and not posted yet, in mailbox order."""
+def reports_awaiting_posting(connection: Connection) -> list[int]:
+    """Ids of the 835s read from the mailbox and not posted yet, in mailbox order."""
     return list(
         connection.execute(
-            select(clearinghouse_reports)
+            select(clearinghouse_reports.c.report_id)
             .where(clearinghouse_reports.c.status == AWAITING_POSTING)
+            .order_by(clearinghouse_reports.c.report_id)
+        ).scalars()
+    )
+
+
+def held_reports(connection: Connection) -> list[Any]:
+    """Reports that could not be read, without their text, oldest first."""
+    columns = [c for c in clearinghouse_reports.c if c.name != "x12"]
+    return list(
+        connection.execute(
+            select(*columns)
+            .where(clearinghouse_reports.c.status == HELD)
             .order_by(clearinghouse_reports.c.report_id)
         )
     )

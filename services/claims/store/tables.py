@@ -5,6 +5,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -134,6 +135,7 @@ interchanges = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("submitted_at", UtcDateTime, nullable=True),
     Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("held_at", UtcDateTime, nullable=True),  # when it was last held for a person
     Index("ix_interchanges_status", "status", "next_attempt_at"),
 )
 
@@ -231,4 +233,151 @@ mailbox_cursor = Table(
     Column("name", String(20), primary_key=True),
     Column("after", Integer, nullable=False),  # the last report id read (the next ?after=)
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+# -- remittance (835) posting ----------------------------------------------------------------
+
+remittances = Table(
+    "remittances",
+    metadata,
+    Column("remittance_id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, ForeignKey("clearinghouse_reports.report_id"), nullable=False),
+    Column("interchange_control_number", String(9), nullable=False),  # ISA13
+    Column("transaction_control_number", String(9), nullable=False),  # ST02
+    Column("trace_number", String(50), nullable=False),  # TRN02: the check or EFT number
+    # The payer's id (N1*PR N104, REF*2U), else its name: a trace is unique per payer.
+    Column("payer_key", String(80), nullable=False),
+    Column("payer_id", String(80), nullable=True),
+    Column("payer_name", String(60), nullable=False),
+    Column("payee_npi", String(80), nullable=True),  # N1*PE N104 when N103 is XX
+    money("payment_amount"),  # BPR02, negative for a debit
+    Column("payment_method", String(3), nullable=False),  # BPR04
+    Column("handling_code", String(2), nullable=False),  # BPR01
+    Column("payment_date", Date, nullable=False),  # BPR16
+    Column("status", String(20), nullable=False),  # posted, or held (nothing posted)
+    Column("note", String(500), nullable=True),
+    Column("posted_at", UtcDateTime, nullable=False),
+    UniqueConstraint("report_id", "transaction_control_number", name="uq_remittances_report"),
+    UniqueConstraint("payer_key", "trace_number", name="uq_remittances_trace"),
+)
+
+claim_payments = Table(
+    "claim_payments",
+    metadata,
+    Column("remittance_id", Integer, ForeignKey("remittances.remittance_id"), primary_key=True),
+    Column("position", Integer, primary_key=True),  # the CLP's place in the remittance, from 1
+    Column("claim_id", String(38), ForeignKey("claims.claim_id"), nullable=False),
+    Column("echoed_claim_id", String(38), nullable=False),  # CLP01
+    Column("status_code", String(2), nullable=False),  # CLP02
+    Column("outcome", String(20), nullable=False),  # domain/remittance.py Outcome
+    money("charge"),  # CLP03
+    money("paid"),  # CLP04
+    money("adjusted"),  # every CAS amount, claim and lines
+    money("patient_responsibility"),  # CLP05
+    Column("payer_claim_control_number", String(50), nullable=True),  # CLP07
+    Column("posted_at", UtcDateTime, nullable=False),
+    Index("ix_claim_payments_claim", "claim_id"),
+)
+
+payment_lines = Table(
+    "payment_lines",
+    metadata,
+    Column("remittance_id", Integer, primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("line_number", Integer, primary_key=True),  # our line it pays (claim_lines)
+    Column("code", String(5), nullable=False),
+    Column("modifiers", String(20), nullable=False),  # comma-separated, as we billed them
+    Column("units", Integer, nullable=False),
+    money("charge"),  # SVC02
+    money("paid"),  # SVC03
+    money("allowed"),  # AMT*B6, else paid + patient responsibility
+    money("patient_responsibility"),  # the line's PR adjustments
+    Column("denied", Boolean, nullable=False),
+    ForeignKeyConstraint(
+        ["remittance_id", "position"],
+        ["claim_payments.remittance_id", "claim_payments.position"],
+        name="fk_payment_lines_payment",
+    ),
+)
+
+payment_adjustments = Table(
+    "payment_adjustments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("remittance_id", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("line_number", Integer, nullable=True),  # None: a claim-level CAS
+    Column("group_code", String(2), nullable=False),  # CAS01: CO, OA, PI, PR (CR)
+    Column("reason_code", String(5), nullable=False),  # CARC
+    money("amount"),
+    ForeignKeyConstraint(
+        ["remittance_id", "position"],
+        ["claim_payments.remittance_id", "claim_payments.position"],
+        name="fk_payment_adjustments_payment",
+    ),
+    Index("ix_payment_adjustments_payment", "remittance_id", "position"),
+)
+
+payment_remarks = Table(
+    "payment_remarks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("remittance_id", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("line_number", Integer, nullable=True),  # None: a claim-level remark (MOA)
+    Column("code", String(30), nullable=False),  # RARC (LQ*HE, MOA) or NCPDP (LQ*RX)
+    ForeignKeyConstraint(
+        ["remittance_id", "position"],
+        ["claim_payments.remittance_id", "claim_payments.position"],
+        name="fk_payment_remarks_payment",
+    ),
+    Index("ix_payment_remarks_payment", "remittance_id", "position"),
+)
+
+provider_adjustments = Table(
+    "provider_adjustments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "remittance_id", Integer, ForeignKey("remittances.remittance_id"), nullable=False,
+        index=True,
+    ),
+    Column("provider_id", String(80), nullable=False),  # PLB01
+    Column("fiscal_period_end", Date, nullable=False),  # PLB02
+    Column("reason_code", String(2), nullable=False),  # PLB03-1
+    Column("reference", String(50), nullable=True),  # PLB03-2
+    money("amount"),  # positive: taken from the payment; negative: added to it
+)
+
+remittance_exceptions = Table(
+    "remittance_exceptions",
+    metadata,
+    Column("exception_id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, nullable=False),
+    Column("remittance_id", Integer, ForeignKey("remittances.remittance_id"), nullable=False),
+    Column("position", Integer, nullable=True),  # the CLP's place; None: the whole remittance
+    Column("kind", String(30), nullable=False),  # REMITTANCE_HOLDS
+    Column("echoed_claim_id", String(38), nullable=True),  # CLP01, when readable
+    Column("claim_id", String(38), nullable=True),  # ours, when it names one
+    Column("amount", Numeric(12, 2), nullable=True),  # CLP04, or BPR02 for a remittance
+    Column("reasons", Text, nullable=False),  # JSON list of {code, text}
+    Column("segments", Text, nullable=True),  # JSON list: an unreadable loop as sent
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("resolved_by", String(100), nullable=True),
+    Column("resolution", String(200), nullable=True),
+    Index("ix_remittance_exceptions_open", "resolved_at", "kind"),
+)
+
+balance_actions = Table(
+    "balance_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("claim_id", String(38), ForeignKey("claims.claim_id"), nullable=False, index=True),
+    Column("action", String(20), nullable=False),  # write_off or bill_patient
+    money("amount"),
+    Column("reason", String(200), nullable=True),  # billing's words (a write-off's reason)
+    Column("recorded_by", String(100), nullable=True),
+    Column("at", UtcDateTime, nullable=False),
 )

@@ -1,1 +1,2 @@
-"""Background loops: the batcher, the submission worker and the report-mailbox poller."""
+"""Background loops: the batcher, the submission worker and the report-mailbox poller (which
+also posts the 835s it reads)."""

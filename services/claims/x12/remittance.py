@@ -31,7 +31,20 @@ ZERO = Decimal("0")
 MAX_ADJUSTMENTS_PER_CAS = 6  # CAS02-CAS19: six reason/amount/quantity triplets
 MAX_ADJUSTMENTS_PER_PLB = 6  # PLB03-PLB14: six reason:reference/amount pairs
 
+# The longest value the 835 guide allows for the elements kept when posting: a longer one is
+# not an 835 value, and is refused as unreadable rather than cut.
+MAX_CONTROL_NUMBER = 9  # ISA13, ST02
+MAX_TRACE_NUMBER = 50  # TRN02
+MAX_NAME = 60  # N102
+MAX_IDENTIFIER = 80  # N104, REF*2U, PLB01
+MAX_CLAIM_ID = 38  # CLP01 (our CLM01)
+MAX_PAYER_CLAIM_NUMBER = 50  # CLP07
+MAX_REMARK_CODE = 30  # LQ02, MOA03-MOA07
+MAX_PROVIDER_REASON = 2  # PLB03-1
+MAX_REFERENCE = 50  # PLB03-2
+
 _MONEY = re.compile(r"-?(\d+(\.\d{1,2})?|\.\d{1,2})")
+_REASON_CODE = re.compile(r"[A-Z0-9]{1,5}")  # CAS02, CAS05...: a CARC
 _QUANTITY = re.compile(r"-?(\d+(\.\d+)?|\.\d+)")
 # Segments a claim payment may carry (loop 2100, then 2110 after each SVC).
 _CLAIM_SEGMENTS = frozenset({"CAS", "NM1", "MIA", "MOA", "REF", "DTM", "PER", "AMT", "QTY"})
@@ -258,6 +271,10 @@ class _Interchange:
                 self._close_transaction()
         elif tag == "ISA":
             self.control_number = element(elements, 13).strip()
+            _expect(
+                0 < len(self.control_number) <= MAX_CONTROL_NUMBER,
+                f"ISA13 {self.control_number!r} is not an interchange control number",
+            )
         elif tag == "GS":
             self._open_group(elements)
         elif tag == "ST" and self.group is not None:
@@ -323,6 +340,10 @@ def _transaction(
     st, se = segments[0], segments[-1]
     control = element(st, 2)
     _expect(
+        0 < len(control) <= MAX_CONTROL_NUMBER,
+        f"ST02 {control!r} is not a transaction set control number",
+    )
+    _expect(
         element(st, 1) == TRANSACTION_SET,
         f"ST01 is {element(st, 1)!r}: this reader reads 835 transaction sets only",
     )
@@ -375,7 +396,7 @@ class _Header:
         payee, _ = parties["PE"]
         trn = by_tag["TRN"]
         _expect(element(trn, 2) != "", "TRN02 (trace number) is empty")
-        return cls(
+        header = cls(
             payment=_outside_claims(_payment, by_tag["BPR"]),
             trace_number=element(trn, 2),
             payer_name=element(payer, 2),
@@ -383,6 +404,15 @@ class _Header:
             payee_name=element(payee, 2),
             payee_npi=element(payee, 4) if element(payee, 3) == "XX" else None,
         )
+        for value, longest, what in (
+            (header.trace_number, MAX_TRACE_NUMBER, "TRN02 trace number"),
+            (header.payer_name, MAX_NAME, "N1*PR payer name"),
+            (header.payer_id or "", MAX_IDENTIFIER, "the payer's id"),
+            (header.payee_name, MAX_NAME, "N1*PE payee name"),
+            (header.payee_npi or "", MAX_IDENTIFIER, "the payee's id"),
+        ):
+            _expect(len(value) <= longest, f"{what} is longer than {longest} characters")
+        return header
 
 
 def _parties(segments: list[list[str]]) -> Iterator[tuple[str, tuple[list[str], dict[str, str]]]]:
@@ -402,7 +432,7 @@ def _parties(segments: list[list[str]]) -> Iterator[tuple[str, tuple[list[str], 
 
 def _payment(bpr: list[str]) -> Payment:
     return Payment(
-        handling_code=_required(bpr, 1, "BPR01 transaction handling code"),
+        handling_code=_at_most(_required(bpr, 1, "BPR01 transaction handling code"), 2, "BPR01"),
         amount=_money(element(bpr, 2), "BPR02"),
         credit_debit=_code(CreditDebit, element(bpr, 3), "BPR03 credit/debit flag"),
         method=_code(PaymentMethod, element(bpr, 4), "BPR04 payment method"),
@@ -440,7 +470,9 @@ def _provider_adjustments(plb: list[str], separator: str) -> list[ProviderAdjust
         len(plb) <= 3 + 2 * MAX_ADJUSTMENTS_PER_PLB,
         f"PLB has more than {MAX_ADJUSTMENTS_PER_PLB} adjustments",
     )
-    provider = _required(plb, 1, "PLB01 provider identifier")
+    provider = _at_most(
+        _required(plb, 1, "PLB01 provider identifier"), MAX_IDENTIFIER, "PLB01 provider identifier"
+    )
     period_end = _date(element(plb, 2), "PLB02 fiscal period date")
     adjustments = []
     for position in range(3, len(plb), 2):
@@ -450,6 +482,8 @@ def _provider_adjustments(plb: list[str], separator: str) -> list[ProviderAdjust
             continue
         reason, _, reference = identifier.partition(separator)
         _malformed_unless(reason != "", f"PLB{position:02d} has an amount but no reason code")
+        _at_most(reason, MAX_PROVIDER_REASON, f"PLB{position:02d} reason code")
+        _at_most(reference, MAX_REFERENCE, f"PLB{position:02d} reference")
         adjustments.append(
             ProviderAdjustment(
                 provider_id=provider,
@@ -488,9 +522,8 @@ class _ServiceDraft:
 
     def take(self, elements: list[str]) -> None:
         tag, qualifier = elements[0], element(elements, 1)
-        _malformed_unless(
-            tag in _SERVICE_SEGMENTS, f"{tag} does not belong in a service line (2110)"
-        )
+        if tag not in _SERVICE_SEGMENTS:
+            raise _Malformed(f"{tag} does not belong in a service line (2110)")
         if tag == "CAS":
             self.adjustments.extend(_adjustments(elements))
         elif tag == "DTM" and qualifier in ("472", "150"):
@@ -500,7 +533,8 @@ class _ServiceDraft:
         elif tag == "AMT" and qualifier == "B6":
             self.allowed = _money(element(elements, 2), "AMT*B6 allowed amount")
         elif tag == "LQ":
-            self.remarks.append(Remark(qualifier, _required(elements, 2, "LQ02 remark code")))
+            code = _at_most(_required(elements, 2, "LQ02 remark code"), MAX_REMARK_CODE, "LQ02")
+            self.remarks.append(Remark(qualifier, code))
 
     def finish(self) -> ServicePayment:
         svc = self.svc
@@ -547,13 +581,15 @@ class _ClaimReader:
             self.services.append(line.finish())
         clp = segments[0]
         return ClaimPayment(
-            claim_id=_required(clp, 1, "CLP01 claim id"),
+            claim_id=_at_most(_required(clp, 1, "CLP01 claim id"), MAX_CLAIM_ID, "CLP01 claim id"),
             status=_code(ClaimPaymentStatus, element(clp, 2), "CLP02 claim status"),
             charge=_money(element(clp, 3), "CLP03 claim charge"),
             paid=_money(element(clp, 4), "CLP04 claim payment"),
             patient_responsibility=_money(element(clp, 5) or "0", "CLP05 patient responsibility"),
             filing_indicator=element(clp, 6) or None,
-            payer_claim_control_number=element(clp, 7) or None,
+            payer_claim_control_number=(
+                _at_most(element(clp, 7), MAX_PAYER_CLAIM_NUMBER, "CLP07") or None
+            ),
             patient=self.patient,
             adjustments=tuple(self.adjustments),
             remarks=tuple(self.remarks),
@@ -562,9 +598,8 @@ class _ClaimReader:
 
     def _take(self, elements: list[str]) -> None:
         tag = elements[0]
-        _malformed_unless(
-            tag in _CLAIM_SEGMENTS, f"{tag} does not belong in a claim payment (2100)"
-        )
+        if tag not in _CLAIM_SEGMENTS:
+            raise _Malformed(f"{tag} does not belong in a claim payment (2100)")
         if tag == "CAS":
             self.adjustments.extend(_adjustments(elements))
         elif tag == "NM1" and element(elements, 1) == "QC":
@@ -575,22 +610,31 @@ class _ClaimReader:
             )
         elif tag == "MOA":
             # MOA03-MOA07: claim-level remark codes (RARC) for outpatient/professional claims.
-            self.remarks.extend(Remark("HE", code) for code in elements[3:8] if code)
+            self.remarks.extend(
+                Remark("HE", _at_most(code, MAX_REMARK_CODE, "MOA remark code"))
+                for code in elements[3:8]
+                if code
+            )
 
 
 def _adjustments(cas: list[str]) -> list[Adjustment]:
-    _malformed_unless(
-        len(cas) <= 2 + 3 * MAX_ADJUSTMENTS_PER_CAS,
-        f"CAS has more than {MAX_ADJUSTMENTS_PER_CAS} adjustments",
-    )
+    if len(cas) > 2 + 3 * MAX_ADJUSTMENTS_PER_CAS:
+        raise _Malformed(f"CAS has more than {MAX_ADJUSTMENTS_PER_CAS} adjustments")
     group = _code(AdjustmentGroup, element(cas, 1), "CAS01 adjustment group")
     adjustments = []
+    padded = [*cas, "", ""]  # a triplet may stop after its reason or amount
     for position in range(2, len(cas), 3):
-        reason, amount, quantity = (element(cas, position + i) for i in range(3))
+        reason, amount, quantity = padded[position : position + 3]
         if not (reason or amount or quantity):
             continue
-        _malformed_unless(reason != "", f"CAS{position + 1:02d} has an amount but no reason code")
-        _malformed_unless(amount != "", f"CAS{position:02d} reason {reason} has no amount")
+        if not reason:
+            raise _Malformed(f"CAS{position + 1:02d} has an amount but no reason code")
+        if not amount:
+            raise _Malformed(f"CAS{position:02d} reason {reason} has no amount")
+        if _REASON_CODE.fullmatch(reason) is None:
+            raise _Malformed(
+                f"CAS{position:02d} reason code {reason!r} is not a claim adjustment reason code"
+            )
         adjustments.append(
             Adjustment(
                 group=group,
@@ -607,20 +651,31 @@ def _procedure(composite: str, separator: str, where: str) -> Procedure:
     components = composite.split(separator)
     qualifier = components[0]
     code = components[1] if len(components) > 1 else ""
-    _malformed_unless(
-        qualifier != "" and code != "", f"{where} has no procedure code: {composite!r}"
-    )
+    if not (qualifier and code):
+        raise _Malformed(f"{where} has no procedure code: {composite!r}")
     return Procedure(qualifier, code, tuple(m for m in components[2:6] if m))
+
+
+# The checks below build their message only when they fail: posting reads tens of thousands
+# of elements an 835, and formatting a message for each would cost more than reading it.
 
 
 def _required(elements: list[str], position: int, what: str) -> str:
     value = element(elements, position)
-    _malformed_unless(value != "", f"{what} is empty")
+    if not value:
+        raise _Malformed(f"{what} is empty")
+    return value
+
+
+def _at_most(value: str, longest: int, what: str) -> str:
+    if len(value) > longest:
+        raise _Malformed(f"{what} is longer than {longest} characters")
     return value
 
 
 def _money(value: str, what: str) -> Decimal:
-    _malformed_unless(_MONEY.fullmatch(value) is not None, f"{what} is not an amount: {value!r}")
+    if _MONEY.fullmatch(value) is None:
+        raise _Malformed(f"{what} is not an amount: {value!r}")
     return Decimal(value)
 
 
@@ -629,7 +684,8 @@ def _money_or_none(value: str) -> Decimal | None:
 
 
 def _quantity(value: str, what: str) -> Decimal:
-    _malformed_unless(_QUANTITY.fullmatch(value) is not None, f"{what} is not a number: {value!r}")
+    if _QUANTITY.fullmatch(value) is None:
+        raise _Malformed(f"{what} is not a number: {value!r}")
     return Decimal(value)
 
 
@@ -643,10 +699,10 @@ def _date(value: str, what: str) -> date:
 
 
 def _code(kind: type[_Code], value: str, what: str) -> _Code:
-    try:
-        return kind(value)
-    except ValueError:
-        raise _Malformed(f"{what} {value!r} is not a known code") from None
+    member = kind._value2member_map_.get(value)  # a dict look-up: kind(value) is ten times slower
+    if member is None:
+        raise _Malformed(f"{what} {value!r} is not a known code")
+    return member  # type: ignore[return-value]
 
 
 def _expect(condition: bool, message: str) -> None:

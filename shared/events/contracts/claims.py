@@ -16,6 +16,14 @@ CLAIM_STATUSES = (
 REJECTED_BY = ("clearinghouse", "payer")
 FREQUENCIES = ("1", "7", "8")  # CLM05-3: original, replacement, void
 ACKNOWLEDGEMENTS = ("999", "TA1", "277CA")
+# What an 835 claim payment meant for the claim (services/claims/domain/remittance.py Outcome).
+POSTING_OUTCOMES = ("paid_in_full", "partially_paid", "denied", "patient_balance", "reversal")
+ADJUSTMENT_CODE = r"^(CO|OA|PI|PR|CR)-[A-Z0-9]{1,5}$"  # CAS01 group, "-", CAS02 reason (CARC)
+# Why an 835, or a claim payment in one, waits for a person instead of being posted.
+REMITTANCE_HOLDS = (
+    "unreadable_remittance", "unbalanced_remittance", "unreadable", "unmatched", "unbalanced",
+    "conflict",
+)  # fmt: skip
 
 
 class Reason(Contract):
@@ -101,6 +109,25 @@ class ClaimClosedPayload(Contract):
     client_id = fields.String(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(("paid_in_full", "written_off")))
     closed_at = fields.AwareDateTime(required=True)
+    # What billing wrote off (the open balance unless it said less); billing's words stay in
+    # the claims service.
+    written_off = fields.Decimal(as_string=True, load_default=None, allow_none=True)
+
+
+class ClaimAdjustedPayload(Contract):
+    claim_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    trace_number = fields.String(required=True)  # TRN02: the check or EFT that paid it
+    outcome = fields.String(required=True, validate=validate.OneOf(POSTING_OUTCOMES))
+    paid = fields.Decimal(as_string=True, required=True)  # CLP04 (negative: a reversal)
+    patient_responsibility = fields.Decimal(as_string=True, required=True)  # CLP05
+    # Claim-level and line adjustments together, per group and CARC: {"CO-45": "39.11", ...}.
+    adjustments = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(ADJUSTMENT_CODE)),
+        values=fields.Decimal(as_string=True),
+        required=True,
+    )
+    posted_at = fields.AwareDateTime(required=True)
 
 
 class ClaimVoidedPayload(Contract):
@@ -114,6 +141,17 @@ class InterchangeHeldPayload(Contract):
     interchange_control_number = fields.String(load_default=None, allow_none=True)
     report_id = fields.Integer(load_default=None, allow_none=True)
     acknowledgement = fields.String(required=True, validate=validate.OneOf(ACKNOWLEDGEMENTS))
+    reason = fields.String(required=True)
+    held_at = fields.AwareDateTime(required=True)
+
+
+class RemittanceHeldPayload(Contract):
+    report_id = fields.Integer(required=True)  # the mailbox's id of the 835
+    trace_number = fields.String(load_default=None, allow_none=True)  # TRN02, when readable
+    payer_id = fields.String(load_default=None, allow_none=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REMITTANCE_HOLDS))
+    claim_id = fields.String(load_default=None, allow_none=True)  # ours, when it names one
+    amount = fields.Decimal(as_string=True, load_default=None, allow_none=True)
     reason = fields.String(required=True)
     held_at = fields.AwareDateTime(required=True)
 
@@ -155,8 +193,17 @@ CLAIM_REVERSED = define_event("claims.claim.reversed", 1, ClaimAdjudicatedPayloa
                               "(CLP02 22); a corrected one is expected.")
 CLAIM_CLOSED = define_event("claims.claim.closed", 1, ClaimClosedPayload,
                             "Nothing is owed on the claim any more: paid in full or written off.")
+CLAIM_ADJUSTED = define_event("claims.claim.adjusted", 1, ClaimAdjustedPayload,
+                              "An 835 claim payment was posted to the claim: what the payer "
+                              "paid, each adjustment (group, CARC, amount) and what the patient "
+                              "owes; a reversal posts the same amounts negative.")
 CLAIM_VOIDED = define_event("claims.claim.voided", 1, ClaimVoidedPayload,
                             "The payer accepted our void (frequency 8) of the claim.")
 INTERCHANGE_HELD = define_event("claims.interchange.held", 1, InterchangeHeldPayload,
                                 "An acknowledgement (999, TA1 or 277CA) could not be read or "
                                 "matched to what we sent; it is held for a person (ops alert).")
+REMITTANCE_HELD = define_event("claims.remittance.held", 1, RemittanceHeldPayload,
+                               "An 835, or one claim payment in it, could not be posted: "
+                               "unreadable, unbalanced, for a claim we do not know, or one the "
+                               "claim's state cannot take; held for a person (ops alert).",
+                               keyed_by="the report (report-<id>)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -30,8 +31,9 @@ from shared.uow import unit_of_work
 from tests.support.waiting import wait_for
 
 API_KEY = "sandbox-key"
-# The sandbox's stages, quick: A1 at once, the verdict after 0.2 s, the 835 after 0.4 s.
-STAGES = {"receipt_delay": 0.0, "adjudication_delay": 0.2, "remittance_delay": 0.4}
+# The sandbox's stages, quick: A1 at once, the verdict after 0.2 s, the 835 after 1.5 s (the
+# poller posts it: a test that waits to see a claim accepted must have a round in between).
+STAGES = {"receipt_delay": 0.0, "adjudication_delay": 0.2, "remittance_delay": 1.5}
 BILLING_NPI = "1245319599"
 REFERRING_NPI = "1234567893"
 RENDERING_NPI = "1679576722"
@@ -163,7 +165,11 @@ def referral_data(
 
 
 def session_data(
-    client_id: str, referral_id: str, session_id: str | None = None, same_region: bool = False
+    client_id: str,
+    referral_id: str,
+    session_id: str | None = None,
+    same_region: bool = False,
+    date_of_service: date = VISIT_DAY,
 ) -> dict[str, Any]:
     """30 min myofascial release on the lower back + 15 min Swedish on the neck (CMS: 2 + 1)."""
     massage_region = "lower_back" if same_region else "neck"
@@ -173,7 +179,7 @@ def session_data(
         "client_id": client_id,
         "referral_id": referral_id,
         "rendering_provider": {"name": "Sam Lee", "npi": RENDERING_NPI},
-        "date_of_service": VISIT_DAY,
+        "date_of_service": date_of_service,
         "place_of_service": "11",
         "counting_method": "cms",
         "codes": [
@@ -248,6 +254,15 @@ def interchange_rows(engine) -> list:  # type: ignore[no-untyped-def]
 def event_count(engine, topic: str) -> int:  # type: ignore[no-untyped-def]
     with engine.connect() as connection:
         return len(connection.execute(select(outbox.c.id).where(outbox.c.topic == topic)).all())
+
+
+def outbox_data(engine, topic: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The data of every event of ``topic`` in the outbox, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(outbox.c.payload).where(outbox.c.topic == topic).order_by(outbox.c.id)
+        ).scalars()
+        return [json.loads(payload)["data"] for payload in rows]
 
 
 def status_of(engine, session: dict) -> str:  # type: ignore[no-untyped-def]

@@ -23,8 +23,6 @@ from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
 from services.claims.workers.submission import SubmissionWorker
 from shared.db import utcnow
-from shared.outbox import outbox
-from tests.integration.claims.mailbox import ScriptedClearinghouse, scripted_clearinghouse
 from tests.integration.claims.support import (
     API_KEY,
     STAGES,
@@ -35,6 +33,7 @@ from tests.integration.claims.support import (
     fast_config,
     history,
     interchange_rows,
+    outbox_data,
     poll_until,
     receipts,
     set_up_billing,
@@ -60,23 +59,9 @@ def sandbox() -> Iterator:
         yield server
 
 
-@pytest.fixture
-def scripted() -> Iterator[tuple[str, ScriptedClearinghouse]]:
-    with scripted_clearinghouse() as served:
-        yield served
-
-
 def workers(engine, config, url: str, **overrides):  # type: ignore[no-untyped-def]
     fast = fast_config(config, url, **overrides)
     return SubmissionWorker(engine, fast), AcknowledgementPoller(engine, fast)
-
-
-def outbox_data(engine, topic: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(outbox.c.payload).where(outbox.c.topic == topic).order_by(outbox.c.id)
-        ).scalars()
-        return [json.loads(payload)["data"] for payload in rows]
 
 
 def report_rows(engine) -> list:  # type: ignore[no-untyped-def]
@@ -387,7 +372,9 @@ def test_a_277ca_read_before_its_999_was_recorded_waits_for_it(engine, config, s
     assert [r.status for r in report_rows(engine)] == ["processed"]
 
 
-def test_an_835_is_kept_for_posting_and_reading_goes_on(engine, config, sandbox):
+def test_an_835_is_kept_then_posted_after_the_277cas_and_reading_goes_on(
+    engine, config, sandbox
+):
     visit = a_visit(engine)
     worker, poller = workers(engine, config, sandbox.url)
     submit_until_answered(worker, engine)
@@ -397,4 +384,5 @@ def test_an_835_is_kept_for_posting_and_reading_goes_on(engine, config, sandbox)
              and any(r.kind == "835" for r in report_rows(engine)), what="the 835")
 
     kinds = {(r.kind, r.status) for r in report_rows(engine)}
-    assert kinds == {("277CA", "processed"), ("835", "awaiting_posting")}
+    assert kinds == {("277CA", "processed"), ("835", "posted")}
+    assert status_of(engine, visit) == "paid"  # no adjudication rules: the charge is paid

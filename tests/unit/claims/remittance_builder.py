@@ -67,6 +67,7 @@ class RemittanceDecision:
     claims: tuple[ClaimDecision, ...]
     provider_adjustments: tuple[tuple[str, Decimal], ...] = ()  # reason, amount
     control_number: str = "0001"
+    trace_number: str = "EFT240315001"  # TRN02
 
     @property
     def payment(self) -> Decimal:
@@ -79,7 +80,7 @@ def an_835(remittance: RemittanceDecision) -> str:
     """The 835 interchange (one group, one transaction set) carrying ``remittance``."""
     body = [
         _bpr(remittance.payment),
-        segment("TRN", "1", "EFT240315001", "1512345678"),
+        segment("TRN", "1", remittance.trace_number, "1512345678"),
         segment("N1", "PR", "ACME HEALTH"),
         segment("REF", "2U", "ACME01"),
         segment("N1", "PE", "HEALING HANDS MASSAGE LLC", "XX", BILLING_NPI),

@@ -162,6 +162,12 @@ def test_a_malformed_segment_makes_only_its_own_claim_unreadable():
         ("DTM*472*20240304~\nCAS*CO*45*10.5~", "DTM*472*20240231~\nCAS*CO*45*10.5~", "DTM*472"),
         ("*1*60*39.5*10*12*", "*9*60*39.5*10*12*", "CLP02"),
         ("CAS*PR*1*10~", "HL*1*10~", "HL does not belong"),
+        # Longer than the guide allows: kept whole or not at all, never cut when stored.
+        ("CAS*PR*1*10~", "CAS*PR*123456*10~", "is not a claim adjustment reason code"),
+        ("CAS*PR*1*10~", "CAS*PR*1.*10~", "is not a claim adjustment reason code"),
+        ("*12*24075000102*", f"*12*{'9' * 51}*", "CLP07 is longer than 50"),
+        ("CLP*C-8b17d2a4-0e9c-4f3a-b6d2-51c7e9a3d402*", f"CLP*C-8b17d2a4{'0' * 30}*",
+         "CLP01 claim id is longer than 38"),
     ],
 )
 def test_each_kind_of_malformed_claim_segment_is_named(bad, good, why):
@@ -217,6 +223,9 @@ def test_a_missing_svc05_means_one_unit():
         ("TRN*1*EFT240315001*1512345678~", "REF*EV*1512345678~", "no TRN"),
         ("N1*PR*ACME HEALTH~", "N1*XX*ACME HEALTH~", "N1*PR"),
         ("PLB*1245319599*20241231*", "PLB*1245319599*2024*", "PLB02"),
+        ("TRN*1*EFT240315001*", f"TRN*1*{'7' * 51}*", "TRN02 trace number is longer than 50"),
+        ("N1*PR*ACME HEALTH~", f"N1*PR*{'A' * 61}~", "payer name is longer than 60"),
+        ("ST*835*0001*", "ST*835*0123456789*", "not a transaction set control number"),
     ],
 )
 def test_an_unreadable_envelope_header_or_plb_refuses_the_whole_file(bad, good, why):

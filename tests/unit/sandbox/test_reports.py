@@ -10,7 +10,14 @@ import pytest
 from deploy.sandbox_clearinghouse.clearinghouse import Timings
 from deploy.sandbox_clearinghouse.faults import Fault
 from services.claims.x12.acknowledgements import parse_277ca
-from services.claims.x12.model import Patient, PatientRelationship, Payer, PersonName, Sex
+from services.claims.x12.model import (
+    ClaimFrequency,
+    Patient,
+    PatientRelationship,
+    Payer,
+    PersonName,
+    Sex,
+)
 from tests.unit.claims.builders import a_claim, a_service_line, a_subscriber
 from tests.unit.claims.pyx12_validation import pyx12_errors
 from tests.unit.sandbox.support import (
@@ -198,6 +205,18 @@ def test_a_rejected_claim_is_not_paid_and_the_others_are():
     assert claim_statuses(decided)[bad.claim_id] == ("A7:21:IL", None)
     (remittance,) = of_kind(reports, "835")
     assert list(claim_payments(remittance)) == [good.claim_id]
+
+
+def test_a_void_is_accepted_into_adjudication_but_no_835_pays_it():
+    clearinghouse, clock = a_clearinghouse()
+    original = a_claim()
+    void = a_claim(frequency=ClaimFrequency.VOID, original_claim_reference="SBX000000001")
+
+    reports = submit_and_settle(clearinghouse, clock, an_837(original, void))
+
+    assert claim_statuses(of_kind(reports, "277CA")[-1])[void.claim_id][0].startswith("A2:")
+    (remittance,) = of_kind(reports, "835")
+    assert list(claim_payments(remittance)) == [original.claim_id]
 
 
 def test_an_out_of_balance_claim_is_rejected_at_the_front_end():
