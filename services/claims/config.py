@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from shared.config import Settings, load_settings
+from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
 from shared.db import utcnow
 from shared.kafka.retry import RetryPolicy
 
@@ -53,12 +53,16 @@ class ClaimsConfig:
         """Defaults overridden by CLAIMS_* variables."""
         env = settings.extra
         default = cls(settings)
+        api_key = env.get("CLAIMS_CLEARINGHOUSE_API_KEY", default.clearinghouse_api_key)
+        if settings.mode == PRODUCTION and api_key == default.clearinghouse_api_key:
+            # The sandbox's published key would send real claims nowhere, or to a stranger.
+            raise ConfigurationError(
+                "CLAIMS_CLEARINGHOUSE_API_KEY is the sandbox's key; set the clearinghouse's "
+                "own key in production (MEDMASSAGE_MODE=production)")
         return cls(
             settings=settings,
             clearinghouse_url=env.get("CLAIMS_CLEARINGHOUSE_URL", default.clearinghouse_url),
-            clearinghouse_api_key=env.get(
-                "CLAIMS_CLEARINGHOUSE_API_KEY", default.clearinghouse_api_key
-            ),
+            clearinghouse_api_key=api_key,
             batch_size=int(env.get("CLAIMS_BATCH_SIZE", default.batch_size)),
             batch_max_wait=float(env.get("CLAIMS_BATCH_MAX_WAIT_SECONDS", default.batch_max_wait)),
             submit_timeout=float(env.get("CLAIMS_SUBMIT_TIMEOUT_SECONDS", default.submit_timeout)),

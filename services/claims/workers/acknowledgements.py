@@ -16,29 +16,21 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Engine
-
 from services.claims.commands import remittances, reports
 from services.claims.commands.no_response import flag_unanswered
 from services.claims.config import ClaimsConfig
-from services.claims.workers.clearinghouse import Clearinghouse
-from shared.loops import PeriodicLoop
+from services.claims.workers.clearinghouse import ClearinghouseLoop
 from shared.uow import unit_of_work
 
 log = logging.getLogger("services.claims.acknowledgements")
 
 
-class AcknowledgementPoller(PeriodicLoop):
+class AcknowledgementPoller(ClearinghouseLoop):
     """Reads 277CAs and 835s from the report mailbox, page by page, and posts the 835s."""
 
-    def __init__(
-        self, engine: Engine, config: ClaimsConfig, clearinghouse: Clearinghouse | None = None
-    ) -> None:
-        super().__init__()
-        self.engine = engine
-        self.config = config
-        self.clearinghouse = clearinghouse or Clearinghouse(config)
-        self.idle_seconds = config.poll_interval
+    def rest_seconds(self, config: ClaimsConfig) -> float:
+        """The mailbox is read every ``poll_interval``."""
+        return config.poll_interval
 
     def run_round(self) -> int:
         """Read one page, process what is due, flag the unanswered; >0 when more pages wait."""

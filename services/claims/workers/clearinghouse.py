@@ -1,7 +1,7 @@
 """The one outbound HTTP integration, the clearinghouse's REST API; only the workers call it.
 
 Submit: POST /v1/claims/837 answers a 999 (or a TA1). Reports: GET /v1/reports?after=...
-lists 277CAs and 835s with ids that only grow (/work/notes/CLEARINGHOUSE_API.md).
+lists 277CAs and 835s with ids that only grow (docs/CLEARINGHOUSE_API.md).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from sqlalchemy import Engine
 
 from services.claims.config import ClaimsConfig
+from shared.loops import PeriodicLoop
 
 # Answers that say "not now" rather than "never": worth the same request again later.
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
@@ -93,3 +95,21 @@ def _page(document: Mapping[str, Any], after: int) -> ReportPage:
         })
     next_after = document.get("next_after")
     return ReportPage(tuple(reports), int(next_after) if next_after is not None else after)
+
+
+class ClearinghouseLoop(PeriodicLoop):
+    """A claims loop that talks to the clearinghouse: the base of the submission worker and
+    the mailbox poller (they differ in what they ask and how often, ``idle_seconds``)."""
+
+    def __init__(
+        self, engine: Engine, config: ClaimsConfig, clearinghouse: Clearinghouse | None = None
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.config = config
+        self.clearinghouse = clearinghouse or Clearinghouse(config)
+        self.idle_seconds = self.rest_seconds(config)
+
+    def rest_seconds(self, config: ClaimsConfig) -> float:
+        """How long the loop rests after a round that found nothing to do."""
+        return config.idle_sleep

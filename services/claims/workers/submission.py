@@ -14,26 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
-
 from services.claims.commands import interchanges
-from services.claims.config import ClaimsConfig
-from services.claims.workers.clearinghouse import Answer, Clearinghouse
-from shared.loops import PeriodicLoop
+from services.claims.workers.clearinghouse import Answer, ClearinghouseLoop
 from shared.uow import UnitOfWork, unit_of_work
 
 
-class SubmissionWorker(PeriodicLoop):
+class SubmissionWorker(ClearinghouseLoop):
     """Submits the interchanges the batcher stored, and retries them, until stopped."""
-
-    def __init__(
-        self, engine: Engine, config: ClaimsConfig, clearinghouse: Clearinghouse | None = None
-    ) -> None:
-        super().__init__()
-        self.engine = engine
-        self.config = config
-        self.clearinghouse = clearinghouse or Clearinghouse(config)
-        self.idle_seconds = config.idle_sleep
 
     def run_round(self) -> int:
         """Send every due interchange and record each answer; how many got one."""

@@ -2,7 +2,7 @@
 
 POST /v1/claims/837 answers whatever the test set (by default a 999 accepting the
 interchange's one transaction set); GET /v1/reports lists the reports the test added, with
-the mailbox contract's cursor (/work/notes/CLEARINGHOUSE_API.md). Nothing is mocked: the
+the mailbox contract's cursor (docs/CLEARINGHOUSE_API.md). Nothing is mocked: the
 claims service's own client talks HTTP to it.
 """
 

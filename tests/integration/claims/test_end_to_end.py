@@ -16,6 +16,7 @@ from shared.events.contracts.scheduling import SESSION_COMPLETED
 from shared.events.contracts.screening import CLIENT_REGISTERED, REFERRAL_RECORDED
 from tests.integration.claims.running import publish, published_about, running_claims_service
 from tests.integration.claims.support import (
+    ACCEPTED_OR_LATER,
     claims_of_session,
     client_data,
     event,
@@ -55,7 +56,7 @@ def test_a_session_completed_on_the_broker_becomes_a_claim_the_clearinghouse_acc
     producer.close()
 
     wait_for(
-        lambda: claims_of_session(engine, session["session_id"])[0].status == "accepted",
+        lambda: claims_of_session(engine, session["session_id"])[0].status in ACCEPTED_OR_LATER,
         timeout=45,
         what="the claim to be accepted",
     )

@@ -14,6 +14,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from services.claims.config import load_config as load_claims_config
 from shared import dev_keys
 from shared.config import ConfigurationError
 from shared.tokens import development_signing_key, generate_signing_key, public_jwks
@@ -115,7 +116,17 @@ def test_every_service_refuses_to_start_on_the_kubernetes_secret_as_shipped(
 def test_every_service_refuses_the_development_key_in_production(service, monkeypatch, tmp_path):
     monkeypatch.setenv("MEDMASSAGE_MODE", "production")
     monkeypatch.setenv("MEDMASSAGE_JWT_PUBLIC_KEYS", str(dev_keys.PUBLIC_KEYS))
+    monkeypatch.setenv("CLAIMS_CLEARINGHOUSE_API_KEY", "k" * 40)  # not what this test is about
     monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     create_app = importlib.import_module(f"services.{service}.app").create_app
     with pytest.raises(ConfigurationError, match=r"MEDMASSAGE_JWT_PUBLIC_KEYS.*development"):
         create_app()
+
+
+def test_claims_refuses_the_sandbox_clearinghouse_key_in_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDMASSAGE_MODE", "production")
+    monkeypatch.setenv("CLAIMS_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with pytest.raises(ConfigurationError, match="CLAIMS_CLEARINGHOUSE_API_KEY"):
+        load_claims_config()
+    monkeypatch.setenv("CLAIMS_CLEARINGHOUSE_API_KEY", "k" * 40)
+    assert load_claims_config().clearinghouse_api_key == "k" * 40
