@@ -19,18 +19,16 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, g, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, insert, select
 
 from shared.db import UtcDateTime, utcnow, write_transaction
-from shared.tokens import TokenRefused
-from shared.web.auth import VERIFIER, allow, bearer_token
+from shared.web.auth import allow
 from shared.web.context import service_context
 from shared.web.fields import Text as TextField
 from shared.web.io import load_query, respond
 from shared.web.openapi import api
-from shared.web.problems import Problem
 
 log = logging.getLogger("shared.audit")
 
@@ -64,22 +62,6 @@ audit_log = Table(
 _INSERT_ENTRY = insert(audit_log)  # built once: one runs after every audited request
 
 
-def _refused_caller() -> tuple[str, list[str]]:
-    """Who a refused request came from: a valid staff token's subject, else anonymous.
-
-    Auth refused before telling anyone who called, so the token is checked again here; an
-    invalid token's claims are the caller's word only and are never recorded as an actor.
-    """
-    verifier = current_app.extensions.get(VERIFIER)
-    try:
-        claims = verifier.verify(bearer_token()) if verifier is not None else None
-    except (Problem, TokenRefused):
-        claims = None
-    if claims is None:
-        return ANONYMOUS, []
-    return claims.subject, sorted(claims.roles)
-
-
 def _query_terms() -> str | None:
     """The query string's parameters as a JSON object (None without any)."""
     if not request.args:
@@ -90,10 +72,11 @@ def _query_terms() -> str | None:
 
 def _entry(status: int) -> dict[str, Any] | None:
     """The audit row for this request, or None when it is not audited."""
-    if "caller" in g:
+    if "caller" in g:  # auth names a verified caller, also one its role check refused
         actor, roles = g.caller, list(g.roles)
     elif status in DENIED:
-        actor, roles = _refused_caller()
+        # No verified caller: an invalid token's claims are the caller's word only.
+        actor, roles = ANONYMOUS, []
     else:
         return None
     staff = bool(roles) and CLIENT_ROLE not in roles

@@ -66,6 +66,9 @@ def allow(*roles: str) -> Callable[[View], View]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             claims = _staff_claims()
             held = set(claims.roles)
+            # Known before the role check: a refused attempt is audited under who made it.
+            g.caller = claims.subject
+            g.roles = sorted(held)
             if not held & allowed:
                 raise Problem(
                     403,
@@ -74,8 +77,6 @@ def allow(*roles: str) -> Callable[[View], View]:
                     "forbidden",
                     allowed_roles=sorted(allowed),
                 )
-            g.caller = claims.subject
-            g.roles = sorted(held)
             return view(*args, **kwargs)
 
         guarded.allowed_roles = allowed  # type: ignore[attr-defined]
