@@ -49,8 +49,23 @@ class Person(Contract):
 
 
 class Physician(Contract):
+    """A referring physician or rendering therapist.
+
+    ``name`` is the display name every version carries; the structured parts (added to
+    v1, optional so older events still read) are what NM103/NM104 are rendered from, so
+    no reader splits a free-text name by guesswork ("Anna Smith MD" is last name Smith,
+    first name Anna, credential MD).
+    """
+
     name = fields.String(required=True)
     npi = fields.String(required=True, validate=validate.Regexp(r"^\d{10}$"))
+    last_name = fields.String(load_default=None, allow_none=True)
+    first_name = fields.String(load_default=None, allow_none=True)
+    credential = fields.String(load_default=None, allow_none=True)
+    # Rendering provider taxonomy (PRV*PE) for payers that want it; null when not known.
+    taxonomy = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9A-Z]{9}X$")
+    )
 
 
 def why(reason: str) -> dict[str, str]:

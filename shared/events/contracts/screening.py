@@ -69,6 +69,47 @@ class ClientPayload(Contract):
         allow_none=True,
         metadata=why("Claims: who pays; null for self-pay."),
     )
+    # Added to v1 (optional: readers of older events see null).
+    secondary_coverage = fields.Nested(
+        Coverage,
+        load_default=None,
+        allow_none=True,
+        metadata=why(
+            "Claims: the secondary payer (coordination of benefits), billed after the "
+            "primary's 835 is posted; null when the client has one payer or none."
+        ),
+    )
+
+
+class ClientContactPayload(Contract):
+    """How to reach a client: for notifications only (no health data, no coverage)."""
+
+    client_id = fields.String(required=True)
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata=why("The client record's version; the newest wins."),
+    )
+    first_name = fields.String(
+        required=True, metadata=why("Notifications: the greeting; the only name a message uses.")
+    )
+    email = fields.String(load_default=None, allow_none=True)
+    phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata=why("Notifications: SMS, in E.164 (+15551234567)."),
+    )
+    time_zone = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata=why("Notifications: reminders and quiet hours in the client's zone (IANA "
+                     "name); null means the clinic's."),
+    )
+
+
+class DiagnosisRegions(Contract):
+    diagnosis = fields.String(required=True)
+    body_regions = fields.List(body_region(), required=True, validate=validate.Length(min=1))
 
 
 class ClientEnrolledPayload(Contract):
@@ -129,6 +170,15 @@ class ReferralPayload(Contract):
     codes = fields.List(timed_code(), required=True)
     techniques = fields.List(technique(), required=True)
     body_regions = fields.List(body_region(), required=True)
+    # Added to v1 (optional: older events read as "every diagnosis covers every region").
+    diagnosis_regions = fields.List(
+        fields.Nested(DiagnosisRegions),
+        load_default=list,
+        metadata=why(
+            "Claims: which prescribed body regions each diagnosis covers, so each 837P line "
+            "points (SV107) at the diagnoses of the regions it treated (docs/DOMAIN.md)."
+        ),
+    )
     visits_per_week = fields.Integer(required=True)
     weeks = fields.Integer(required=True)
     authorized_visits = fields.Integer(
@@ -201,6 +251,12 @@ CLIENT_REGISTERED = define_event(
 )
 CLIENT_UPDATED = define_event(
     "screening.client.updated", 1, ClientPayload, "A client's demographics or coverage changed."
+)
+CLIENT_CONTACT = define_event(
+    "screening.client.contact",
+    1,
+    ClientContactPayload,
+    "A client's contact details as registered or changed: for reminders and notices only.",
 )
 CLIENT_ENROLLED = define_event(
     "screening.client.enrolled",
