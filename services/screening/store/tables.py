@@ -112,3 +112,61 @@ care_team = Table(
     Column("as_of", UtcDateTime, nullable=False),
     Index("ix_care_team_subject_client", "staff_subject", "client_id"),
 )
+
+# -- online intake (issue #14): invitations, submissions awaiting staff, documents ----------
+
+# A link the clinic sends a new client; used at most once (``used_at``), until ``expires_at``.
+intake_invitations = Table(
+    "intake_invitations",
+    metadata,
+    Column("invitation_id", String(40), primary_key=True),
+    Column("email", String(254), nullable=True),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+    Column("submission_id", String(40), nullable=True),
+)
+
+# A client's intake: their answers as a *pending* screening until staff confirm it (then
+# ``screening_id`` names the screening it became), and the consent they signed.
+intake_submissions = Table(
+    "intake_submissions",
+    metadata,
+    Column("submission_id", String(40), primary_key=True),
+    Column("client_id", String(40), ForeignKey("clients.client_id"), nullable=False),
+    Column("invitation_id", String(40), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("questionnaire", JSON, nullable=False),
+    Column("preliminary_outcome", String(30), nullable=False),
+    Column("preliminary_reasons", JSON, nullable=False),
+    Column("rules_version", String(40), nullable=False),
+    Column("secondary_coverage", JSON, nullable=True),
+    Column("consent_version", String(40), nullable=False),
+    Column("consent_text", Text, nullable=False),
+    Column("signature", String(200), nullable=False),
+    Column("signed_at", UtcDateTime, nullable=False),
+    Column("signed_from", String(64), nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("confirmed_by", String(200), nullable=True),
+    Column("confirmed_at", UtcDateTime, nullable=True),
+    Column("screening_id", String(40), nullable=True),
+    Index("ix_intake_submissions_status", "status", "submitted_at"),
+)
+
+# An uploaded referral document: the bytes live in a file named by their SHA-256 under
+# SCREENING_INTAKE_DOCUMENTS_DIR, never in the database.
+intake_documents = Table(
+    "intake_documents",
+    metadata,
+    Column("document_id", String(40), primary_key=True),
+    Column("submission_id", String(40), ForeignKey("intake_submissions.submission_id"),
+           nullable=False),
+    Column("client_id", String(40), nullable=False),
+    Column("content_type", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("file_name", String(80), nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("submission_id", "sha256", name="uq_intake_documents_content"),
+)

@@ -277,3 +277,31 @@ WAITLIST_OFFER_CLOSED = define_event(
     WaitlistOfferClosedPayload,
     "A waitlist offer was accepted (and booked), declined, expired or withdrawn.",
 )
+
+
+# -- client self-service (issue #14 item 2) ----------------------------------------------------
+
+
+class ClientSignInLinkPayload(Contract):
+    """A sign-in link for a client's self-service, for notifications to email to them.
+
+    The link is a credential: single-use, valid ``expires_at`` (minutes), and worthless
+    once used; it travels here because only notifications can send mail, and the topic
+    should keep a short retention.
+    """
+
+    client_id = fields.String(
+        required=True, metadata=why("Notifications: whose email address to send it to.")
+    )
+    link = fields.String(required=True, metadata=why("Notifications: the link to send."))
+    expires_at = fields.AwareDateTime(
+        required=True, metadata=why("Notifications: 'valid until' in the message; drop it after.")
+    )
+
+
+CLIENT_SIGN_IN_LINK = define_event(
+    "scheduling.client.sign_in_link",
+    1,
+    ClientSignInLinkPayload,
+    "A client asked to sign in to self-service: email them this single-use link.",
+)

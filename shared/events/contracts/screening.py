@@ -293,3 +293,28 @@ REFERRAL_WINDOW = define_event(
     "dates, authorized visits and whether it is open; no diagnosis, physician or "
     "authorization number.",
 )
+
+
+# -- online intake (issue #14 item 1) ----------------------------------------------------------
+
+
+class IntakeSubmittedPayload(Contract):
+    """A client sent their intake: a pending screening waits for staff. No answers travel."""
+
+    submission_id = fields.String(
+        required=True, metadata=why("Notifications: the front desk's 'to confirm' notice.")
+    )
+    client_id = fields.String(required=True)
+    invitation_id = fields.String(
+        load_default=None, allow_none=True,
+        metadata=why("The clinic's invitation it answered; null when started from the widget."),
+    )
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+INTAKE_SUBMITTED = define_event(
+    "screening.intake.submitted",
+    1,
+    IntakeSubmittedPayload,
+    "A new client completed online intake; their screening is pending until staff confirm.",
+)
