@@ -121,7 +121,7 @@ def upload_document(uow: UnitOfWork, upload_token: str, content: bytes, *, link_
                     now: datetime) -> dict[str, Any]:
     """Keep a referral document for the submission the token names (PDF, PNG or JPEG)."""
     try:
-        submission_id = intake_links.verify(link_key, intake_links.UPLOAD, upload_token,
+        submission_id = intake_links.verify_id(link_key, intake_links.UPLOAD, upload_token,
                                             intake_links.UPLOAD_LIFETIME)
     except intake_links.TokenRefused as refused:
         raise InvitationRefused("upload_expired" if refused.expired else "invalid") from None
@@ -169,7 +169,7 @@ def _usable_invitation(uow: UnitOfWork, token: str | None, open_to_all: bool, ke
             raise InvitationRequired()
         return None
     try:
-        invitation_id = intake_links.verify(key, intake_links.INVITATION, token,
+        invitation_id = intake_links.verify_id(key, intake_links.INVITATION, token,
                                             timedelta(days=days))
     except intake_links.TokenRefused as refused:
         raise InvitationRefused("expired" if refused.expired else "invalid") from None
