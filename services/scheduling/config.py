@@ -8,10 +8,12 @@ from datetime import datetime
 
 from services.scheduling.domain.booking_codes import DEFAULT_DAYS
 from shared.billing.techniques import load_technique_codes
-from shared.config import Settings, load_settings
+from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
 from shared.db import utcnow
 
 SERVICE = "scheduling"
+# Signs client tokens in development and tests only; production refuses to start with it.
+DEVELOPMENT_CLIENT_KEY = "medmassage-development-client-token-key"
 
 
 @dataclass(frozen=True)
@@ -29,20 +31,39 @@ class SchedulingConfig:
     clock: Callable[[], datetime] = utcnow
     # How long a booking code the front desk issues keeps working.
     booking_code_days: int = DEFAULT_DAYS
+    # Self-service (docs/ARCHITECTURE.md, auth): the key signing client tokens, how long a
+    # token and an emailed sign-in link last.
+    client_token_key: str = DEVELOPMENT_CLIENT_KEY
+    client_token_minutes: int = 30
+    sign_in_link_minutes: int = 15
+    # Where a new client fills in the intake (screening's /intake/ page), if online.
+    intake_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.booking_code_days < 1:
             raise ValueError("SCHEDULING_BOOKING_CODE_DAYS must be 1 or more")
+        if self.client_token_minutes < 1 or self.sign_in_link_minutes < 1:
+            raise ValueError("SCHEDULING_CLIENT_TOKEN_MINUTES and _SIGN_IN_LINK_MINUTES must "
+                             "be 1 or more")
+        if self.settings.mode == PRODUCTION and (
+                self.client_token_key == DEVELOPMENT_CLIENT_KEY
+                or len(self.client_token_key) < 32):
+            raise ConfigurationError(
+                "SCHEDULING_CLIENT_TOKEN_KEY: set a random key of at least 32 characters")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SchedulingConfig:
-        """Read SCHEDULING_TECHNIQUE_CODES, _WIDGET_FRAME_ANCESTORS and _BOOKING_CODE_DAYS."""
+        """Read SCHEDULING_TECHNIQUE_CODES, _WIDGET_FRAME_ANCESTORS, _BOOKING_CODE_DAYS, ...."""
         extra = settings.extra
         return cls(
             settings=settings,
             technique_codes=load_technique_codes(extra.get("SCHEDULING_TECHNIQUE_CODES")),
             widget_frame_ancestors=extra.get("SCHEDULING_WIDGET_FRAME_ANCESTORS", "'none'"),
             booking_code_days=int(extra.get("SCHEDULING_BOOKING_CODE_DAYS", DEFAULT_DAYS)),
+            client_token_key=extra.get("SCHEDULING_CLIENT_TOKEN_KEY", DEVELOPMENT_CLIENT_KEY),
+            client_token_minutes=int(extra.get("SCHEDULING_CLIENT_TOKEN_MINUTES", 30)),
+            sign_in_link_minutes=int(extra.get("SCHEDULING_SIGN_IN_LINK_MINUTES", 15)),
+            intake_url=extra.get("SCHEDULING_INTAKE_URL") or None,
         )
 
 

@@ -17,8 +17,10 @@ from services.scheduling.commands.eligibility import (
     record_referral,
     record_screening,
 )
+from services.scheduling.commands.self_service import record_sign_in_key
 from shared.events.contracts.screening import (
     CLIENT_ENROLLED,
+    CLIENT_SIGN_IN_KEY,
     REFERRAL_WINDOW,
     SCREENING_COMPLETED,
 )
@@ -42,8 +44,14 @@ def on_referral_window(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -
     record_referral(uow, payload)
 
 
+def on_client_sign_in_key(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
+    """Whose email address is whose, as a hash only: for the client's sign-in link."""
+    record_sign_in_key(uow, payload)
+
+
 SUBSCRIPTIONS = [
     Subscription(CLIENT_ENROLLED, on_client_enrolled),
     Subscription(SCREENING_COMPLETED, on_screening_completed),
     Subscription(REFERRAL_WINDOW, on_referral_window),
+    Subscription(CLIENT_SIGN_IN_KEY, on_client_sign_in_key),
 ]

@@ -41,7 +41,11 @@ FILES = {
     "widget.js": "text/javascript",
     "widget.css": "text/css",
     "embed.js": "text/javascript",
+    # Self-service (issue #14): the client's own visits, after signing in.
+    "account.html": "text/html",
+    "account.js": "text/javascript",
 }
+PAGES = ("index.html", "account.html")
 # The page runs only its own script and style and talks only to this service.
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -59,7 +63,7 @@ def _widget_file(name: str) -> Response:
     # The shared headers keep this page's own policy (and add nosniff); the page's links
     # stay on this origin, so it may tell itself where a request came from.
     response.headers["Referrer-Policy"] = "same-origin"
-    if name == "index.html":
+    if name in PAGES:
         # A clinic may narrow who may frame the page, e.g. "https://clinic.example".
         response.headers["Content-Security-Policy"] = PAGE_POLICY.format(
             ancestors=config().widget_frame_ancestors)

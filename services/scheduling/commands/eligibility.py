@@ -51,4 +51,5 @@ def record_referral(uow: UnitOfWork, window: dict[str, Any]) -> None:
         "authorized_visits": window["authorized_visits"],
         "closed_on": window["closed_on"],
         "updated_at": utcnow(),
+        "frequency": window.get("frequency"),
     })

@@ -173,4 +173,34 @@ client_referrals = sa.Table(
     sa.Column("authorized_visits", sa.Integer, nullable=True),
     sa.Column("closed_on", sa.Date, nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # The prescribed frequency ("2x/week for 4 weeks"), for proposing the plan's visits.
+    sa.Column("frequency", sa.String(200), nullable=True),
+)
+
+
+# -- client self-service (issue #14): who a sign-in email belongs to, and sign-in links -----
+
+# From screening.client.sign_in_key: only a hash of the client's email address, to find whose
+# sign-in is asked for; the address itself stays with screening and notifications.
+client_contacts = sa.Table(
+    "client_contacts",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("email_key", sa.String(64), nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_client_contacts_email_key", "email_key"),
+)
+
+# A sign-in link emailed to a client: never the link itself, a SHA-256 of its secret;
+# used at most once, until it expires.
+client_sign_in_links = sa.Table(
+    "client_sign_in_links",
+    metadata,
+    sa.Column("link_hash", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("used_at", UtcDateTime, nullable=True),
+    sa.Index("ix_client_sign_in_links_client", "client_id", "created_at"),
 )

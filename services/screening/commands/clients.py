@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from services.screening.commands.events import client_data, enrolled_data
+from services.screening.commands.events import client_data, enrolled_data, sign_in_key_data
 from services.screening.domain import DuplicateClient, client_identity_key, name_search_key
 from services.screening.store import clients
 from shared.db import utcnow
-from shared.events.contracts.screening import CLIENT_ENROLLED, CLIENT_REGISTERED, CLIENT_UPDATED
+from shared.events.contracts.screening import (
+    CLIENT_ENROLLED,
+    CLIENT_REGISTERED,
+    CLIENT_SIGN_IN_KEY,
+    CLIENT_UPDATED,
+)
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.screening.commands")
@@ -27,6 +32,7 @@ def register_client(uow: UnitOfWork, details: dict[str, Any]) -> dict[str, Any]:
         raise DuplicateClient(existing)
     uow.emit(CLIENT_REGISTERED, client["client_id"], client_data(client))
     uow.emit(CLIENT_ENROLLED, client["client_id"], enrolled_data(client))
+    uow.emit(CLIENT_SIGN_IN_KEY, client["client_id"], sign_in_key_data(client))
     log.info("client registered", extra={"client_id": client["client_id"]})
     return client
 
@@ -46,6 +52,7 @@ def update_client(uow: UnitOfWork, client_id: str, details: dict[str, Any]) -> d
         raise DuplicateClient(existing)
     uow.emit(CLIENT_UPDATED, client_id, client_data(client))
     uow.emit(CLIENT_ENROLLED, client_id, enrolled_data(client))
+    uow.emit(CLIENT_SIGN_IN_KEY, client_id, sign_in_key_data(client))
     log.info("client updated", extra={"client_id": client_id, "version": client["version"]})
     return client
 

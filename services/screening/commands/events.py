@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.screening.domain.referral import OPEN_STATUSES
+from shared.contact_keys import email_key
 
 # Contact details (phone, email) stay here: billing and booking do not need them.
 _CLIENT_FIELDS = ("client_id", "version", "first_name", "last_name", "birth_date", "sex",
@@ -22,6 +23,13 @@ def client_data(client: dict[str, Any]) -> dict[str, Any]:
 def enrolled_data(client: dict[str, Any]) -> dict[str, Any]:
     """A ``ClientEnrolledPayload``: that the client exists, for readers needing no PHI."""
     return {"client_id": client["client_id"], "version": client["version"]}
+
+
+def sign_in_key_data(client: dict[str, Any]) -> dict[str, Any]:
+    """A ``ClientSignInKeyPayload``: the email as a lookup hash, for scheduling's sign-in."""
+    email = client.get("email")
+    return {"client_id": client["client_id"], "version": client["version"],
+            "email_sha256": email_key(email) if email else None}
 
 
 def screening_data(screening: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +65,7 @@ def referral_closed_data(referral: dict[str, Any]) -> dict[str, Any]:
         "client_id": referral["client_id"],
         "version": referral["version"],
         "closed_on": referral["closed_on"],
+        "frequency": f"{referral['visits_per_week']}x/week for {referral['weeks']} weeks",
     }
 
 
@@ -72,4 +81,5 @@ def window_data(referral: dict[str, Any]) -> dict[str, Any]:
         "end_on": referral["end_on"],
         "authorized_visits": referral["authorized_visits"],
         "closed_on": referral["closed_on"],
+        "frequency": f"{referral['visits_per_week']}x/week for {referral['weeks']} weeks",
     }

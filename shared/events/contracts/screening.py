@@ -244,6 +244,13 @@ class ReferralWindowPayload(Contract):
         metadata=why("Scheduling: shown to the front desk, the day it was revoked or "
                      "expired; null while active."),
     )
+    # Added to v1 (optional: older events read as "no frequency known").
+    frequency = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata=why("Scheduling: the prescribed frequency (e.g. '2x/week for 4 weeks'), "
+                     "turned into a proposed series of the plan of care's visits."),
+    )
 
 
 CLIENT_REGISTERED = define_event(
@@ -312,9 +319,36 @@ class IntakeSubmittedPayload(Contract):
     submitted_at = fields.AwareDateTime(required=True)
 
 
+class ClientSignInKeyPayload(Contract):
+    """A hash of the client's email address, for finding whose emailed sign-in is asked for.
+
+    Scheduling may not read contact details (docs/ARCHITECTURE.md, "Events"): it gets this
+    minimal event instead of screening.client.contact.
+    """
+
+    client_id = fields.String(required=True)
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata=why("The client record's version; the newest wins."),
+    )
+    email_sha256 = fields.String(
+        required=True,
+        allow_none=True,
+        metadata=why("Scheduling: shared.contact_keys.email_key of the address; null when "
+                     "the client has none (they sign in with a booking code)."),
+    )
+
+
 INTAKE_SUBMITTED = define_event(
     "screening.intake.submitted",
     1,
     IntakeSubmittedPayload,
     "A new client completed online intake; their screening is pending until staff confirm.",
+)
+CLIENT_SIGN_IN_KEY = define_event(
+    "screening.client.sign_in_key",
+    1,
+    ClientSignInKeyPayload,
+    "A client's email address as a hash (registered or changed): for self-service sign-in.",
 )

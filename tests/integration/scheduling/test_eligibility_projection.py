@@ -140,6 +140,8 @@ def test_scheduling_subscribes_to_no_topic_carrying_diagnoses_physicians_or_auth
     assert set(REFERRAL_WINDOW.schema().fields) == {
         "referral_id", "client_id", "version", "status", "start_on", "end_on",
         "authorized_visits", "closed_on",
+        # Issue #14: the prescribed frequency, for proposing the plan of care's visits.
+        "frequency",
     }
 
 

@@ -18,9 +18,11 @@ from services.screening.app import create_app, migrate
 from services.screening.config import IntakeSettings, ScreeningConfig
 from services.screening.store.tables import intake_invitations
 from shared.config import Settings
+from shared.contact_keys import email_key
 from shared.events.contracts.screening import (
     CLIENT_CONTACT,
     CLIENT_REGISTERED,
+    CLIENT_SIGN_IN_KEY,
     INTAKE_SUBMITTED,
     SCREENING_COMPLETED,
 )
@@ -100,6 +102,8 @@ def test_an_invited_client_sends_intake_and_it_waits_for_staff(app: Flask, http:
     [contact] = queued_events(app, CLIENT_CONTACT)
     assert contact.data["email"] == "maria@example.org"
     assert contact.data["phone"] == "+15185550100"
+    [key] = queued_events(app, CLIENT_SIGN_IN_KEY)
+    assert key.data["email_sha256"] == email_key("maria@example.org")
     [submitted] = queued_events(app, INTAKE_SUBMITTED)
     assert submitted.data["client_id"] == registered.data["client_id"]
 

@@ -102,7 +102,9 @@ def test_a_referral_window_carries_dates_visits_and_status_but_nothing_clinical(
 
     assert event.data == {"referral_id": "rf_1", "client_id": "cl_1", "version": 2,
                           "status": "active", "start_on": "2026-03-02",
-                          "end_on": "2026-03-31", "authorized_visits": 8, "closed_on": None}
+                          "end_on": "2026-03-31", "authorized_visits": 8, "closed_on": None,
+                          # Issue #14: the frequency, for proposing the plan's visits.
+                          "frequency": "2x/week for 4 weeks"}
 
 
 def test_a_closed_referrals_window_keeps_its_dates_and_says_how_it_closed():
