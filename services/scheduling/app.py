@@ -19,7 +19,10 @@ TITLE = "medmassage scheduling"
 
 def create_app(config: SchedulingConfig | None = None) -> Flask:
     """The scheduling HTTP app (``gunicorn 'services.scheduling.app:create_app()'``)."""
-    app, _ = create_service_app(config or load_config(), TITLE, BLUEPRINTS)
+    config = config or load_config()
+    app, _ = create_service_app(config, TITLE, BLUEPRINTS)
+    # After the staff-key checks of create_service_app: the first thing to fix comes first.
+    config.check_client_token_key()
     # What start-up built lives as long as the process; frozen, the cyclic GC stops
     # rescanning those ~100k objects each time a request allocates thousands of slots
     # (availability p99 ~100 ms -> ~30 ms on a 2-core machine).

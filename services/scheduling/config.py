@@ -45,6 +45,9 @@ class SchedulingConfig:
         if self.client_token_minutes < 1 or self.sign_in_link_minutes < 1:
             raise ValueError("SCHEDULING_CLIENT_TOKEN_MINUTES and _SIGN_IN_LINK_MINUTES must "
                              "be 1 or more")
+
+    def check_client_token_key(self) -> None:
+        """Refuse, in production, to sign client tokens with the published development key."""
         if self.settings.mode == PRODUCTION and (
                 self.client_token_key == DEVELOPMENT_CLIENT_KEY
                 or len(self.client_token_key) < 32):

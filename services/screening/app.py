@@ -19,7 +19,10 @@ TITLE = "medmassage screening"
 
 def create_app(config: ScreeningConfig | None = None) -> Flask:
     """The HTTP app alone (tests, gunicorn ``services.screening.app:create_app()``)."""
-    app, _ = create_service_app(config or load_config(), TITLE, BLUEPRINTS)
+    config = config or load_config()
+    app, _ = create_service_app(config, TITLE, BLUEPRINTS)
+    # After the staff-key checks of create_service_app: the first thing to fix comes first.
+    config.intake.check(config.settings)
     return app
 
 
@@ -27,6 +30,7 @@ def build(config: ScreeningConfig | None = None) -> Service:
     """HTTP, the outbox relay, the care team's consumer group and the referral-expiry job."""
     config = config or load_config()
     app, context = create_service_app(config, TITLE, BLUEPRINTS)
+    config.intake.check(config.settings)
     expiry = ReferralExpiry(context.engine, config.today, config.expiry_interval_seconds,
                             source=config.settings.service)
     return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops=[expiry])

@@ -82,9 +82,6 @@ class ScreeningConfig:
     expiry_interval_seconds: float = ONE_DAY_SECONDS
     intake: IntakeSettings = field(default_factory=IntakeSettings)
 
-    def __post_init__(self) -> None:
-        self.intake.check(self.settings)
-
     @classmethod
     def from_settings(cls, settings: Settings) -> ScreeningConfig:
         """Read SCREENING_RULES_PATH, _CLINIC_TIMEZONE and _EXPIRY_INTERVAL_SECONDS."""

@@ -17,7 +17,12 @@ from tests.support.http import auth
 from tests.support.services import SERVICES, service_app
 
 # Public routes that identify the caller by a client's booking code instead of a role.
-BOOKING_CODE_ROUTES = {"/widget/api/appointments", "/widget/api/appointments/x"}
+BOOKING_CODE_ROUTES = {"/widget/api/appointments", "/widget/api/appointments/x",
+                       # Issue #14: a client token (self-service), an upload token (intake).
+                       "/widget/api/me/visits", "/widget/api/me/visits/x/calendar.ics",
+                       "/widget/api/me/visits/x/cancel", "/widget/api/me/visits/x/reschedule",
+                       "/widget/api/me/appointments", "/widget/api/me/series/proposal",
+                       "/widget/api/me/series", "/intake/api/documents"}
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ from services.scheduling.api.common import config, now
 from services.scheduling.api.self_service_schemas import (
     BookedSeriesSchema,
     CancelInSchema,
+    ClientSessionInSchema,
+    ClientSessionSchema,
     ClinicLinksSchema,
     DatesInSchema,
     MoveInSchema,
@@ -28,8 +30,6 @@ from services.scheduling.api.self_service_schemas import (
     OwnVisitsSchema,
     ProposalInSchema,
     ProposalSchema,
-    SessionInSchema,
-    SessionSchema,
     SignInAnswerSchema,
     SignInRequestSchema,
     StaffDatesInSchema,
@@ -117,10 +117,10 @@ def ask_for_link(uow: UnitOfWork) -> Response:
 @bp.post("/widget/api/sessions")
 @public
 @api("Sign in with an emailed link's secret or a booking code: a client token",
-     request=SessionInSchema, response=SessionSchema, status=201, errors=(400, 401))
+     request=ClientSessionInSchema, response=ClientSessionSchema, status=201, errors=(400, 401))
 def open_session() -> Response:
     """Exchange the link (once) or the booking code for a short-lived client token."""
-    data = load_body(SessionInSchema)
+    data = load_body(ClientSessionInSchema)
     moment = now()
     context = service_context()
     # Committed whatever the verdict: a used link stays used, a wrong code stays counted.
@@ -143,7 +143,7 @@ def open_session() -> Response:
     token = client_access.client_token(settings.client_token_key, client_id)
     body = {"token": token,
             "expires_at": moment + timedelta(minutes=settings.client_token_minutes)}
-    return respond(SessionSchema, body, 201, headers=NO_STORE)
+    return respond(ClientSessionSchema, body, 201, headers=NO_STORE)
 
 
 @bp.get("/widget/api/me/visits")

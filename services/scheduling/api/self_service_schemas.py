@@ -25,7 +25,7 @@ class SignInAnswerSchema(Schema):
     detail = fields.String(required=True)
 
 
-class SessionInSchema(Schema):
+class ClientSessionInSchema(Schema):
     """Exactly one of: the secret of an emailed sign-in link, or a booking code."""
 
     sign_in = Text(load_default=None, validate=validate.Length(min=10, max=200))
@@ -37,7 +37,7 @@ class SessionInSchema(Schema):
             raise ValidationError("Give either sign_in or booking_code.", "sign_in")
 
 
-class SessionSchema(Schema):
+class ClientSessionSchema(Schema):
     token = fields.String(required=True, metadata={
         "description": "Authorization: Bearer <token> for /widget/api/me/..."})
     expires_at = fields.AwareDateTime(required=True)

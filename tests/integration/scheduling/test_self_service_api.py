@@ -3,17 +3,23 @@ booking code, one's own visits only, the notice policy, .ics, and the proposed s
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import icalendar
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
+from services.scheduling.app import create_app, migrate
+from services.scheduling.config import SchedulingConfig
+from shared.config import ConfigurationError
 from shared.contact_keys import email_key
 from shared.events.contracts.scheduling import APPOINTMENT_CANCELLED, CLIENT_SIGN_IN_LINK
 from shared.events.contracts.screening import CLIENT_SIGN_IN_KEY
+from shared.tokens import generate_signing_key, public_jwks
 from tests.integration.scheduling.clinic import (
     FRONT_DESK,
     Clinic,
@@ -23,6 +29,7 @@ from tests.integration.scheduling.clinic import (
     eligible_client,
     local,
     outbox_events,
+    settings_for,
 )
 
 TUESDAY_10 = local(2026, 3, 3, 10)
@@ -262,3 +269,14 @@ def test_the_front_desk_proposes_a_typed_frequency_outside_the_referral_window(
         "therapist_id": clinic.therapist_id,
         "starts": [d["start"] for d in proposal.json["dates"][:3]]})
     assert booked.status_code == 201 and len(booked.json["appointments"]) == 3
+
+
+def test_production_refuses_to_sign_client_tokens_with_the_development_key(tmp_path):
+    own_keys = json.dumps(public_jwks(generate_signing_key("clinic-2026-01")))
+    settings = settings_for(f"sqlite:///{tmp_path / 's.db'}").with_overrides(
+        mode="production", jwt_public_keys=own_keys)
+    with pytest.raises(ConfigurationError, match="SCHEDULING_CLIENT_TOKEN_KEY"):
+        create_app(SchedulingConfig(settings))
+    config = SchedulingConfig(settings, client_token_key="k" * 40)
+    migrate(config)
+    assert create_app(config).test_client().get("/widget/api/clinic").status_code == 200

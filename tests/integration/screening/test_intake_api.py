@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from flask.testing import FlaskClient
 from services.screening.app import create_app, migrate
 from services.screening.config import IntakeSettings, ScreeningConfig
 from services.screening.store.tables import intake_invitations
-from shared.config import Settings
+from shared.config import ConfigurationError, Settings
 from shared.contact_keys import email_key
 from shared.events.contracts.screening import (
     CLIENT_CONTACT,
@@ -26,6 +27,7 @@ from shared.events.contracts.screening import (
     INTAKE_SUBMITTED,
     SCREENING_COMPLETED,
 )
+from shared.tokens import generate_signing_key, public_jwks
 from tests.integration.screening.builders import (
     FRONT_DESK,
     a_client,
@@ -273,3 +275,15 @@ def test_an_invitation_past_its_days_is_expired(database_url: str, tmp_path: Pat
             expires_at=row.created_at - timedelta(seconds=1)))
     refused = http.post("/intake/api/submissions", json=an_intake(http, invitation=token))
     assert refused.json["reasons"] == ["intake_link_expired"]
+
+
+def test_production_refuses_to_sign_intake_links_with_the_development_key(tmp_path: Path):
+    own_keys = json.dumps(public_jwks(generate_signing_key("clinic-2026-01")))
+    settings = Settings(service="screening", database_url=f"sqlite:///{tmp_path / 's.db'}",
+                        mode="production", jwt_public_keys=own_keys)
+    with pytest.raises(ConfigurationError, match="SCREENING_INTAKE_LINK_KEY"):
+        create_app(ScreeningConfig.from_settings(settings))
+    config = dataclasses.replace(ScreeningConfig.from_settings(settings),
+                                 intake=IntakeSettings(link_key="k" * 40))
+    migrate(config)
+    assert create_app(config).test_client().get("/intake/api/form").status_code == 200
