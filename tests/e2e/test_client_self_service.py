@@ -332,3 +332,15 @@ def test_a_new_client_goes_from_intake_to_booking_moving_and_cancelling(
     expect(page.locator("#upcoming")).to_have_text("No upcoming visits.")
     expect(page.locator("#past .visit")).to_contain_text("Cancelled")
     no_serious_violations(page)
+
+    # -- then books the whole plan of care in one step ----------------------------------
+    choose_day(page, "Day", 5)
+    page.locator("#book-slots button").first.click()
+    page.get_by_role("button", name="Plan all my visits from this time").click()
+    expect(page.locator("#plan")).to_be_focused()
+    expect(page.locator("#plan-frequency")).to_have_text(
+        "Your physician prescribed 2x/week for 4 weeks. 8 of 8 dates can be booked.")
+    no_serious_violations(page)
+    page.get_by_role("button", name="Book the 8 available dates").click()
+    expect(page.locator("#status")).to_have_text("8 visits are booked.")
+    expect(page.locator("#upcoming .visit")).to_have_count(8)

@@ -18,7 +18,7 @@ from services.scheduling.config import SchedulingConfig
 from shared.config import ConfigurationError
 from shared.contact_keys import email_key
 from shared.events.contracts.scheduling import APPOINTMENT_CANCELLED, CLIENT_SIGN_IN_LINK
-from shared.events.contracts.screening import CLIENT_SIGN_IN_KEY
+from shared.events.contracts.screening import CLIENT_ENROLLED, CLIENT_SIGN_IN_KEY
 from shared.tokens import generate_signing_key, public_jwks
 from tests.integration.scheduling.clinic import (
     FRONT_DESK,
@@ -97,6 +97,19 @@ def test_a_second_request_within_a_minute_sends_no_second_mail(http: FlaskClient
     clock.now += timedelta(minutes=2)
     http.post("/widget/api/sign-in", json={"email": "twice@example.org"})
     assert len(outbox_events(engine, CLIENT_SIGN_IN_LINK.topic)) == 2
+
+
+def test_a_client_whose_intake_waits_for_staff_signs_in_but_cannot_book(
+    http: FlaskClient, engine: Engine, clinic: Clinic
+):
+    client_id = str(uuid.uuid4())
+    deliver(engine, CLIENT_ENROLLED, {"client_id": client_id, "version": 1})
+    deliver(engine, CLIENT_SIGN_IN_KEY, {"client_id": client_id, "version": 1,
+                                         "email_sha256": email_key("new@example.org")})
+    token = signed_in(http, engine, "new@example.org")
+    refused = own_book(http, clinic, token, TUESDAY_10)
+    assert refused.status_code == 422
+    assert "no_screening" in refused.json["reasons"]
 
 
 def test_a_booking_code_is_exchanged_for_a_client_token(http: FlaskClient, engine: Engine,
