@@ -17,6 +17,8 @@ from services.scheduling.commands.eligibility import (
     record_referral,
     record_screening,
 )
+from services.scheduling.commands.follow_up import follow_up_booking
+from shared.events.contracts.scheduling import APPOINTMENT_BOOKED
 from shared.events.contracts.screening import (
     CLIENT_ENROLLED,
     REFERRAL_WINDOW,
@@ -42,8 +44,14 @@ def on_referral_window(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -
     record_referral(uow, payload)
 
 
+def on_appointment_booked(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
+    """A visit was booked: announce its referral's visits used up or down to one, once."""
+    follow_up_booking(uow, payload["referral_id"])
+
+
 SUBSCRIPTIONS = [
     Subscription(CLIENT_ENROLLED, on_client_enrolled),
     Subscription(SCREENING_COMPLETED, on_screening_completed),
     Subscription(REFERRAL_WINDOW, on_referral_window),
+    Subscription(APPOINTMENT_BOOKED, on_appointment_booked),
 ]
