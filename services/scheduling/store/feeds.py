@@ -7,17 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from services.scheduling.store.tables import metadata
-from shared.db import UtcDateTime
-
-feeds = sa.Table(
-    "therapist_feeds",
-    metadata,
-    sa.Column("therapist_id", sa.String(36), sa.ForeignKey("therapists.id"), primary_key=True),
-    sa.Column("secret_hash", sa.String(64), nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.UniqueConstraint("secret_hash", name="uq_therapist_feeds_secret_hash"),
-)
+from services.scheduling.store.tables import therapist_feeds as feeds
 
 
 def replace_feed(connection: Connection, therapist_id: str, secret_hash: str,

@@ -15,18 +15,9 @@ from sqlalchemy import Connection
 
 from services.scheduling.domain.booking import Referral
 from services.scheduling.store.appointments import visits_used
-from services.scheduling.store.tables import client_referrals, metadata
-from shared.db import UtcDateTime, insert_if_absent
-
-notices = sa.Table(
-    "referral_notices",
-    metadata,
-    sa.Column("referral_id", sa.String(64), primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("threshold", sa.String(20), primary_key=True),  # expiring, one_left, used_up
-    sa.Column("client_id", sa.String(64), nullable=False),
-    sa.Column("noticed_at", UtcDateTime, nullable=False),
-)
+from services.scheduling.store.tables import client_referrals
+from services.scheduling.store.tables import referral_notices as notices
+from shared.db import insert_if_absent
 
 
 class TrackedReferral(NamedTuple):
