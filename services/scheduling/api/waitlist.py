@@ -78,10 +78,11 @@ def list_waitlist(connection: Connection) -> Response:
 @bp.post("/waitlist")
 @allow("front_desk")
 @api("Put a client on the waitlist", request=EntryInSchema, response=EntrySchema, status=201,
-     errors=(400, 404))
+     errors=(400, 404, 409))
 @writes
 def join(uow: UnitOfWork) -> Response:
-    """At the end of the list, for a service, a therapist (or any), windows and dates."""
+    """At the end of the list, for a service, a therapist (or any), windows and dates
+    (409 when the client already waits for that service)."""
     data = load_body(EntryInSchema)
     entry = WaitlistEntry(
         id=new_id(), client_id=data["client_id"], service_id=data["service_id"],

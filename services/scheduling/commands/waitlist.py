@@ -22,6 +22,7 @@ from services.scheduling.domain.availability import Slot
 from services.scheduling.domain.booking import ClientEligibility, check_eligibility
 from services.scheduling.domain.calendar import Therapist
 from services.scheduling.domain.errors import (
+    AlreadyWaiting,
     NotEligible,
     NotFound,
     NotOnTheWaitlist,
@@ -77,6 +78,9 @@ def join_waitlist(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> int:
         require_therapist(uow.connection, entry.therapist_id)
     if entry.earliest_on and entry.latest_on and entry.latest_on < entry.earliest_on:
         raise InvalidInput.field("latest_on", "Must not be before earliest_on.")
+    waiting = store.entry_on_the_list(uow.connection, entry.client_id, entry.service_id)
+    if waiting is not None:
+        raise AlreadyWaiting(waiting)
     position = store.insert_entry(uow.connection, entry, now)
     _emit_entry(uow, WAITLIST_JOINED, entry.id, entry.client_id, entry.service_id,
                 entry.therapist_id, now)

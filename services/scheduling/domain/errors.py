@@ -145,3 +145,14 @@ class NotOnTheWaitlist(kinds.Conflict):
 
     def __init__(self, status: str) -> None:
         super().__init__("The entry is not waiting for an offer.", reasons=[f"entry_{status}"])
+
+
+class AlreadyWaiting(kinds.Conflict):
+    """The client is already on the waitlist for this service."""
+
+    title = "Already waiting"
+    slug = "already-waiting"
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__("The client is already on the waitlist for this service.",
+                         reasons=["already_waiting"], entry_id=entry_id)

@@ -57,6 +57,13 @@ def get_entry(connection: Connection, entry_id: str, lock: bool = False) -> Any:
     return connection.execute(query.with_for_update() if lock else query).first()
 
 
+def entry_on_the_list(connection: Connection, client_id: str, service_id: str) -> str | None:
+    """The id of the client's entry for this service that is still on the list, if any."""
+    return connection.execute(sa.select(entries.c.id).where(
+        entries.c.client_id == client_id, entries.c.service_id == service_id,
+        entries.c.status.in_(ON_THE_LIST)).limit(1)).scalar()
+
+
 def set_entry_status(connection: Connection, entry_id: str, status: str,
                      appointment_id: str | None = None) -> None:
     """Record where an entry stands now."""

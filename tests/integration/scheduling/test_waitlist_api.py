@@ -222,6 +222,11 @@ def test_the_waitlist_is_the_front_desks_and_answers_bad_input_with_field_errors
     assert "latest_on" in backwards.json["errors"]
     assert http.post("/waitlist", headers=FRONT_DESK, json={
         "client_id": "c", "service_id": "no-such-service"}).status_code == 404
+    entry = join(http, clinic, "twice")
+    again = http.post("/waitlist", headers=FRONT_DESK, json={
+        "client_id": "twice", "service_id": clinic.service_id})
+    assert again.status_code == 409
+    assert (again.json["reasons"], again.json["entry_id"]) == (["already_waiting"], entry["id"])
     assert http.post("/waitlist/link", json={"token": "x" * 43}).status_code == 404
     assert http.post("/waitlist/link/answer", json={"token": "x" * 43,
                                                     "answer": "maybe"}).status_code == 400
