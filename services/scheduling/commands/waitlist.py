@@ -102,7 +102,7 @@ def leave_waitlist(uow: UnitOfWork, entry_id: str, now: datetime) -> None:
 
 def move_entry(uow: UnitOfWork, entry_id: str, position: int) -> None:
     """Move a client to ``position`` (1 = first) of the list; the others keep their order."""
-    order = [row.id for row in store.list_entries(uow.connection, limit=100_000)]
+    order = [row.id for row in store.list_entries(uow.connection, limit=100_000, lock=True)]
     row = _require_entry(uow, entry_id)
     if row.status not in (WAITING, OFFERED):
         raise NotOnTheWaitlist(row.status)

@@ -85,13 +85,15 @@ def waiting_entries(connection: Connection, therapist_id: str | None = None,
 
 
 def list_entries(connection: Connection, status: Sequence[str] = ON_THE_LIST,
-                 service_id: str | None = None, limit: int = 500) -> list[Any]:
-    """Entries in list order (those on the list by default)."""
+                 service_id: str | None = None, limit: int = 500,
+                 lock: bool = False) -> list[Any]:
+    """Entries in list order (those on the list by default); ``lock`` takes their locks in
+    that order, the order the waitlist worker takes them in."""
     query = (sa.select(entries).where(entries.c.status.in_(list(status)))
              .order_by(entries.c.position, entries.c.id).limit(limit))
     if service_id is not None:
         query = query.where(entries.c.service_id == service_id)
-    return list(connection.execute(query))
+    return list(connection.execute(query.with_for_update() if lock else query))
 
 
 def renumber(connection: Connection, order: Sequence[str]) -> None:
