@@ -10,6 +10,8 @@ from flask import Flask
 from services.scheduling.api import BLUEPRINTS
 from services.scheduling.config import SchedulingConfig, load_config
 from services.scheduling.handlers import SUBSCRIPTIONS
+from services.scheduling.workers.follow_up import ReferralFollowUp
+from services.scheduling.workers.waitlist import WaitlistWorker
 from shared.runtime import Service
 from shared.service import assemble, create_service_app, migrate_database
 
@@ -31,9 +33,18 @@ def create_app(config: SchedulingConfig | None = None) -> Flask:
 
 
 def build(config: SchedulingConfig | None = None) -> Service:
-    """HTTP, the outbox relay and the consumer group that keeps the eligibility projection."""
+    """HTTP, the outbox relay, the consumer group that keeps the eligibility projection, and
+    the workers: waitlist offers and referral follow-up."""
+    config = config or load_config()
     app = create_app(config)
-    return assemble(app, app.extensions["medmassage"], MIGRATIONS, SUBSCRIPTIONS)
+    context = app.extensions["medmassage"]
+    loops = [
+        WaitlistWorker(context.engine, config.clock, config.offer_policy,
+                       config.waitlist_interval_seconds),
+        ReferralFollowUp(context.engine, config.clock, config.referral_notice_days,
+                         config.follow_up_interval_seconds),
+    ]
+    return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops=loops)
 
 
 def migrate(config: SchedulingConfig | None = None) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.scheduling.domain.booking_codes import DEFAULT_DAYS
+from services.scheduling.domain.waitlist import OfferPolicy
 from shared.billing.techniques import load_technique_codes
 from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
 from shared.db import utcnow
@@ -38,6 +39,16 @@ class SchedulingConfig:
     sign_in_link_minutes: int = 15
     # Where a new client fills in the intake (screening's /intake/ page), if online.
     intake_url: str | None = None
+    # How long a waitlist offer holds its slot for the client before the next is offered.
+    waitlist_hold_minutes: int = 60
+    # How often the waitlist worker closes offers that ran out and offers freed time.
+    waitlist_interval_seconds: float = 15.0
+    # Where a waitlist offer's accept/decline link points (the token follows as #offer=).
+    waitlist_link_base: str = "http://localhost:8002/widget/"
+    # scheduling.referral.expiring goes out this many days before a referral's end_on.
+    referral_notice_days: int = 14
+    # How often the referral follow-up worker looks (bookings are checked as they happen).
+    follow_up_interval_seconds: float = 6 * 3600.0
 
     def __post_init__(self) -> None:
         if self.booking_code_days < 1:
@@ -45,6 +56,12 @@ class SchedulingConfig:
         if self.client_token_minutes < 1 or self.sign_in_link_minutes < 1:
             raise ValueError("SCHEDULING_CLIENT_TOKEN_MINUTES and _SIGN_IN_LINK_MINUTES must "
                              "be 1 or more")
+        if self.waitlist_hold_minutes < 1:
+            raise ValueError("SCHEDULING_WAITLIST_HOLD_MINUTES must be 1 or more")
+        if self.referral_notice_days < 0:
+            raise ValueError("SCHEDULING_REFERRAL_NOTICE_DAYS cannot be negative")
+        if self.waitlist_interval_seconds <= 0 or self.follow_up_interval_seconds <= 0:
+            raise ValueError("worker intervals must be positive")
 
     def check_client_token_key(self) -> None:
         """Refuse, in production, to sign client tokens with the published development key."""
@@ -56,7 +73,8 @@ class SchedulingConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SchedulingConfig:
-        """Read SCHEDULING_TECHNIQUE_CODES, _WIDGET_FRAME_ANCESTORS, _BOOKING_CODE_DAYS, ...."""
+        """Read SCHEDULING_TECHNIQUE_CODES, _WIDGET_FRAME_ANCESTORS, _BOOKING_CODE_DAYS, the
+        self-service keys and lifetimes, the waitlist and referral follow-up settings."""
         extra = settings.extra
         return cls(
             settings=settings,
@@ -67,7 +85,21 @@ class SchedulingConfig:
             client_token_minutes=int(extra.get("SCHEDULING_CLIENT_TOKEN_MINUTES", 30)),
             sign_in_link_minutes=int(extra.get("SCHEDULING_SIGN_IN_LINK_MINUTES", 15)),
             intake_url=extra.get("SCHEDULING_INTAKE_URL") or None,
+            waitlist_hold_minutes=int(extra.get("SCHEDULING_WAITLIST_HOLD_MINUTES", 60)),
+            waitlist_interval_seconds=float(
+                extra.get("SCHEDULING_WAITLIST_INTERVAL_SECONDS", 15.0)),
+            waitlist_link_base=extra.get("SCHEDULING_WAITLIST_LINK_BASE",
+                                         "http://localhost:8002/widget/"),
+            referral_notice_days=int(extra.get("SCHEDULING_REFERRAL_NOTICE_DAYS", 14)),
+            follow_up_interval_seconds=float(
+                extra.get("SCHEDULING_FOLLOW_UP_INTERVAL_SECONDS", 6 * 3600.0)),
         )
+
+    @property
+    def offer_policy(self) -> OfferPolicy:
+        """How waitlist offers hold their slot and link to the client's answer."""
+        return OfferPolicy(timedelta(minutes=self.waitlist_hold_minutes),
+                           self.waitlist_link_base)
 
 
 def load_config() -> SchedulingConfig:

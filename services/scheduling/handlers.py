@@ -17,7 +17,9 @@ from services.scheduling.commands.eligibility import (
     record_referral,
     record_screening,
 )
+from services.scheduling.commands.follow_up import follow_up_booking
 from services.scheduling.commands.self_service import record_sign_in_key
+from shared.events.contracts.scheduling import APPOINTMENT_BOOKED
 from shared.events.contracts.screening import (
     CLIENT_ENROLLED,
     CLIENT_SIGN_IN_KEY,
@@ -47,6 +49,9 @@ def on_referral_window(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -
 def on_client_sign_in_key(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
     """Whose email address is whose, as a hash only: for the client's sign-in link."""
     record_sign_in_key(uow, payload)
+def on_appointment_booked(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
+    """A visit was booked: announce its referral's visits used up or down to one, once."""
+    follow_up_booking(uow, payload["referral_id"])
 
 
 SUBSCRIPTIONS = [
@@ -54,4 +59,5 @@ SUBSCRIPTIONS = [
     Subscription(SCREENING_COMPLETED, on_screening_completed),
     Subscription(REFERRAL_WINDOW, on_referral_window),
     Subscription(CLIENT_SIGN_IN_KEY, on_client_sign_in_key),
+    Subscription(APPOINTMENT_BOOKED, on_appointment_booked),
 ]

@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.scheduling.commands import openings
 from services.scheduling.commands.slots import (
     candidate_rooms,
     free_room,
@@ -172,6 +173,7 @@ def cancel_appointment(uow: UnitOfWork, appointment_id: str, now: datetime) -> N
     uow.emit(APPOINTMENT_CANCELLED, row.client_id, {
         "appointment_id": row.id, "client_id": row.client_id, "referral_id": row.referral_id,
         "cancelled_at": now, "late": decision.late, "fee": fee})
+    openings.slot_freed(uow, row.therapist_id, row.start, row.end)
 
 
 def reschedule_appointment(
@@ -214,6 +216,7 @@ def reschedule_appointment(
         "start": new_start, "end": new_end, "series_id": row.series_id,
         "previous_start": row.start, "late": decision.late,
         "therapist_staff_subject": held.therapist.staff_subject})
+    openings.slot_freed(uow, row.therapist_id, row.start, row.end)
 
 
 def mark_no_show(uow: UnitOfWork, appointment_id: str, now: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.scheduling.commands import openings
 from services.scheduling.domain.calendar import (
     ClinicSettings,
     Room,
@@ -25,6 +26,7 @@ def add_therapist(
                           weekly_hours=weekly_hours, staff_subject=staff_subject)
     _check_login_free(uow, therapist)
     store.save_therapist(uow.connection, therapist)
+    openings.hours_changed(uow, therapist.id)
     return therapist
 
 
@@ -33,6 +35,7 @@ def change_therapist(uow: UnitOfWork, therapist: Therapist) -> None:
     store.require_therapist(uow.connection, therapist.id)
     _check_login_free(uow, therapist)
     store.save_therapist(uow.connection, therapist)
+    openings.hours_changed(uow, therapist.id)
 
 
 def _check_login_free(uow: UnitOfWork, therapist: Therapist) -> None:
@@ -55,6 +58,7 @@ def remove_time_off(uow: UnitOfWork, therapist_id: str, off_id: str) -> None:
     """Give a span of time off back to the calendar."""
     if not store.delete_time_off(uow.connection, therapist_id, off_id):
         raise NotFound("time off")
+    openings.hours_changed(uow, therapist_id)
 
 
 def add_room(uow: UnitOfWork, name: str) -> Room:

@@ -125,3 +125,34 @@ class SeriesSlotTaken(SeriesRefusal, kinds.Conflict):
 
 class SeriesRefused(SeriesRefusal, kinds.Refused):
     """The plan breaks a rule on some date, e.g. no visits left (422)."""
+
+
+class OfferClosed(kinds.Conflict):
+    """A waitlist offer that can no longer be answered: already answered, or expired."""
+
+    title = "Offer closed"
+    slug = "offer-closed"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("This offer can no longer be answered.", reasons=[reason])
+
+
+class NotOnTheWaitlist(kinds.Conflict):
+    """The waitlist entry has been booked or has left the list, or already holds an offer."""
+
+    title = "Not waiting"
+    slug = "not-waiting"
+
+    def __init__(self, status: str) -> None:
+        super().__init__("The entry is not waiting for an offer.", reasons=[f"entry_{status}"])
+
+
+class AlreadyWaiting(kinds.Conflict):
+    """The client is already on the waitlist for this service."""
+
+    title = "Already waiting"
+    slug = "already-waiting"
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__("The client is already on the waitlist for this service.",
+                         reasons=["already_waiting"], entry_id=entry_id)

@@ -1,13 +1,23 @@
-"""A therapist's appointments as an iCalendar feed (RFC 5545), with no client names."""
+"""A therapist's appointments as an iCalendar feed (RFC 5545), with no client names.
+
+Built with the ``icalendar`` library, which escapes TEXT values and folds lines at 75
+octets without splitting a UTF-8 character. Times are in UTC; the calendar names the
+clinic's zone (X-WR-TIMEZONE) so calendar apps show the clinic's day.
+
+Minimum necessary (docs/DOMAIN.md, and the feeds reach phones and shared screens):
+scheduling holds no client names at all, so an event names its client by the first
+characters of their id only; never a diagnosis, a name or a note.
+"""
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event
 
 from services.scheduling.domain.calendar import Appointment, Therapist
 from shared.errors import InvalidInput
 
 PRODUCT_ID = "-//medmassage//scheduling//EN"
-MAX_LINE_OCTETS = 75  # RFC 5545 §3.1, not counting the CRLF
 SHORT_ID_LENGTH = 8
 # What a feed covers unless asked otherwise, and the most it covers when asked.
 FEED_PAST = timedelta(days=30)
@@ -34,63 +44,36 @@ def feed_window(
 
 
 def render_therapist_calendar(
-    therapist: Therapist, appointments: Iterable[Appointment], stamp: datetime
+    therapist: Therapist, appointments: Iterable[Appointment], stamp: datetime,
+    time_zone: str | None = None,
 ) -> str:
-    """The therapist's appointments as VCALENDAR text; `stamp` is when it was rendered."""
+    """The therapist's appointments as VCALENDAR text; `stamp` is when it was rendered.
+
+    ``time_zone`` (the clinic's) is named on the calendar; the events stay in UTC.
+    """
     own = sorted(
         (a for a in appointments if a.therapist_id == therapist.id),
         key=lambda a: (a.start, a.id),
     )
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODUCT_ID}", "CALSCALE:GREGORIAN"]
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("calscale", "GREGORIAN")
+    if time_zone is not None:
+        calendar.add("x-wr-timezone", time_zone)
     for appointment in own:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{_escape(appointment.id)}@medmassage",
-            f"DTSTAMP:{_utc(stamp)}",
-            f"DTSTART:{_utc(appointment.start)}",
-            f"DTEND:{_utc(appointment.end)}",
-            # Calendars leak to phones and shared screens: no client name, only a short id.
-            f"SUMMARY:{_escape(f'Medical massage — client {short_id(appointment.client_id)}')}",
-            f"STATUS:{'CANCELLED' if appointment.status == 'cancelled' else 'CONFIRMED'}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) + "\r\n" for line in lines)
+        event = Event()
+        event.add("uid", f"{appointment.id}@medmassage")
+        event.add("dtstamp", stamp.astimezone(UTC))
+        event.add("dtstart", appointment.start.astimezone(UTC))
+        event.add("dtend", appointment.end.astimezone(UTC))
+        # Calendars leak to phones and shared screens: no client name, only a short id.
+        event.add("summary", f"Medical massage — client {short_id(appointment.client_id)}")
+        event.add("status", "CANCELLED" if appointment.status == "cancelled" else "CONFIRMED")
+        calendar.add_component(event)
+    return calendar.to_ical().decode("utf-8")
 
 
 def short_id(client_id: str) -> str:
     """The first characters of a client id, enough for a therapist to tell clients apart."""
     return client_id[:SHORT_ID_LENGTH]
-
-
-def fold_line(line: str) -> str:
-    """Fold a content line into pieces of at most 75 octets joined by CRLF + space.
-
-    Never splits a UTF-8 character; each continuation's leading space counts as one octet.
-    """
-    pieces = []
-    current, size, limit = [], 0, MAX_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            pieces.append("".join(current))
-            current, size, limit = [], 0, MAX_LINE_OCTETS - 1
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return "\r\n ".join(pieces)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _escape(text: str) -> str:
-    # RFC 5545 §3.3.11 TEXT: backslash first, then the separators and newlines.
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )

@@ -14,6 +14,7 @@ from services.scheduling.domain.calendar import SERVICE_DURATIONS, Appointment
 from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.calendar import load_service, load_therapists
 from services.scheduling.store.tables import appointments, therapists
+from services.scheduling.store.waitlist import held_slots
 from shared.db import utcnow
 
 # Statuses that keep the therapist and the room busy (Appointment.holds_time).
@@ -92,7 +93,8 @@ def busy_appointments(
         rows = connection.execute(_BUSY_FOR_OWNERS, window | {
             "therapist_ids": list(therapist_ids), "room_ids": list(room_ids),
             "excluding": excluding or ""})
-    return [to_appointment(row) for row in rows]
+    return [to_appointment(row) for row in rows] + held_slots(connection, window, therapist_ids,
+                                                              room_ids)
 
 
 def insert_appointment(

@@ -204,3 +204,86 @@ client_sign_in_links = sa.Table(
     sa.Column("used_at", UtcDateTime, nullable=True),
     sa.Index("ix_client_sign_in_links_client", "client_id", "created_at"),
 )
+
+
+# -- the waitlist (store/waitlist.py) -------------------------------------------------------
+
+waitlist_entries = sa.Table(
+    "waitlist_entries",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("service_id", sa.String(36), sa.ForeignKey("services.id"), nullable=False),
+    sa.Column("therapist_id", sa.String(36), sa.ForeignKey("therapists.id"), nullable=True),
+    # [[weekday, "HH:MM", "HH:MM"], ...] in the clinic's local time; [] = any time.
+    sa.Column("windows", sa.JSON, nullable=False),
+    sa.Column("earliest_on", sa.Date, nullable=True),
+    sa.Column("latest_on", sa.Date, nullable=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # waiting, offered, booked, left
+    sa.Column("appointment_id", sa.String(36), nullable=True),
+    sa.Column("joined_at", UtcDateTime, nullable=False),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+    sa.Index("ix_waitlist_entries_status_position", "status", "position"),
+)
+
+waitlist_offers = sa.Table(
+    "waitlist_offers",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("entry_id", sa.String(36), sa.ForeignKey("waitlist_entries.id"), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("therapist_id", sa.String(36), nullable=False),
+    sa.Column("room_id", sa.String(36), nullable=False),
+    sa.Column("service_id", sa.String(36), nullable=False),
+    sa.Column("start", UtcDateTime, nullable=False),
+    sa.Column("end", UtcDateTime, nullable=False),
+    sa.Column("hold_until", UtcDateTime, nullable=False),
+    # open (the slot is held), accepted, declined, expired, withdrawn
+    sa.Column("status", sa.String(20), nullable=False),
+    # Never the link's token: its SHA-256, to find the offer by (domain/waitlist.py).
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("offered_at", UtcDateTime, nullable=False),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("appointment_id", sa.String(36), nullable=True),
+    sa.UniqueConstraint("token_hash", name="uq_waitlist_offers_token_hash"),
+    sa.Index("ix_waitlist_offers_status_start", "status", "start"),
+    sa.Index("ix_waitlist_offers_entry", "entry_id"),
+)
+
+# Freed time not yet offered: a span of one therapist's, or (start and end NULL) all their
+# time up to the booking horizon, after their working hours or time off changed.
+waitlist_openings = sa.Table(
+    "waitlist_openings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("therapist_id", sa.String(36), nullable=False),
+    sa.Column("start", UtcDateTime, nullable=True),
+    sa.Column("end", UtcDateTime, nullable=True),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+
+# -- referral follow-up (store/follow_up.py): once per referral version and threshold ------
+
+referral_notices = sa.Table(
+    "referral_notices",
+    metadata,
+    sa.Column("referral_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("threshold", sa.String(20), primary_key=True),  # expiring, one_left, used_up
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("noticed_at", UtcDateTime, nullable=False),
+)
+
+
+# -- therapists' calendar subscriptions (store/feeds.py) -----------------------------------
+
+therapist_feeds = sa.Table(
+    "therapist_feeds",
+    metadata,
+    sa.Column("therapist_id", sa.String(36), sa.ForeignKey("therapists.id"), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("secret_hash", name="uq_therapist_feeds_secret_hash"),
+)

@@ -200,6 +200,15 @@ class WaitlistOfferPayload(Contract):
     start = fields.AwareDateTime(required=True)
     end = fields.AwareDateTime(required=True)
     hold_until = fields.AwareDateTime(required=True)
+    # Added to v1 (optional: readers of older events see null).
+    respond_url = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata=why(
+            "Notifications: the client's accept/decline link, to send as it is. It carries "
+            "a single-use secret that expires with the hold: never log it."
+        ),
+    )
 
 
 class WaitlistOfferClosedPayload(Contract):

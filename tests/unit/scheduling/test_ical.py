@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.scheduling.domain.ical import feed_window, fold_line, render_therapist_calendar
+from services.scheduling.domain.ical import feed_window, render_therapist_calendar
 from shared.errors import InvalidInput
 from tests.unit.scheduling.builders import a_therapist, an_appointment, local
 
@@ -61,21 +61,36 @@ def test_every_line_ends_with_crlf_and_fits_75_octets():
 
 
 def test_folding_continues_with_a_space_that_counts_toward_75_octets():
-    folded = fold_line("X" * 160)
-    pieces = folded.split("\r\n")
-    assert [len(p) for p in pieces] == [75, 75, 12]  # 75 + (1 + 74) + (1 + 11)
+    booked = an_appointment(local(2026, 3, 10, 10), appointment_id="X" * 160)
+    text = render_therapist_calendar(a_therapist(), [booked], STAMP)
+    start = text.index("UID:")
+    end = text.index("\r\n", text.index("@medmassage", start))
+    pieces = text[start:end].split("\r\n")
+    assert len(pieces) == 3
+    assert all(len(p.encode()) <= 75 for p in pieces)
     assert all(p.startswith(" ") for p in pieces[1:])
+    assert "".join(p.removeprefix(" ") for p in pieces) == f"UID:{'X' * 160}@medmassage"
 
 
 def test_folding_never_splits_a_multi_byte_character():
-    line = "SUMMARY:" + "é" * 80  # 2 octets each
-    pieces = fold_line(line).split("\r\n")
-    assert all(len(p.encode()) <= 75 for p in pieces)
-    assert "".join(p.removeprefix(" ") for p in pieces) == line
+    booked = an_appointment(local(2026, 3, 10, 10), client_id="é" * 80)
+    text = render_therapist_calendar(a_therapist(), [booked], STAMP)
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    text.encode().decode("utf-8")  # every folded piece is whole UTF-8
+    assert f"SUMMARY:Medical massage — client {'é' * 8}" in unfold(text)
 
 
 def test_short_lines_are_not_folded():
-    assert fold_line("VERSION:2.0") == "VERSION:2.0"
+    lines = render_therapist_calendar(a_therapist(), [], STAMP).split("\r\n")
+    assert "VERSION:2.0" in lines
+
+
+def test_the_calendar_names_the_clinics_zone_and_keeps_events_in_utc():
+    booked = an_appointment(local(2026, 3, 10, 10))
+    lines = unfold(render_therapist_calendar(a_therapist(), [booked], STAMP,
+                                             "America/New_York"))
+    assert "X-WR-TIMEZONE:America/New_York" in lines
+    assert "DTSTART:20260310T140000Z" in lines
 
 
 def test_text_values_escape_commas_and_semicolons():

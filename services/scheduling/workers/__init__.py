@@ -1,0 +1,1 @@
+"""Scheduling's background loops: the waitlist's offers and the referral follow-up."""
