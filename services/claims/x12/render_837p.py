@@ -178,7 +178,11 @@ def _subscriber(claim: Claim) -> list[str]:
     group = subscriber.group_number or ""
     segments = [
         segment(
-            "SBR", payer_sequence(claim), relationship, group, *[""] * 5,
+            "SBR",
+            payer_sequence(claim),
+            relationship,
+            group,
+            *[""] * 5,
             claim.payer.claim_filing_indicator,
         ),
         _person("IL", subscriber.name, "MI", subscriber.member_id),

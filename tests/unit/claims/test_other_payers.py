@@ -91,7 +91,7 @@ def test_the_2430_loop_follows_its_own_service_line():
 
     ids = [s[0] for s in segments(x12)]
     first_line = ids.index("LX")
-    assert ids[first_line:first_line + 7] == ["LX", "SV1", "DTP", "SVD", "CAS", "CAS", "DTP"]
+    assert ids[first_line : first_line + 7] == ["LX", "SV1", "DTP", "SVD", "CAS", "CAS", "DTP"]
 
 
 def test_claim_level_adjustments_go_in_2320_and_the_date_in_2330b_without_lines():
@@ -122,8 +122,12 @@ def test_a_dependant_patient_names_the_primary_subscriber_relationship():
 def test_more_than_six_reasons_of_one_group_take_a_second_cas():
     many = tuple(OtherAdjustment("CO", str(reason), Decimal("1.00")) for reason in range(1, 9))
     line = LineAdjudication(1, "97140", (), Decimal("37.00"), 1, many, Decimal("45.00"))
-    other = primary_adjudication(lines=(line,), paid=Decimal("37.00"),
-                                 patient_responsibility=Decimal("0.00"), charge=Decimal("45.00"))
+    other = primary_adjudication(
+        lines=(line,),
+        paid=Decimal("37.00"),
+        patient_responsibility=Decimal("0.00"),
+        charge=Decimal("45.00"),
+    )
     claim = a_claim(other_payer=other)
     x12 = render_837p(a_batch(claim), interchange_control())
 
