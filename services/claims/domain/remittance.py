@@ -268,7 +268,10 @@ def _line(service: ServicePayment, number: int, ours: SentLine) -> LinePosting:
         patient_responsibility=owed,
         allowed=service.allowed if service.allowed is not None else service.paid + owed,
         expected_allowed=ours.expected_allowed,
-        denied=service.charge != ZERO and service.paid == owed == ZERO,
+        # A line nothing was expected on (a secondary claim's line the primary settled in
+        # full, answered OA-23) is not a denial.
+        denied=service.charge != ZERO and service.paid == owed == ZERO
+        and ours.expected_allowed != ZERO,
         remarks=tuple(_remark(r) for r in service.remarks),
     )
 

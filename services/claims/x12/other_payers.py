@@ -23,7 +23,7 @@ adjustments, claim and lines). ``OtherPayer`` checks it, so an unbalanced one is
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -184,8 +184,23 @@ def _adjustments(adjustments: Sequence[OtherAdjustment]) -> Iterator[str]:
             yield segment("CAS", group, *triplets)
 
 
+def other_payer_to_data(other: OtherPayer) -> dict[str, Any]:
+    """The OtherPayer in JSON types (amounts as strings, the date ISO), as a claim keeps it."""
+    data = asdict(other)
+    data["adjudicated_on"] = other.adjudicated_on.isoformat()
+    for key in ("paid", "patient_responsibility", "charge"):
+        data[key] = str(data[key])
+    line_adjustments = [a for line in data["lines"] for a in line["adjustments"]]
+    for item in (*data["claim_adjustments"], *line_adjustments):
+        item["amount"] = str(item["amount"])
+    for line in data["lines"]:
+        line["paid"], line["charge"] = str(line["paid"]), str(line["charge"])
+        line["modifiers"] = list(line["modifiers"])
+    return data
+
+
 def other_payer_from_data(data: Mapping[str, Any] | None) -> OtherPayer | None:
-    """The OtherPayer ``claim_to_data`` wrote (JSON types), or None."""
+    """The OtherPayer ``other_payer_to_data`` (or ``claim_to_data``) wrote, or None."""
     if not data:
         return None
     return OtherPayer(
