@@ -96,8 +96,16 @@ def secondary_pays_all_but(engine, claim, copay: Decimal) -> object:  # type: ig
         adjustments = [("OA", "23", line.charge - line.expected_allowed)]
         if kept:
             adjustments.append(("PR", "3", kept))
-        decisions.append(LineDecision(line.code, line.modifiers, line.units, line.charge,
-                                      line.expected_allowed - kept, tuple(adjustments)))
+        decisions.append(
+            LineDecision(
+                line.code,
+                line.modifiers,
+                line.units,
+                line.charge,
+                line.expected_allowed - kept,
+                tuple(adjustments),
+            )
+        )
     return claim_paid(claim.claim_id, decisions, status="2", payer_number="BETA0001")
 
 
@@ -113,7 +121,9 @@ def test_the_primarys_835_makes_the_secondary_claim_and_waits_to_bill_the_patien
     first, second = claims_of_session(engine, visit["session_id"])
     assert first.claim_id == primary.claim_id and first.status == "paid"
     assert (second.primary_claim_id, second.payer_id, second.status) == (
-        primary.claim_id, SECONDARY, "ready"
+        primary.claim_id,
+        SECONDARY,
+        "ready",
     )
     assert (second.total_charge, second.expected_allowed) == (first.total_charge, D("12.00"))
     detail = http.get(f"/claims/{primary.claim_id}", headers=BILLING).get_json()
@@ -123,7 +133,9 @@ def test_the_primarys_835_makes_the_secondary_claim_and_waits_to_bill_the_patien
     (announced,) = [e for e in outbox_data(engine, "claims.claim.secondary_created.v1")
                     if e["primary_claim_id"] == primary.claim_id]  # fmt: skip
     assert (announced["claim_id"], announced["amount_billed"], announced["payer_id"]) == (
-        second.claim_id, "12.00", SECONDARY
+        second.claim_id,
+        "12.00",
+        SECONDARY,
     )
 
 
@@ -202,7 +214,9 @@ def test_a_secondary_payer_not_set_up_waits_for_review_and_goes_once_the_client_
 
     _, secondary = claims_of_session(engine, visit["session_id"])
     assert (secondary.status, secondary.payer_id, secondary.primary_claim_id) == (
-        "ready", SECONDARY, primary.claim_id
+        "ready",
+        SECONDARY,
+        primary.claim_id,
     )
     assert json.loads(secondary.snapshot)["x12_claim"]["other_payer"]["paid"] == "81.89"
 
