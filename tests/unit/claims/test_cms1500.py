@@ -1,10 +1,11 @@
-"""The CMS-1500 (02/12): each box of the printed form holds the claim's value, read back by pypdf."""
+"""The CMS-1500 (02/12): each box of the printed form holds the claim's value, read by pypdf."""
 
 from datetime import date
 from decimal import Decimal
 
 from services.claims.api.cms1500_pdf import CHECKS, Area, render_pdf
 from services.claims.domain.cms1500 import CONTINUED, form_pages
+from services.claims.x12.model import Address as X12Address
 from services.claims.x12.model import (
     ClaimFrequency,
     Patient,
@@ -12,7 +13,6 @@ from services.claims.x12.model import (
     PersonName,
     Sex,
 )
-from services.claims.x12.model import Address as X12Address
 from tests.unit.claims.builders import (
     a_batch,
     a_claim,
