@@ -183,7 +183,7 @@ def _post_remittance(uow: UnitOfWork, report_id: int, remittance: Remittance) ->
         claim = steps.claim(result.claim_id)
         decision = decide(result.outcome, claim.status, claim.frequency)
         if claim.claim_id in with_secondary:  # the patient waits for the secondary's 835
-            decision = primary_decision(decision, result)
+            decision = primary_decision(decision, result, claim.status)
         if decision.conflict is not None:
             work.hold(Kind.CONFLICT, (decision.conflict, *result.reasons), position, payment,
                       claim.claim_id)  # fmt: skip

@@ -32,8 +32,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from services.claims.domain import lifecycle
 from services.claims.domain.claim import ClaimLine
-from services.claims.domain.lifecycle import Step
+from services.claims.domain.lifecycle import State, Step
 from services.claims.domain.records import Coverage, Reason
 from services.claims.domain.remittance import Outcome, PostedAdjustment, PostingPlan
 from services.claims.domain.remittance_steps import PostingDecision
@@ -52,16 +53,21 @@ def crosses_over(plan: PostingPlan) -> bool:
     return plan.outcome is not Outcome.REVERSAL and plan.patient_responsibility > ZERO
 
 
-def primary_decision(decision: PostingDecision, plan: PostingPlan) -> PostingDecision:
+def primary_decision(
+    decision: PostingDecision, plan: PostingPlan, state: State | str
+) -> PostingDecision:
     """The step a primary claim with a secondary payer takes: never ``bill_patient``.
 
     The patient's share waits for the secondary's 835, so the primary is ``paid`` as far as
     its payer goes (the rest is the secondary claim's); a short payment or a denial keeps its
-    own step, for billing's work queue.
+    own step, for billing's work queue. A claim already past ``pay`` (paid again, say) keeps
+    its state and the money is posted.
     """
-    if decision.step is Step.BILL_PATIENT and crosses_over(plan):
+    if decision.step is not Step.BILL_PATIENT or not crosses_over(plan):
+        return decision
+    if lifecycle.allowed(State(state), Step.PAY):
         return replace(decision, step=Step.PAY)
-    return decision
+    return PostingDecision()
 
 
 @dataclass(frozen=True)
