@@ -23,6 +23,7 @@ from services.claims.commands.claims import X12_INVALID, Evaluation, insert
 from services.claims.domain.claim import ClaimLine, PreparedClaim
 from services.claims.domain.claim_ids import new_claim_id
 from services.claims.domain.coordination import (
+    SECONDARY_FIRST_ATTEMPT,
     PrimaryAdjudication,
     other_payer,
     secondary_lines,
@@ -96,7 +97,7 @@ def bill_secondary(uow: UnitOfWork, posting: PrimaryPosting) -> str | None:
     evaluation = evaluate_secondary(uow, primary, claim_id, lines, other)
     session_data = json.loads(primary.session)
     session = session_from_data(session_data)
-    attempt = store.next_attempt(connection, session.session_id)
+    attempt = store.next_attempt(connection, session.session_id, SECONDARY_FIRST_ATTEMPT)
     insert(uow, claim_id, session, session_data, evaluation, attempt=attempt)
     claim_store.update_claim(connection, claim_id, primary_claim_id=primary.claim_id)
     remittance_store.record_balance_action(
@@ -135,6 +136,8 @@ def evaluate_secondary(
     claim_id: str,
     lines: Sequence[ClaimLine],
     other: OtherPayer,
+    frequency: ClaimFrequency = ClaimFrequency.ORIGINAL,
+    original_reference: str | None = None,
 ) -> Evaluation:
     """Scrub and assemble the secondary claim from the projections as they are now.
 
@@ -159,8 +162,9 @@ def evaluate_secondary(
             if referral_state is None or client is None or payer is None:
                 raise ValueError("no referral")
             claim = x12_claim(
-                claim_id, session, client, referral_from_state(referral_state), payer, lines
-            )
+                claim_id, session, client, referral_from_state(referral_state), payer, lines,
+                frequency, original_reference,
+            )  # fmt: skip
             if claim.total_charge != other.charge:
                 raise ValueError("the primary adjudicated another charge")
             document = claim_to_data(replace(claim, other_payer=other))
@@ -176,21 +180,35 @@ def evaluate_secondary(
         "referral": referral_state,
         "payer": asdict(payer) if payer else None,
         "corrections": {},
-        "frequency": ClaimFrequency.ORIGINAL.value,
-        "original_reference": None,
+        "frequency": frequency.value,
+        "original_reference": original_reference,
         "x12_claim": document,
         "other_payer": other_payer_to_data(other),
     }
     return Evaluation(prepared, snapshot)
 
 
-def evaluate_again(uow: UnitOfWork, row: Any) -> Evaluation:
-    """Scrub a parked secondary claim again (commands/claims.py ``rescrub_client``)."""
-    other = other_payer_from_data(json.loads(row.snapshot or "{}").get("other_payer"))
+def evaluate_again(
+    uow: UnitOfWork,
+    row: Any,
+    claim_id: str | None = None,
+    frequency: ClaimFrequency | None = None,
+    original_reference: str | None = None,
+) -> Evaluation:
+    """A secondary claim built again from the primary's adjudication it keeps: to scrub it
+    again (commands/claims.py ``rescrub_client``) or for the claim that corrects or replaces
+    it (commands/corrections.py, under ``claim_id`` with that frequency and REF*F8)."""
+    snapshot = json.loads(row.snapshot or "{}")
+    other = other_payer_from_data(snapshot.get("other_payer"))
     if other is None:
         raise ValueError(f"secondary claim {row.claim_id} lost its primary's adjudication")
     lines = claim_store.lines_of(uow.connection, row.claim_id)
-    return evaluate_secondary(uow, row, row.claim_id, lines, other)
+    if frequency is None:
+        frequency = ClaimFrequency(row.frequency)
+        original_reference = snapshot.get("original_reference")
+    return evaluate_secondary(
+        uow, row, claim_id or row.claim_id, lines, other, frequency, original_reference
+    )
 
 
 def _other_payer(

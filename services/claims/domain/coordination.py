@@ -46,6 +46,10 @@ from services.claims.x12.other_payers import (
 )
 
 ZERO = Decimal("0.00")
+# Claims of one session are numbered by attempt (unique with the session id): 1, 2... bill
+# the primary (corrections and replacements take the next), 1001, 1002... the secondary, so
+# the two series never take each other's number.
+SECONDARY_FIRST_ATTEMPT = 1001
 
 
 def crosses_over(plan: PostingPlan) -> bool:

@@ -47,9 +47,11 @@ def secondary_of(connection: Connection, primary_claim_id: str) -> Any | None:
     ).first()
 
 
-def next_attempt(connection: Connection, session_id: str) -> int:
-    """The next free attempt number of a session's claims (unique with the session id)."""
+def next_attempt(connection: Connection, session_id: str, first: int) -> int:
+    """The next attempt number of a session's claims in the series starting at ``first``."""
     last = connection.execute(
-        select(func.max(claims.c.attempt)).where(claims.c.session_id == session_id)
+        select(func.max(claims.c.attempt)).where(
+            claims.c.session_id == session_id, claims.c.attempt >= first
+        )
     ).scalar()
-    return int(last or 0) + 1
+    return first if last is None else int(last) + 1

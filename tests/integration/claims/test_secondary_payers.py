@@ -35,11 +35,14 @@ from tests.integration.claims.support import (
     event,
     history,
     outbox_data,
+    poll_until,
     referral_data,
     session_data,
     set_up_billing,
+    submit_until_answered,
 )
 from tests.support.http import auth
+from tests.unit.claims.acknowledgement_texts import Loop, a_277ca
 from tests.unit.claims.pyx12_validation import pyx12_errors
 from tests.unit.claims.remittance_builder import LineDecision
 from tests.unit.claims.x12_text import segments
@@ -234,3 +237,42 @@ def test_the_same_primary_835_posted_again_makes_no_second_secondary_claim(engin
             select(claims.c.claim_id).where(claims.c.primary_claim_id == primary.claim_id)
         ).all()
     assert len(made) == 1
+
+
+def test_the_primary_can_still_be_replaced_once_its_secondary_claim_exists(http, engine, mailbox):
+    visit = a_visit_with_two_payers(engine)
+    (primary,) = mailbox.accepted_claims(visit)
+    mailbox.post(remittance(paid_at_fee_schedule(engine, primary, coinsurance=D("8.00")),
+                            trace="EFT2007"))  # fmt: skip
+
+    answer = http.post(f"/claims/{primary.claim_id}/resubmit", json={}, headers=BILLING)
+
+    assert answer.status_code == 201, answer.get_json()
+    replacement = answer.get_json()
+    assert (replacement["frequency"], replacement["payer_id"]) == ("7", "ACME01")
+    attempts = {c.attempt: c.payer_id for c in claims_of_session(engine, visit["session_id"])}
+    assert attempts == {1: "ACME01", 2: "ACME01", 1001: SECONDARY}
+
+
+def test_a_secondary_claim_rejected_by_its_payer_is_corrected_as_a_secondary(http, engine, mailbox):
+    visit = a_visit_with_two_payers(engine)
+    (primary,) = mailbox.accepted_claims(visit)
+    mailbox.post(remittance(paid_at_fee_schedule(engine, primary, coinsurance=D("6.00")),
+                            trace="EFT2008"))  # fmt: skip
+    submit_until_answered(mailbox.worker, engine)
+    mailbox.interchanges += 1
+    secondary = claims_of_session(engine, visit["session_id"])[-1]
+    rejection = a_277ca([Loop(secondary.claim_id, ("A7:21:PR",))],
+                        batch_reference=mailbox.interchanges)  # fmt: skip
+    mailbox.script.add_report("277CA", rejection, interchange=mailbox.interchanges)
+    poll_until(mailbox.poller, engine, visit, "rejected")
+
+    answer = http.post(f"/claims/{secondary.claim_id}/resubmit", json={}, headers=BILLING)
+
+    assert answer.status_code == 201, answer.get_json()
+    corrected = claims_of_session(engine, visit["session_id"])[-1]
+    assert (corrected.attempt, corrected.payer_id, corrected.primary_claim_id) == (
+        1002, SECONDARY, primary.claim_id
+    )  # fmt: skip
+    document = json.loads(corrected.snapshot)["x12_claim"]
+    assert document["frequency"] == "1" and document["other_payer"]["payer_id"] == "ACME01"
