@@ -179,6 +179,7 @@ def test_the_secondarys_835_bills_the_patient_what_is_left_after_the_last_payer(
 
     detail = http.get(f"/claims/{secondary.claim_id}", headers=BILLING).get_json()
     assert detail["status"] == "patient_balance"
+    assert detail["primary_claim_id"] == primary.claim_id
     assert detail["balance"] == {"payer": "0.00", "patient": "5.00", "total": "5.00"}
     assert detail["payments"][0]["paid"] == "13.00"
     first = http.get(f"/claims/{primary.claim_id}", headers=BILLING).get_json()
