@@ -44,7 +44,12 @@ SECONDARY = demo.NORTHSTAR
 @pytest.fixture(scope="module")
 def e2e_stack(kafka_broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The stack with the sandbox payer's cost-sharing rules for this module's members."""
-    rules = {"coinsurance_percent": {SHARES_THE_COST: "20"}, "copay": {SECONDARY_MEMBER: "5.00"}}
+    rules = {
+        "allowed": {demo.ACME.payer_id: {code: allowed for code, (_, allowed) in
+                                         demo.ACME.fees.items()}},  # = the clinic's schedule
+        "coinsurance_percent": {SHARES_THE_COST: "20"},
+        "copay": {SECONDARY_MEMBER: "5.00"},
+    }  # fmt: skip
     with running_stack(kafka_broker.bootstrap_servers, tmp_path_factory.mktemp("cob"),
                        adjudication=rules) as stack:  # fmt: skip
         yield stack
