@@ -1,5 +1,6 @@
 """Coordination of benefits: which primary payments make a secondary claim, with what amounts."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -146,3 +147,35 @@ def test_a_secondary_claim_waits_while_its_coverage_or_payer_is_missing():
     ]
     again = Coverage("ACME01", "Acme Health", "MEM123456", "self")
     assert [r.code for r in secondary_reasons(again, True, "ACME01")] == ["secondary_is_primary"]
+
+
+def test_a_secondary_line_the_primary_settled_in_full_is_not_a_denial():
+    ours = SentClaim(CLAIM_ID, (replace(MANUAL, expected_allowed=D("12.47")),
+                                replace(MASSAGE, expected_allowed=D("0.00"))))  # fmt: skip
+    decision = ClaimDecision(CLAIM_ID, (
+        LineDecision("97140", (), 2, D("90.00"), D("12.47"), (("OA", "23", D("77.53")),)),
+        LineDecision("97124", ("XS",), 1, D("40.00"), D("0"), (("OA", "23", D("40.00")),)),
+    ), "2")  # fmt: skip
+    (remittance,) = parse_835(an_835(RemittanceDecision((decision,))))
+
+    plan = post_claim(remittance.claims[0], ours)
+
+    assert isinstance(plan, PostingPlan)
+    assert [line.denied for line in plan.lines] == [False, False]
+    assert plan.outcome is Outcome.PAID_IN_FULL
+
+
+def test_a_real_denial_on_a_secondary_line_is_still_a_denial():
+    ours = SentClaim(CLAIM_ID, (replace(MANUAL, expected_allowed=D("12.47")),
+                                replace(MASSAGE, expected_allowed=D("0.00"))))  # fmt: skip
+    decision = ClaimDecision(CLAIM_ID, (
+        LineDecision("97140", (), 2, D("90.00"), D("12.47"), (("OA", "23", D("77.53")),)),
+        LineDecision("97124", ("XS",), 1, D("40.00"), D("0"), (("CO", "50", D("40.00")),)),
+    ), "2")  # fmt: skip
+    (remittance,) = parse_835(an_835(RemittanceDecision((decision,))))
+
+    plan = post_claim(remittance.claims[0], ours)
+
+    assert isinstance(plan, PostingPlan)
+    assert [line.denied for line in plan.lines] == [False, True]
+    assert plan.outcome is Outcome.PARTIALLY_PAID
