@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -73,6 +74,7 @@ def add_secondary_coverage(clinic: Clinic, client_id: str) -> None:
     client = clinic.call("front_desk", "GET", "screening", f"/clients/{client_id}")
     data = {key: client[key] for key in ("client_id", "first_name", "last_name", "birth_date",
                                          "sex", "address", "coverage")}  # fmt: skip
+    data["birth_date"] = date.fromisoformat(client["birth_date"])
     data |= {"version": client["version"] + 1, "secondary_coverage": {
         "payer_id": SECONDARY.payer_id, "payer_name": SECONDARY.name,
         "member_id": SECONDARY_MEMBER, "group_number": None,
