@@ -2,6 +2,11 @@
 
 Everything is Decimal and balances by construction, line by line:
 charge = paid + CO-45 (over the fee schedule) + PR-1 + PR-2 + PR-3, or charge = the denial.
+
+A secondary claim (SBR01 = S, the prior payer in 2320/2430) is paid on what the prior payer
+left the patient: each line's PR adjustments from its 2430 (the claim-level PR of 2320 on the
+first line), less this payer's own deductible, copay and coinsurance for the member; the rest
+of the charge is OA-23 (the impact of prior payer adjudication), and CLP02 is 2.
 """
 
 from collections.abc import MutableMapping
@@ -16,13 +21,16 @@ HUNDRED = Decimal("100")
 
 # CLP02 claim status codes the sandbox uses.
 PROCESSED_AS_PRIMARY = "1"
+PROCESSED_AS_SECONDARY = "2"
 DENIED = "4"
+SECONDARY = "S"  # SBR01 of a claim another payer adjudicated first
 
 # CARCs of the adjustments the sandbox writes itself (denials bring their own).
 CHARGE_EXCEEDS_FEE_SCHEDULE = "45"
 DEDUCTIBLE = "1"
 COINSURANCE = "2"
 COPAY = "3"
+PRIOR_PAYER = "23"  # OA-23: the impact of prior payer(s) adjudication
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,8 @@ class ClaimPayment:
         """CLP02: 4 when every line was denied, else 1 (processed as primary)."""
         if self.lines and all(line.denied for line in self.lines):
             return DENIED
+        if self.claim.payer_sequence == SECONDARY:
+            return PROCESSED_AS_SECONDARY
         return PROCESSED_AS_PRIMARY
 
     @property
@@ -114,6 +124,12 @@ def adjudicate(
         if denial is not None:
             lines.append(_denied(line, charge, denial))
             continue
+        if claim.payer_sequence == SECONDARY:
+            lines.append(_after_prior_payer(claim, line, charge, percent, member,
+                                            deductible_left, copay_left))  # fmt: skip
+            copay_left -= sum((a.amount for a in lines[-1].adjustments if a.reason == COPAY),
+                              ZERO)  # fmt: skip
+            continue
         allowed = _allowed(rules, claim, line, charge)
         deductible = min(deductible_left[member], allowed)
         deductible_left[member] -= deductible
@@ -146,6 +162,39 @@ def adjudicate(
     if not payment.balanced:  # the front end refuses claims whose lines miss CLM02
         raise AssertionError(f"claim {claim.claim_id} does not balance: {payment}")
     return payment
+
+
+def _after_prior_payer(
+    claim: SubmittedClaim,
+    line: SubmittedLine,
+    charge: Decimal,
+    percent: Decimal,
+    member: tuple[str, str],
+    deductible_left: MutableMapping[tuple[str, str], Decimal],
+    copay_left: Decimal,
+) -> LinePayment:
+    """A secondary claim's line: pay what the prior payer left the patient, less our share."""
+    left = line.prior_patient_responsibility or ZERO
+    if line is claim.lines[0]:
+        left += claim.prior_patient_responsibility
+    left = min(left, charge)
+    deductible = min(deductible_left[member], left)
+    deductible_left[member] -= deductible
+    copay = min(copay_left, left - deductible)
+    coinsurance = ((left - deductible - copay) * percent / HUNDRED).quantize(CENT, ROUND_HALF_UP)
+    adjustments = [
+        Adjustment("OA", PRIOR_PAYER, charge - left),
+        Adjustment("PR", DEDUCTIBLE, deductible),
+        Adjustment("PR", COINSURANCE, coinsurance),
+        Adjustment("PR", COPAY, copay),
+    ]
+    return LinePayment(
+        line=line,
+        charge=charge,
+        paid=left - deductible - copay - coinsurance,
+        allowed=left,
+        adjustments=tuple(a for a in adjustments if a.amount),
+    )
 
 
 def _allowed(

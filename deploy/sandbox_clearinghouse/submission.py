@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -38,6 +39,9 @@ class SubmittedLine:
     units: str  # SV104
     service_date: str  # DTP*472 D8 or RD8 value
     control_number: str = ""  # REF*6R, echoed in the 835's REF*6R
+    # A secondary claim's 2430: what the prior payer left the patient on this line (its PR
+    # CAS); None when the prior payer reported no line adjudication.
+    prior_patient_responsibility: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,10 @@ class SubmittedClaim:
     patient_is_subscriber: bool = True
     billing_provider_tax_id: str = ""  # REF*EI of 2010AA
     lines: tuple[SubmittedLine, ...] = ()
+    payer_sequence: str = "P"  # SBR01 of 2000B: S when another payer adjudicated it first
+    # A secondary claim's 2320: the prior payer's paid amount (AMT*D) and its claim-level PR.
+    prior_payer_paid: Decimal | None = None
+    prior_patient_responsibility: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,7 @@ class _Reading:
     payer_id: str = ""
     payer_name: str = ""
     claim_filing_indicator: str = ""
+    payer_sequence: str = "P"
     claim: dict[str, Any] | None = None
     line: dict[str, Any] | None = None
     claims: list[SubmittedClaim] = field(default_factory=list)
@@ -246,9 +255,10 @@ def _read_segment(state: _Reading, segment: Segment) -> None:
             state.patient = None
         if tag == "HL" and value("HL03") == "20":
             state.billing_provider_tax_id = ""
-    elif tag == "SBR":
+    elif tag == "SBR" and state.claim is None:
         state.claim_filing_indicator = value("SBR09")
-    elif tag == "NM1":
+        state.payer_sequence = value("SBR01") or "P"
+    elif tag == "NM1" and state.claim is None:
         _read_name(state, segment)
     elif tag == "CLM":
         state.close_claim()
@@ -284,6 +294,7 @@ def _new_claim(state: _Reading, segment: Segment) -> dict[str, Any]:
         "patient_is_subscriber": state.patient is None,
         "billing_provider_tax_id": state.billing_provider_tax_id,
         "lines": (),
+        "payer_sequence": state.payer_sequence,
     }
 
 
@@ -308,6 +319,18 @@ def _read_claim_segment(state: _Reading, segment: Segment) -> None:
         claim["has_prior_authorization"] = True
     elif tag == "REF" and value("REF01") == "6R" and state.line:
         state.line["control_number"] = value("REF02")
+    elif tag == "AMT" and value("AMT01") == "D" and state.line is None:
+        claim["prior_payer_paid"] = Decimal(value("AMT02"))
+    elif tag == "CAS" and state.line is None:  # 2320: the prior payer's claim adjustments
+        claim["prior_patient_responsibility"] = claim.get(
+            "prior_patient_responsibility", Decimal("0")
+        ) + _patient_share(segment)
+    elif tag == "SVD" and state.line is not None:  # 2430: the prior payer adjudicated it
+        state.line.setdefault("prior_patient_responsibility", Decimal("0"))
+    elif tag == "CAS" and state.line is not None:
+        state.line["prior_patient_responsibility"] = state.line.get(
+            "prior_patient_responsibility", Decimal("0")
+        ) + _patient_share(segment)
     elif tag == "DTP" and value("DTP01") == "472":
         claim["service_dates"] += (value("DTP03"),)
         if state.line:
@@ -328,6 +351,14 @@ def _read_name(state: _Reading, segment: Segment) -> None:
     elif entity == "PR":
         state.payer_id = value("NM109")
         state.payer_name = value("NM103")
+
+
+def _patient_share(segment: Segment) -> Decimal:
+    """The PR amounts of a CAS segment (CAS03, CAS06 ... CAS18), else zero."""
+    if _text(segment, "CAS01") != "PR":
+        return Decimal("0")
+    amounts = (_text(segment, f"CAS{n:02d}") for n in range(3, 19, 3))
+    return sum((Decimal(a) for a in amounts if a), Decimal("0"))
 
 
 def _text(segment: Segment, ref: str) -> str:

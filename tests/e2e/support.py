@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
@@ -132,12 +133,15 @@ def running_stack(
     directory: Path,
     reject_member_ids: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    adjudication: dict[str, Any] | None = None,
 ) -> Iterator[Stack]:
-    """Start the sandbox and every service (``env`` adds settings); stop them afterwards."""
+    """Start the sandbox and every service (``env`` adds settings, ``adjudication`` the
+    sandbox payer's rules); stop them afterwards."""
     log_dir = directory / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     rules = directory / "sandbox-rules.json"
-    rules.write_text(json.dumps({"reject_member_ids": list(reject_member_ids)}))
+    rules.write_text(json.dumps({"reject_member_ids": list(reject_member_ids),
+                                 **(adjudication or {})}))  # fmt: skip
     prefix = new_group_prefix()
     stack = Stack(
         bootstrap_servers,

@@ -168,6 +168,10 @@ class ClaimSummarySchema(Schema):
     interchange_control_number = fields.String(allow_none=True)
     replaces_claim_id = fields.String(allow_none=True)
     replaced_by_claim_id = fields.String(allow_none=True)
+    primary_claim_id = fields.String(
+        allow_none=True,
+        metadata={"description": "A secondary claim: the primary claim whose 835 it follows."},
+    )
     reasons = fields.List(fields.Nested(ReasonSchema))
 
 

@@ -82,7 +82,12 @@ def rescrub_client(uow: UnitOfWork, client_id: str) -> int:
         corrections = json.loads(row.corrections or "{}")
         original = json.loads(row.snapshot or "{}").get("original_reference")
         frequency = ClaimFrequency(row.frequency)
-        evaluation = evaluate(uow, row.claim_id, session, corrections, frequency, original)
+        if row.primary_claim_id is None:
+            evaluation = evaluate(uow, row.claim_id, session, corrections, frequency, original)
+        else:  # a secondary claim bills the primary's lines to the secondary coverage
+            from services.claims.commands.coordination import evaluate_again
+
+            evaluation = evaluate_again(uow, row)
         prepared = evaluation.prepared
         claim_store.write_lines(uow.connection, row.claim_id, prepared.lines)
         claim_store.update_claim(

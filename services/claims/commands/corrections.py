@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from services.claims.commands import coordination
 from services.claims.commands.claims import Evaluation, evaluate, insert
 from services.claims.commands.transitions import supersede
 from services.claims.domain import resubmission
@@ -43,10 +44,17 @@ def resubmit(uow: UnitOfWork, claim_id: str, corrections: Mapping[str, Any]) -> 
     session = session_from_data(session_data)
     merged = {**json.loads(row.corrections or "{}"), **corrections}
     new_id = new_claim_id()
-    evaluation = evaluate(
-        uow, new_id, session, merged, successor.frequency, successor.original_reference
-    )
+    if row.primary_claim_id is None:
+        evaluation = evaluate(
+            uow, new_id, session, merged, successor.frequency, successor.original_reference
+        )
+    else:  # a secondary claim: built again from the primary's adjudication it carries
+        evaluation = coordination.evaluate_again(
+            uow, row, new_id, successor.frequency, successor.original_reference
+        )
     _insert_successor(uow, row, successor, new_id, session_data, evaluation, CannotResubmit)
+    if row.primary_claim_id is not None:
+        claim_store.update_claim(uow.connection, new_id, primary_claim_id=row.primary_claim_id)
     return new_id
 
 

@@ -25,7 +25,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from services.claims.commands import transitions
+from services.claims.commands import coordination, transitions
+from services.claims.domain.coordination import crosses_over, primary_decision
 from services.claims.domain.records import Reason
 from services.claims.domain.remittance import (
     Outcome,
@@ -166,6 +167,9 @@ def _post_remittance(uow: UnitOfWork, report_id: int, remittance: Remittance) ->
     counts: Counter[str] = Counter()
     steps = _Steps(uow, {row.claim_id: row for row, _ in ours.values()})
     adjusted: list[Emission] = []
+    # Coordination of benefits: the primary claims whose client has a secondary payer.
+    with_secondary = coordination.claims_with_a_secondary(connection, steps.rows)
+    crossing: list[coordination.PrimaryPosting] = []
     for position, (payment, result) in enumerate(
         zip(remittance.claims, postings, strict=True), start=1
     ):
@@ -178,6 +182,8 @@ def _post_remittance(uow: UnitOfWork, report_id: int, remittance: Remittance) ->
         assert isinstance(payment, ClaimPayment)  # a plan is made only of a readable payment
         claim = steps.claim(result.claim_id)
         decision = decide(result.outcome, claim.status, claim.frequency)
+        if claim.claim_id in with_secondary:  # the patient waits for the secondary's 835
+            decision = primary_decision(decision, result, claim.status)
         if decision.conflict is not None:
             work.hold(Kind.CONFLICT, (decision.conflict, *result.reasons), position, payment,
                       claim.claim_id)  # fmt: skip
@@ -200,9 +206,14 @@ def _post_remittance(uow: UnitOfWork, report_id: int, remittance: Remittance) ->
             claim.correlation_id,
         ))  # fmt: skip
         counts[result.outcome.value] += 1
+        if claim.claim_id in with_secondary and crosses_over(result):
+            crossing.append(coordination.PrimaryPosting(
+                result, remittance.payer_id, remittance.payer_name, remittance.payment.date
+            ))  # fmt: skip
         if len(adjusted) == WRITE_EVERY:
             _write(uow, steps, rows, adjusted)
     _write(uow, steps, rows, adjusted)
+    counts["secondary claims made"] += len(coordination.bill_secondaries(uow, crossing))
     return counts
 
 

@@ -48,6 +48,9 @@ class Ledger:
     paid: Decimal = ZERO
     patient_responsibility: Decimal = ZERO
     moved_to_patient: Decimal = ZERO
+    # The patient's share under a primary, handed to the secondary payer's claim
+    # (domain/coordination.py): owed by no one here until the secondary's 835.
+    billed_to_secondary: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def open_balance(state: State | str, ledger: Ledger) -> Balance:
         return Balance()
     patient = ledger.patient_responsibility + ledger.moved_to_patient
     payer = ledger.expected_allowed - ledger.paid - patient
-    return Balance(max(payer, ZERO), max(patient, ZERO))
+    return Balance(max(payer, ZERO), max(patient - ledger.billed_to_secondary, ZERO))
 
 
 def write_off_amount(balance: Balance, asked: Decimal | None) -> Decimal:

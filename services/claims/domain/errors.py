@@ -24,6 +24,18 @@ class NotBatched(NotFound):
         super().__init__("The claim is in no interchange yet.")
 
 
+class NotOnPaperYet(Conflict):
+    """A claim still waiting for review (or no billing setup) has no complete form yet."""
+
+    title = "Not complete yet"
+    slug = "not-on-paper-yet"
+
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"The claim is {status}: it has no complete form until its scrub passes."
+        )
+
+
 class CannotResubmit(Conflict):
     """Only a rejected or an adjudicated claim not replaced yet can be resubmitted."""
 

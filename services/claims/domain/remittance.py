@@ -53,6 +53,7 @@ from services.claims.x12.remittance import (
     UnreadableClaim,
 )
 
+PRIOR_PAYER_IMPACT = "23"  # CARC 23, with group OA on a secondary payer's 835
 RARC_QUALIFIER = "HE"  # LQ01: remark codes from the RARC list (RX would be NCPDP reject reasons)
 
 
@@ -268,8 +269,17 @@ def _line(service: ServicePayment, number: int, ours: SentLine) -> LinePosting:
         patient_responsibility=owed,
         allowed=service.allowed if service.allowed is not None else service.paid + owed,
         expected_allowed=ours.expected_allowed,
-        denied=service.charge != ZERO and service.paid == owed == ZERO,
+        denied=service.charge != ZERO and service.paid == owed == ZERO
+        and not _settled_by_prior_payer(service.adjustments),
         remarks=tuple(_remark(r) for r in service.remarks),
+    )
+
+
+def _settled_by_prior_payer(adjustments: tuple[Adjustment, ...]) -> bool:
+    # OA-23, "the impact of prior payer(s) adjudication": a secondary payer's answer to a line
+    # the primary settled in full (domain/coordination.py) - nothing to pay, not a denial.
+    return bool(adjustments) and all(
+        a.group.value == "OA" and a.reason == PRIOR_PAYER_IMPACT for a in adjustments
     )
 
 

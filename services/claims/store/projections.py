@@ -24,6 +24,7 @@ def save_client(connection: Connection, client_id: str, version: int, data: dict
         "version": version,
         "payload": json.dumps(data),
         "updated_at": utcnow(),
+        "secondary_payer_id": (data.get("secondary_coverage") or {}).get("payer_id"),
     }
     return save_if_newer(
         connection, clients, values, lambda stored, incoming: stored.version < incoming.version

@@ -37,6 +37,7 @@ POSTED = "posted"  # every claim payment was posted or held on its own
 HELD = "held"  # the remittance does not add up: nothing in it was posted
 WRITE_OFF = "write_off"
 BILL_PATIENT = "bill_patient"
+BILL_SECONDARY = "bill_secondary"  # a primary's patient share handed to its secondary claim
 
 _INSERT_PAYMENT = insert(claim_payments)
 _INSERT_LINE = insert(payment_lines)
@@ -294,19 +295,26 @@ def ledgers(connection: Connection, claim_ids: Sequence[str] | None = None) -> d
         .group_by(balance_actions.c.claim_id)
         .subquery()
     )
+    secondary = (
+        select(balance_actions.c.claim_id, func.sum(balance_actions.c.amount).label("handed"))
+        .where(balance_actions.c.action == BILL_SECONDARY)
+        .group_by(balance_actions.c.claim_id)
+        .subquery()
+    )
     query = (
         select(claims.c.claim_id, claims.c.expected_allowed, paid.c.paid, paid.c.patient,
-               moved.c.moved)
+               moved.c.moved, secondary.c.handed)
         .select_from(claims)
         .outerjoin(paid, paid.c.claim_id == claims.c.claim_id)
         .outerjoin(moved, moved.c.claim_id == claims.c.claim_id)
+        .outerjoin(secondary, secondary.c.claim_id == claims.c.claim_id)
     )  # fmt: skip
     if claim_ids is not None:
         query = query.where(claims.c.claim_id.in_(list(claim_ids)))
     return {
         row.claim_id: Ledger(
             exact(row.expected_allowed), exact(row.paid), exact(row.patient),
-            exact(row.moved),
+            exact(row.moved), exact(row.handed),
         )
         for row in connection.execute(query)
     }

@@ -35,6 +35,9 @@ clients = Table(
     Column("version", Integer, nullable=False),
     Column("payload", Text, nullable=False),  # the event's data, as published (JSON)
     Column("updated_at", UtcDateTime, nullable=False),
+    # The secondary coverage's payer, when there is one: posting an 835 asks it of many
+    # claims at once (commands/coordination.py) without reading each payload.
+    Column("secondary_payer_id", String(80), nullable=True),
 )
 
 referrals = Table(
@@ -174,6 +177,8 @@ claims = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("ready_at", UtcDateTime, nullable=True),
+    # A secondary claim: the primary claim whose 835 it follows (commands/coordination.py).
+    Column("primary_claim_id", String(38), nullable=True),
     # The guarantee that a session is billed once: one original claim per session, and
     # each replacement takes the next attempt number.
     UniqueConstraint("session_id", "attempt", name="uq_claims_session_attempt"),
@@ -181,6 +186,7 @@ claims = Table(
     Index("ix_claims_client", "client_id"),
     Index("ix_claims_referral", "referral_id"),
     Index("ix_claims_interchange", "interchange_number"),
+    Index("ix_claims_primary_claim", "primary_claim_id"),
 )
 
 claim_lines = Table(
@@ -375,7 +381,7 @@ balance_actions = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("claim_id", String(38), ForeignKey("claims.claim_id"), nullable=False, index=True),
-    Column("action", String(20), nullable=False),  # write_off or bill_patient
+    Column("action", String(20), nullable=False),  # write_off, bill_patient, bill_secondary
     money("amount"),
     Column("reason", String(200), nullable=True),  # billing's words (a write-off's reason)
     Column("recorded_by", String(100), nullable=True),

@@ -5,9 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from services.claims.x12.syntax import clean_text
 from shared.identifiers import is_valid_icd10_cm, is_valid_npi
+
+if TYPE_CHECKING:
+    from services.claims.x12.other_payers import OtherPayer
 
 # CLM01 (patient control number) is AN 1-38. Ids we make now are 20 characters, what many
 # payers keep (services/claims/domain/claim_ids.py); ids made before are "C-" and a UUID,
@@ -278,6 +282,8 @@ class Claim:
     frequency: ClaimFrequency = ClaimFrequency.ORIGINAL
     original_claim_reference: str | None = None
     prior_authorization: str | None = None
+    # A secondary claim: the primary payer and its adjudication (x12/other_payers.py).
+    other_payer: "OtherPayer | None" = None
 
     def __post_init__(self) -> None:
         _require(

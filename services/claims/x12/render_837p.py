@@ -17,6 +17,7 @@ from services.claims.x12.model import (
     ServiceLine,
     Sex,
 )
+from services.claims.x12.other_payers import line_adjudication, other_payer_loops, payer_sequence
 from services.claims.x12.syntax import (
     COMPONENT_SEPARATOR,
     REPETITION_SEPARATOR,
@@ -171,12 +172,19 @@ def _claims(batch: ClaimBatch) -> Iterator[str]:
 def _subscriber(claim: Claim) -> list[str]:
     subscriber = claim.subscriber
     is_patient = claim.patient is None
-    # SBR01 P: we bill the primary payer only (secondary claims need 2320/2330 loops).
+    # SBR01: P, or S for a secondary claim (its primary is in 2320, x12/other_payers.py).
     # SBR02 18 (self) only when the subscriber is the patient; otherwise PAT01 says who.
     relationship = "18" if is_patient else ""
     group = subscriber.group_number or ""
     segments = [
-        segment("SBR", "P", relationship, group, *[""] * 5, claim.payer.claim_filing_indicator),
+        segment(
+            "SBR",
+            payer_sequence(claim),
+            relationship,
+            group,
+            *[""] * 5,
+            claim.payer.claim_filing_indicator,
+        ),
         _person("IL", subscriber.name, "MI", subscriber.member_id),
         *_address(subscriber.address),
     ]
@@ -222,8 +230,10 @@ def _claim(claim: Claim, billing_provider: BillingProvider) -> Iterator[str]:
     rendering = claim.rendering_provider
     if rendering is not None and rendering.npi != billing_provider.npi:
         yield from _rendering_provider(rendering)
+    yield from other_payer_loops(claim)
     for number, line in enumerate(claim.service_lines, start=1):
         yield from _service_line(number, line)
+        yield from line_adjudication(claim, number)
 
 
 def _diagnoses(codes: tuple[str, ...]) -> str:

@@ -26,6 +26,7 @@ from services.claims.x12.model import (
     Sex,
     Subscriber,
 )
+from services.claims.x12.other_payers import other_payer_from_data
 
 
 def claim_to_data(claim: Claim) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def claim_from_data(data: Mapping[str, Any]) -> Claim:
         frequency=ClaimFrequency(data["frequency"]),
         original_claim_reference=data["original_claim_reference"],
         prior_authorization=data["prior_authorization"],
+        other_payer=other_payer_from_data(data.get("other_payer")),
     )
 
 

@@ -1,4 +1,5 @@
-"""The printable referral form a physician fills in, blank or with the client's part filled."""
+"""The printable referral form a physician fills in, blank or with the client's part filled:
+an HTML page, and the same form as a PDF to download (api/referral_form_pdf.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template
 from sqlalchemy import Connection
 
+from services.screening.api.referral_form_pdf import ClientPart, referral_form_pdf
 from services.screening.domain import common_diagnoses
 from services.screening.store import clients
 from shared.vocabulary import BODY_REGIONS, TECHNIQUES
@@ -54,13 +56,45 @@ def blank_referral_form() -> Response:
 @reads
 def client_referral_form(connection: Connection, client_id: str) -> Response:
     """The referral form pre-filled with the client's name, birth date and member id."""
+    response = _form(_client_part(connection, client_id))
+    response.headers["Cache-Control"] = "no-store"  # it carries the client's details
+    return response
+
+
+def _client_part(connection: Connection, client_id: str) -> dict[str, str]:
     client = clients.require(connection, client_id)
     coverage = client["coverage"]
-    prefilled = {
+    return {
         "name": f"{client['first_name']} {client['last_name']}",
         "birth_date": client["birth_date"].isoformat(),
         "member_id": coverage["member_id"] if coverage else "",
     }
-    response = _form(prefilled)
+
+
+def _pdf(client: dict[str, str] | None, filename: str) -> Response:
+    document = referral_form_pdf(
+        ClientPart(**client) if client else None, CODES, sorted(TECHNIQUES),
+        sorted(BODY_REGIONS), common_diagnoses(),
+    )  # fmt: skip
+    return Response(document, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/referral-form.pdf")
+@public
+@api("The blank referral form as a PDF to download", content_type="application/pdf")
+def blank_referral_form_pdf() -> Response:
+    """The referral form with every field empty, as a PDF."""
+    return _pdf(None, "referral-form.pdf")
+
+
+@bp.get("/clients/<client_id>/referral-form.pdf")
+@allow("front_desk")
+@api("The referral form as a PDF with the client's part filled in",
+     content_type="application/pdf", errors=(404,))
+@reads
+def client_referral_form_pdf(connection: Connection, client_id: str) -> Response:
+    """The referral form PDF pre-filled with the client's name, birth date and member id."""
+    response = _pdf(_client_part(connection, client_id), "referral-form.pdf")
     response.headers["Cache-Control"] = "no-store"  # it carries the client's details
     return response

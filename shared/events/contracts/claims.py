@@ -156,6 +156,24 @@ class RemittanceHeldPayload(Contract):
     held_at = fields.AwareDateTime(required=True)
 
 
+class SecondaryClaimCreatedPayload(Contract):
+    """A claim to the client's secondary payer, made when the primary's 835 was posted."""
+
+    claim_id = fields.String(required=True)  # the secondary claim
+    primary_claim_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    session_id = fields.String(required=True)
+    payer_id = fields.String(required=True)  # the secondary payer
+    primary_payer_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(CLAIM_STATUSES))
+    total_charge = fields.Decimal(as_string=True, required=True)
+    primary_paid = fields.Decimal(as_string=True, required=True)  # 2320 AMT*D
+    # What the primary left for the patient (PR): what the secondary is asked to consider,
+    # and what waits before the patient is billed.
+    amount_billed = fields.Decimal(as_string=True, required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
 CLAIM_CREATED = define_event("claims.claim.created", 1, ClaimCreatedPayload,
                              "A claim was built from a completed session, or from an older "
                              "claim it corrects, replaces (frequency 7) or voids (frequency 8).")
@@ -207,3 +225,9 @@ REMITTANCE_HELD = define_event("claims.remittance.held", 1, RemittanceHeldPayloa
                                "unreadable, unbalanced, for a claim we do not know, or one the "
                                "claim's state cannot take; held for a person (ops alert).",
                                keyed_by="the report (report-<id>)")
+CLAIM_SECONDARY_CREATED = define_event(
+    "claims.claim.secondary_created", 1, SecondaryClaimCreatedPayload,
+    "The primary's 835 left patient responsibility and the client has a secondary payer: a "
+    "claim to that payer (SBR01=S, the primary's adjudication in 2320/2430) was made; the "
+    "patient is billed only after its 835.",
+)
