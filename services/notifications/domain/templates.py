@@ -104,7 +104,7 @@ def _lines(kind: str, c: MessageContext) -> tuple[str, str, str]:
     if kind == RENEWAL_REQUEST:
         return ("Referral renewal needed",
                 f"referral {c.referral_id} of client {c.client_id} ends soon or is almost used.",
-                "Please ask the referring physician for a renewal.")
+                "Please ask the client's physician for a renewal.")
     raise ValueError(f"no template for {kind!r}")
 
 

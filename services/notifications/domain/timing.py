@@ -77,7 +77,8 @@ def zone_of(name: str | None, fallback: str) -> ZoneInfo:
 def reminder_time(start: datetime, lead: timedelta, zone: ZoneInfo) -> datetime:
     """When the reminder ``lead`` before ``start`` is due, before quiet hours are applied."""
     if lead % DAY:
-        return start - lead
+        # In UTC: arithmetic on an aware datetime in a zone is wall-clock arithmetic.
+        return start.astimezone(UTC) - lead
     local = start.astimezone(zone)
     # Same wall-clock time, whole days earlier; a time the clocks skip (spring forward)
     # reads with the offset in force before the change, i.e. an hour later in effect.
