@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> None:
     """Serve until SIGTERM or Ctrl-C."""
     env = os.environ.get
     parser = argparse.ArgumentParser(prog="python -m deploy.sandbox_mail")
+    parser.add_argument("--host", default=env("SANDBOX_MAIL_HOST", "127.0.0.1"),
+                        help="address to bind (a container passes 0.0.0.0)")
     parser.add_argument("--smtp-port", type=int, default=int(env("SANDBOX_SMTP_PORT", "8025")))
     parser.add_argument("--http-port", type=int, default=int(env("SANDBOX_MAIL_PORT", "8011")))
     parser.add_argument("--maildir", default=env("SANDBOX_MAILDIR"),
@@ -25,7 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with MailSink(Mailbox(args.maildir, delay=args.delay), args.smtp_port, args.http_port) as sink:
+    mailbox = Mailbox(args.maildir, delay=args.delay)
+    with MailSink(mailbox, args.smtp_port, args.http_port, args.host) as sink:
         print(f"SMTP sink on {sink.host}:{sink.smtp_port}; sent mail at {sink.url}/", flush=True)
         stop.wait()
 

@@ -60,6 +60,24 @@ class MessageListSchema(Schema):
     messages = fields.List(fields.Nested(MessageSchema))
 
 
+class OptOutQuerySchema(Schema):
+    client_id = Text(validate=validate.Length(max=64))
+    address = Text(validate=validate.Length(max=320))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class OptOutSchema(Schema):
+    channel = fields.String()
+    address = fields.String()
+    client_id = fields.String(allow_none=True)
+    how = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class OptOutListSchema(Schema):
+    opt_outs = fields.List(fields.Nested(OptOutSchema))
+
+
 class DeliveryStatusSchema(Schema):
     """The SMS provider's delivery report."""
 

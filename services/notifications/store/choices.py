@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, delete, select
 
 from services.notifications.domain.messages import CATEGORIES, CHANNELS
@@ -53,3 +55,14 @@ def opted_out(connection: Connection, channel: str, address: str | None) -> bool
         return False
     return connection.execute(select(opt_outs.c.address).where(
         opt_outs.c.channel == channel, opt_outs.c.address == address)).first() is not None
+
+
+def list_opt_outs(connection: Connection, client_id: str | None, address: str | None,
+                  limit: int) -> list[Any]:
+    """Opt-outs, newest first, of a client (as far as known) or an address."""
+    query = select(opt_outs)
+    if client_id:
+        query = query.where(opt_outs.c.client_id == client_id)
+    if address:
+        query = query.where(opt_outs.c.address == address)
+    return list(connection.execute(query.order_by(opt_outs.c.created_at.desc()).limit(limit)))

@@ -89,6 +89,13 @@ def test_stop_from_the_phone_opts_it_out_of_sms_but_not_email(notifications: Not
     send_all_due(n)
     assert states(n, client_id) == {"email": ("sent", None), "sms": ("skipped", "opted_out")}
     assert texts_to(n, phone) == []
+    listed = n.http.get(f"/opt-outs?address=%2B{phone[1:]}", headers=auth("front_desk"))
+    assert [(o["channel"], o["how"]) for o in listed.get_json()["opt_outs"]] == [("sms", "stop")]
+    (skipped,) = [r for r in rows_for(n.engine, client_id) if r.kind == "booked"
+                  and r.channel == "sms"]
+    one = n.http.get(f"/messages/{skipped.message_id}", headers=auth("front_desk")).get_json()
+    assert (one["state"], one["reason"]) == ("skipped", "opted_out")
+    assert n.http.get("/messages/nope", headers=auth("front_desk")).status_code == 404
     signed = b'{"from": "+15551230202", "body": "START"}'
     answer = requests.post(f"{n.config.public_url}/sms/inbound", data=signed, timeout=5, headers={
         "Content-Type": "application/json",
