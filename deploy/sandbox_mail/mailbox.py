@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import mailbox
+import os
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -42,6 +43,8 @@ class Mailbox:
                  delay: float = 0.0) -> None:
         self._lock = threading.Lock()
         self._received: list[Received] = []
+        if maildir:
+            os.makedirs(os.path.dirname(os.path.abspath(maildir)), exist_ok=True)
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
         self.refuse_prefixes = refuse_prefixes
         self.delay = delay
