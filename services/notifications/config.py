@@ -38,6 +38,7 @@ class NotificationsConfig:
     smtp_username: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
     smtp_timeout: float = 10.0
+    smtp_cafile: str | None = None  # CA to trust for the server's certificate (else the system's)
     mail_from: str = "medmassage clinic <no-reply@clinic.example>"
     message_id_domain: str = "notifications.medmassage.invalid"
     sms_url: str = "http://127.0.0.1:8010"
@@ -111,6 +112,7 @@ class NotificationsConfig:
             smtp_username=env.get("NOTIFICATIONS_SMTP_USERNAME") or None,
             smtp_password=env.get("NOTIFICATIONS_SMTP_PASSWORD") or None,
             smtp_timeout=float(get("SMTP_TIMEOUT_SECONDS", default.smtp_timeout)),
+            smtp_cafile=env.get("NOTIFICATIONS_SMTP_CAFILE") or None,
             mail_from=get("MAIL_FROM", default.mail_from),
             message_id_domain=get("MESSAGE_ID_DOMAIN", default.message_id_domain),
             sms_url=get("SMS_URL", default.sms_url).rstrip("/"),
