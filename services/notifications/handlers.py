@@ -20,6 +20,7 @@ from shared.events.contracts.scheduling import (
     APPOINTMENT_RESCHEDULED,
     REFERRAL_EXHAUSTED,
     REFERRAL_EXPIRING,
+    WAITLIST_OFFER_CLOSED,
     WAITLIST_OFFERED,
 )
 from shared.events.contracts.screening import CLIENT_CONTACT
@@ -57,6 +58,12 @@ def on_waitlist_offered(config: NotificationsConfig, uow: UnitOfWork, event: Eve
     planning.waitlist_offered(uow, payload, config.clock())
 
 
+def on_waitlist_offer_closed(config: NotificationsConfig, uow: UnitOfWork, event: Event,
+                             payload: dict[str, Any]) -> None:
+    """An offer closed before it was sent is not sent."""
+    planning.waitlist_offer_closed(uow, payload)
+
+
 def on_referral_expiring(config: NotificationsConfig, uow: UnitOfWork, event: Event,
                          payload: dict[str, Any]) -> None:
     """Tell the client and ask the clinic to request a renewal."""
@@ -81,6 +88,7 @@ def subscriptions(config: NotificationsConfig) -> list[Subscription]:
         Subscription(APPOINTMENT_RESCHEDULED, bound(on_booked, kind=RESCHEDULED)),
         Subscription(APPOINTMENT_CANCELLED, bound(on_cancelled)),
         Subscription(WAITLIST_OFFERED, bound(on_waitlist_offered)),
+        Subscription(WAITLIST_OFFER_CLOSED, bound(on_waitlist_offer_closed)),
         Subscription(REFERRAL_EXPIRING, bound(on_referral_expiring)),
         Subscription(REFERRAL_EXHAUSTED, bound(on_referral_exhausted)),
     ]

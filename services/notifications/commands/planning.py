@@ -116,6 +116,12 @@ def waitlist_offered(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> No
                      "hold_until": data["hold_until"].isoformat()}))
 
 
+def waitlist_offer_closed(uow: UnitOfWork, data: dict[str, Any]) -> None:
+    """An offer taken, declined, expired or withdrawn before we told the client: say nothing."""
+    messages.withdraw_by_key_prefix(uow.connection, f"{WAITLIST_OFFER}:{data['offer_id']}:",
+                                    data["outcome"])
+
+
 def referral_expiring(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> None:
     """Tell the client their prescription ends soon, and the clinic to ask for a renewal."""
     end_on = data["end_on"].isoformat()

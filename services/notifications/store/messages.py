@@ -89,6 +89,17 @@ def withdraw_for_appointment(connection: Connection, appointment_id: str, reason
     return len(result.all())
 
 
+def withdraw_by_key_prefix(connection: Connection, prefix: str, reason: str) -> int:
+    """Withdraw the messages not yet sent whose keys start with ``prefix`` (one offer's)."""
+    result = connection.execute(
+        update(messages)
+        .where(messages.c.key.startswith(prefix, autoescape=True),
+               messages.c.state == SCHEDULED)
+        .values(state=WITHDRAWN, reason=reason, updated_at=utcnow())
+        .returning(messages.c.message_id))
+    return len(result.all())
+
+
 def scheduled_reminders(connection: Connection, client_id: str) -> list[Any]:
     """The client's reminders not yet sent (to re-time when their time zone changes)."""
     return list(connection.execute(select(messages).where(

@@ -21,6 +21,7 @@ from shared.events.contracts.scheduling import (
     APPOINTMENT_RESCHEDULED,
     REFERRAL_EXHAUSTED,
     REFERRAL_EXPIRING,
+    WAITLIST_OFFER_CLOSED,
     WAITLIST_OFFERED,
 )
 from shared.events.contracts.screening import CLIENT_CONTACT
@@ -81,6 +82,14 @@ def offered_event(client_id: str, start: datetime, hold_until: datetime) -> Even
             "therapist_id": "therapist-1", "service": "MM60", "start": start,
             "end": start + timedelta(hours=1), "hold_until": hold_until}
     return EVENTS.build(WAITLIST_OFFERED, source="scheduling", subject=client_id, data=data)
+
+
+def offer_closed_event(offered: Event, outcome: str) -> Event:
+    data = {"offer_id": offered.data["offer_id"], "entry_id": offered.data["entry_id"],
+            "client_id": offered.subject, "outcome": outcome, "appointment_id": None,
+            "closed_at": utcnow()}
+    return EVENTS.build(WAITLIST_OFFER_CLOSED, source="scheduling", subject=offered.subject,
+                        data=data)
 
 
 def expiring_event(client_id: str, referral_id: str, end_on: Any) -> Event:

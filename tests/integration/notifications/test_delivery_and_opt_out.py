@@ -20,6 +20,7 @@ from tests.integration.notifications.support import (
     exhausted_event,
     expiring_event,
     new_id,
+    offer_closed_event,
     offered_event,
     rows_for,
 )
@@ -183,6 +184,19 @@ def test_a_waitlist_offer_says_how_long_the_slot_is_held(notifications: Notifica
     send_all_due(n)
     (mail,) = mail_to(n, f"ann.{client_id}@example.com")
     assert "We hold it for you until" in mail.message.get_body(("plain",)).get_content()
+
+
+def test_an_offer_closed_before_it_was_sent_is_not_sent(notifications: Notifications):
+    n = notifications
+    client_id = new_id("client")
+    offered = offered_event(client_id, n.clock.now + timedelta(days=2),
+                            n.clock.now + timedelta(hours=2))
+    deliver(n.engine, n.config, offered, offer_closed_event(offered, "withdrawn"),
+            contact_event(client_id))
+    send_all_due(n)
+    assert mail_to(n, f"ann.{client_id}@example.com") == []
+    assert {(row.state, row.reason) for row in rows_for(n.engine, client_id)} == {
+        ("cancelled", "withdrawn")}
 
 
 def test_referral_notices_go_to_the_client_and_a_renewal_request_to_the_clinic(
