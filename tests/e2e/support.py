@@ -128,6 +128,9 @@ def stack_environment(directory: Path) -> dict[str, str]:
         "SCREENING_CLINIC_TIMEZONE": demo.TIME_ZONE,
         "CLAIMS_BATCH_MAX_WAIT_SECONDS": "0.1",
         "CLAIMS_ACK_POLL_SECONDS": "0.2",
+        # Tests run at any hour: quiet hours would hold every message until 08:00.
+        "NOTIFICATIONS_QUIET_HOURS": "",
+        "NOTIFICATIONS_IDLE_SECONDS": "0.2",
     }
 
 
