@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -82,7 +83,7 @@ def prepare(uow: UnitOfWork, config: NotificationsConfig, claim: Any,
 
 
 def _situation(connection: Connection, config: NotificationsConfig, claim: Any,
-               contact: dict | None, zone: Any) -> Situation:
+               contact: dict | None, zone: ZoneInfo) -> Situation:
     if claim.audience == CLINIC:
         recipient = Recipient(config.clinic_email)
     else:
@@ -115,7 +116,7 @@ def _unsubscribe_url(config: NotificationsConfig, claim: Any, address: str) -> s
     return f"{config.public_url}/unsubscribe/{token}"
 
 
-def _context(config: NotificationsConfig, contact: dict | None, zone: Any,
+def _context(config: NotificationsConfig, contact: dict | None, zone: ZoneInfo,
              details: dict[str, Any], claim: Any, url: str | None) -> MessageContext:
     def moment(name: str) -> datetime | None:
         return datetime.fromisoformat(details[name]) if details.get(name) else None

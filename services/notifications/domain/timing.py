@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAY = timedelta(days=1)
@@ -120,7 +120,7 @@ def _quiet_period_around(
     return began, _at(end_day, quiet.end, zone)
 
 
-def _at(day, clock: time, zone: ZoneInfo) -> datetime:  # type: ignore[no-untyped-def]
+def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 

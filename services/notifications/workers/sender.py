@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -47,12 +48,13 @@ class MessageSender(PeriodicLoop):
             outcome = channel.send(outgoing)
             with unit_of_work(self.engine, source) as uow:
                 kept = sending.record_outcome(uow, self.config, outgoing, outcome, clock())
+            # The reason's first words only: a server's full answer may quote the address.
             log.info("message sent" if outcome.sent else "message not sent", extra={
                 "message_id": claim.message_id, "kind": claim.kind, "channel": claim.channel,
-                "reason": outcome.reason, "claim_kept": kept})
+                "reason": (outcome.reason or "")[:12] or None, "claim_kept": kept})
         return len(claims)
 
-    def _release(self, claims: list) -> None:  # type: ignore[type-arg]
+    def _release(self, claims: list[Any]) -> None:
         """Give back claims not started (SIGTERM): the next sender needn't wait out the lease."""
         with unit_of_work(self.engine, self.config.settings.service) as uow:
             for claim in claims:
