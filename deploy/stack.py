@@ -1,8 +1,9 @@
 """``make run``: the whole clinic on one machine with embedded defaults.
 
-A broker (found or started), the sandbox clearinghouse, and every service as its own
-process, each with its SQLite file under var/. Ctrl-C stops everything. The same
-``Stack`` runs the end-to-end tests, on free ports and temporary databases.
+A broker (found or started), the sandbox clearinghouse, the sandbox SMS provider, a local
+SMTP sink (whose mail can be read on a small page), and every service as its own process,
+each with its SQLite file under var/. Ctrl-C stops everything. The same ``Stack`` runs
+the end-to-end tests, on free ports and temporary databases.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from shared.tokens import PRIVATE_KEY_SETTING, ROLES, signing_key_from
 
 log = logging.getLogger("deploy.stack")
 SANDBOX_PORT = 8009
+SMS_PORT = 8010
+MAIL_PORT = 8011  # the SMTP sink's read-only page of sent mail
+SMTP_PORT = 8025
 READY_TIMEOUT_SECONDS = 60
 DEMO_TOKEN_LIFETIME = timedelta(hours=8)
 
@@ -47,19 +51,28 @@ class Stack:
     bootstrap_servers: str
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     sandbox_port: int = SANDBOX_PORT
+    sms_port: int = SMS_PORT
+    mail_port: int = MAIL_PORT
+    smtp_port: int = SMTP_PORT
     env: dict[str, str] = field(default_factory=dict)
     log_dir: str | None = None
     sandbox_rules: str | None = None  # a JSON rules file: which claims the sandbox rejects
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
-        """Base URL of a service or of ``sandbox``."""
-        port = self.sandbox_port if name == "sandbox" else self.ports[name]
+        """Base URL of a service, of ``sandbox``, ``sms`` (the SMS provider) or ``mail``."""
+        outside = {"sandbox": self.sandbox_port, "sms": self.sms_port, "mail": self.mail_port}
+        port = outside[name] if name in outside else self.ports[name]
         return f"http://127.0.0.1:{port}"
 
     def _environment(self) -> dict[str, str]:
         env = {**os.environ, **self.env, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
-               "CLAIMS_CLEARINGHOUSE_URL": self.url("sandbox")}
+               "CLAIMS_CLEARINGHOUSE_URL": self.url("sandbox"),
+               "NOTIFICATIONS_SMS_URL": self.url("sms"),
+               "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+               "NOTIFICATIONS_SMTP_PORT": str(self.smtp_port)}
+        if "notifications" in self.ports:
+            env["NOTIFICATIONS_PUBLIC_URL"] = self.url("notifications")
         for name, port in self.ports.items():
             env[f"{name.upper()}_PORT"] = str(port)
         return env
@@ -79,9 +92,20 @@ class Stack:
         rules = ["--rules", self.sandbox_rules] if self.sandbox_rules else []
         self._spawn("sandbox", "deploy.sandbox_clearinghouse", "--port", str(self.sandbox_port),
                     *rules)
+        self._start_outside_parties_of_notifications()
         for name in services or available_services():
             self._spawn(name, f"services.{name}")
         self.wait_ready()
+
+    def _start_outside_parties_of_notifications(self) -> None:
+        """The SMS provider (texts from phones go to notifications) and the SMTP sink."""
+        inbound = (["--inbound-url", f"{self.url('notifications')}/sms/inbound"]
+                   if "notifications" in self.ports else [])
+        self._spawn("sms", "deploy.sandbox_sms", "--port", str(self.sms_port), *inbound)
+        var = self._environment().get("MEDMASSAGE_VAR_DIR") or "var"
+        maildir = os.path.join(var, "mail")
+        self._spawn("mail", "deploy.sandbox_mail", "--smtp-port", str(self.smtp_port),
+                    "--http-port", str(self.mail_port), "--maildir", maildir)
 
     def start_service(self, name: str) -> None:
         """(Re)start one service process, e.g. after killing it in a fault test."""
@@ -91,8 +115,8 @@ class Stack:
     def wait_ready(self, names: list[str] | None = None) -> None:
         """Poll readiness endpoints until all answer 200."""
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        pending = {n: (f"{self.url(n)}/v1/_submissions" if n == "sandbox"
-                       else f"{self.url(n)}/readyz")
+        probes = {"sandbox": "/v1/_submissions", "sms": "/v1/messages", "mail": "/messages"}
+        pending = {n: f"{self.url(n)}{probes.get(n, '/readyz')}"
                    for n in (names or list(self.processes))}
         while pending and time.monotonic() < deadline:
             for name, url in list(pending.items()):
@@ -157,6 +181,9 @@ def main() -> None:
             for name in available_services():
                 print(f"  {name:<22} {stack.url(name)}/openapi.json")
             print(f"  {'sandbox clearinghouse':<22} {stack.url('sandbox')}/v1/_submissions")
+            print(f"  {'sandbox SMS provider':<22} {stack.url('sms')}/v1/messages")
+            print(f"  {'SMTP sink':<22} 127.0.0.1:{stack.smtp_port}; sent mail: "
+                  f"{stack.url('mail')}/ (JSON: /messages; maildir var/mail)")
             load_demo_and_print_access(stack)
             print("Ctrl-C stops everything.\n", flush=True)
             while not stop.is_set():

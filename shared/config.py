@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PORTS = {"screening": 8001, "scheduling": 8002, "claims": 8003}
+DEFAULT_PORTS = {"screening": 8001, "scheduling": 8002, "claims": 8003, "notifications": 8004}
 # MEDMASSAGE_MODE: production refuses to start on development keys or weak settings.
 DEVELOPMENT = "development"
 PRODUCTION = "production"

@@ -22,15 +22,20 @@ from deploy import demo
 from deploy.kafka.local import free_port
 from deploy.stack import Stack
 from services.claims.handlers import SUBSCRIPTIONS as CLAIMS_SUBSCRIPTIONS
+from services.notifications.config import NotificationsConfig
+from services.notifications.handlers import subscriptions as notifications_subscriptions
 from services.scheduling.handlers import SUBSCRIPTIONS as SCHEDULING_SUBSCRIPTIONS
 from services.screening.handlers import SUBSCRIPTIONS as SCREENING_SUBSCRIPTIONS
-from shared.config import KafkaSettings
+from shared.config import KafkaSettings, Settings
 from shared.events import EVENTS
 from shared.kafka.clients import ensure_topics, topics_for
 from tests.support.waiting import wait_for
 
+NOTIFICATIONS_SUBSCRIPTIONS = notifications_subscriptions(
+    NotificationsConfig(Settings(service="notifications", database_url="sqlite://")))
 CONSUMER_GROUPS = {"screening": SCREENING_SUBSCRIPTIONS, "scheduling": SCHEDULING_SUBSCRIPTIONS,
-                   "claims": CLAIMS_SUBSCRIPTIONS}
+                   "claims": CLAIMS_SUBSCRIPTIONS, "notifications": NOTIFICATIONS_SUBSCRIPTIONS}
+SERVICES = tuple(CONSUMER_GROUPS)
 LOG_TAIL_LINES = 40
 REJECTED_MEMBER_ID = "BAD123"  # the e2e sandbox's payer front end knows no such member
 GROUP_PREFIX_SETTING = "MEDMASSAGE_CONSUMER_GROUP_PREFIX"
@@ -120,10 +125,13 @@ def stack_environment(directory: Path) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",  # a failing test shows the logs up to the moment it failed
         # Empty wins over a DATABASE_URL the developer's shell may export: SQLite under var.
         "DATABASE_URL": "",
-        **{f"{name.upper()}_DATABASE_URL": "" for name in ("screening", "scheduling", "claims")},
+        **{f"{name.upper()}_DATABASE_URL": "" for name in SERVICES},
         "SCREENING_CLINIC_TIMEZONE": demo.TIME_ZONE,
         "CLAIMS_BATCH_MAX_WAIT_SECONDS": "0.1",
         "CLAIMS_ACK_POLL_SECONDS": "0.2",
+        # Tests run at any hour: quiet hours would hold every message until 08:00.
+        "NOTIFICATIONS_QUIET_HOURS": "",
+        "NOTIFICATIONS_IDLE_SECONDS": "0.2",
     }
 
 
@@ -145,8 +153,11 @@ def running_stack(
     prefix = new_group_prefix()
     stack = Stack(
         bootstrap_servers,
-        ports={name: free_port() for name in ("screening", "scheduling", "claims")},
+        ports={name: free_port() for name in SERVICES},
         sandbox_port=free_port(),
+        sms_port=free_port(),
+        mail_port=free_port(),
+        smtp_port=free_port(),
         env={**stack_environment(directory), GROUP_PREFIX_SETTING: prefix, **(env or {})},
         log_dir=str(log_dir),
         sandbox_rules=str(rules),

@@ -8,7 +8,7 @@ from flask import Flask
 
 from shared.config import Settings
 
-SERVICES = ("screening", "scheduling", "claims")
+SERVICES = ("screening", "scheduling", "claims", "notifications")
 
 
 def service_app(service: str, database_url: str) -> Flask:

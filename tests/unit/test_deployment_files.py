@@ -7,12 +7,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("screening", "scheduling", "claims")
+SERVICES = ("screening", "scheduling", "claims", "notifications")
 
 
 def test_the_compose_file_migrates_then_runs_every_service_web_and_workers():
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())["services"]
-    assert {"kafka", "postgres", "clearinghouse"} <= set(compose)
+    assert {"kafka", "postgres", "clearinghouse", "sms", "mail"} <= set(compose)
     for name in SERVICES:
         assert compose[name]["environment"]["SERVICE"] == name
         assert compose[f"{name}-workers"]["command"][-2:] == [f"services.{name}", "workers"]

@@ -1,0 +1,1 @@
+"""The notifications service: reminders and notices to clients by email and SMS."""

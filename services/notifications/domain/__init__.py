@@ -1,0 +1,1 @@
+"""Notification rules, pure Python: when reminders go, what a message says, who gets it."""

@@ -1,0 +1,1 @@
+"""The notifications database: projections, preferences, opt-outs and the message log."""

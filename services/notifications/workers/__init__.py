@@ -1,0 +1,1 @@
+"""Background loops of the notifications service (relay and consumers come from shared/)."""

@@ -1,0 +1,44 @@
+"""Unsubscribe links are signed: they work without a login and cannot be forged."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notifications.domain.links import (
+    BadSignature,
+    check_provider_signature,
+    provider_signature,
+    read_unsubscribe_token,
+    unsubscribe_token,
+)
+
+
+def test_a_token_names_the_client_channel_and_address_it_was_made_for():
+    token = unsubscribe_token("secret", "c-1", "email", "ann@example.com")
+    assert read_unsubscribe_token("secret", token) == ("c-1", "email", "ann@example.com")
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda t: t[:-1] + ("0" if t[-1] != "0" else "1"),
+    lambda t: unsubscribe_token("secret", "c-2", "email", "bob@example.com").split(".")[0]
+    + "." + t.split(".")[1],
+    lambda t: "garbage",
+    lambda t: "",
+])
+def test_a_changed_or_made_up_token_is_refused(tamper):
+    token = unsubscribe_token("secret", "c-1", "email", "ann@example.com")
+    with pytest.raises(BadSignature):
+        read_unsubscribe_token("secret", tamper(token))
+
+
+def test_a_token_signed_with_another_secret_is_refused():
+    token = unsubscribe_token("other", "c-1", "email", "ann@example.com")
+    with pytest.raises(BadSignature):
+        read_unsubscribe_token("secret", token)
+
+
+def test_provider_callbacks_are_checked_against_the_shared_secret():
+    body = b'{"id": "SM1", "status": "delivered"}'
+    check_provider_signature("s", body, provider_signature("s", body))
+    with pytest.raises(BadSignature):
+        check_provider_signature("s", body + b" ", provider_signature("s", body))
