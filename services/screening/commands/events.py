@@ -57,6 +57,9 @@ def referral_closed_data(referral: dict[str, Any]) -> dict[str, Any]:
         "client_id": referral["client_id"],
         "version": referral["version"],
         "closed_on": referral["closed_on"],
+        # The prescribed regions, for the therapist; no diagnosis (docs/DOMAIN.md §Referral).
+        "body_regions": sorted(referral["body_regions"]) if referral.get("body_regions")
+        else None,
     }
 
 
@@ -72,4 +75,7 @@ def window_data(referral: dict[str, Any]) -> dict[str, Any]:
         "end_on": referral["end_on"],
         "authorized_visits": referral["authorized_visits"],
         "closed_on": referral["closed_on"],
+        # The prescribed regions, for the therapist; no diagnosis (docs/DOMAIN.md §Referral).
+        "body_regions": sorted(referral["body_regions"]) if referral.get("body_regions")
+        else None,
     }

@@ -244,6 +244,15 @@ class ReferralWindowPayload(Contract):
         metadata=why("Scheduling: shown to the front desk, the day it was revoked or "
                      "expired; null while active."),
     )
+    # Added to v1 (optional: older windows read as null, "not known").
+    body_regions = fields.List(
+        body_region(),
+        load_default=None,
+        allow_none=True,
+        metadata=why("Scheduling: the prescribed body regions, shown to the therapist before "
+                     "the session; treating another needs a reason and is flagged. Regions "
+                     "only: no diagnosis travels to scheduling."),
+    )
 
 
 CLIENT_REGISTERED = define_event(
