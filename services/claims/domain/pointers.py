@@ -19,19 +19,18 @@ MAX_POINTERS = 4  # SV107 carries at most four diagnosis pointers
 
 
 def pointers_for_regions(referral: Referral | None, regions: frozenset[str]) -> tuple[int, ...]:
-    """1-based positions in the referral's diagnoses covering any of ``regions`` (at most 4)."""
+    """1-based positions of every diagnosis of the referral covering any of ``regions``."""
     if referral is None:
         return ()
     diagnoses = referral.diagnoses
     if not referral.diagnosis_regions:
-        return tuple(range(1, min(len(diagnoses), MAX_POINTERS) + 1))
+        return tuple(range(1, len(diagnoses) + 1))
     covers = dict(referral.diagnosis_regions)
-    matched = [
+    return tuple(
         position
         for position, diagnosis in enumerate(diagnoses, start=1)
         if covers.get(diagnosis, frozenset()) & regions
-    ]
-    return tuple(matched[:MAX_POINTERS])
+    )
 
 
 def line_pointers(
@@ -39,12 +38,13 @@ def line_pointers(
     regions_by_code: Mapping[str, frozenset[str]],
     distinct_from: Mapping[str, str],
 ) -> dict[str, tuple[int, ...]]:
-    """Pointers per code; a code modified as distinct from another leaves out that one's."""
-    pointers = {code: pointers_for_regions(referral, regions) for code, regions in
-                regions_by_code.items()}
+    """Pointers per code (at most 4, principal first); a code modified as distinct from
+    another leaves out the diagnoses that one points at, unless that would leave none."""
+    every = {code: pointers_for_regions(referral, regions)
+             for code, regions in regions_by_code.items()}
+    pointers = {code: found[:MAX_POINTERS] for code, found in every.items()}
     for code, column1 in distinct_from.items():
-        own = pointers.get(code, ())
-        apart = tuple(p for p in own if p not in pointers.get(column1, ()))
+        apart = tuple(p for p in every.get(code, ()) if p not in pointers.get(column1, ()))
         if apart:
-            pointers[code] = apart
+            pointers[code] = apart[:MAX_POINTERS]
     return pointers
