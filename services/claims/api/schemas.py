@@ -50,13 +50,6 @@ class Cents(fields.Decimal):
         return number.quantize(Decimal("0.01"))
 
 
-def _street_address(value: dict) -> None:
-    for name in ("line1", "line2"):
-        if is_po_box(value.get(name)):
-            raise ValidationError(
-                {name: ["The billing provider address must be a street address; put a PO "
-                        "Box in pay_to_address (837P loop 2010AB)."]}
-            )
 
 
 class _DateRange(Schema):
@@ -79,6 +72,18 @@ class AddressSchema(Schema):
         required=True,
         validate=validate.Regexp(r"^\d{9}$", error="The billing provider's ZIP+4, 9 digits."),
     )
+
+
+class StreetAddressSchema(AddressSchema):
+    """The billing provider's address: 837P 2010AA N301 must be a street address."""
+
+    @validates_schema
+    def _no_po_box(self, data: dict, **_: object) -> None:
+        for name in ("line1", "line2"):
+            if is_po_box(data.get(name)):
+                raise ValidationError(
+                    "The billing provider address must be a street address; put a PO Box "
+                    "in pay_to_address (837P loop 2010AB).", name)
 
 
 class PayToAddressSchema(AddressSchema):
@@ -113,7 +118,7 @@ class BillingProviderSchema(Schema):
     taxonomy_code = fields.String(
         required=True, validate=validate.Regexp(r"^\d{9}[A-Z0-9]$", error="10 characters.")
     )
-    address = fields.Nested(AddressSchema, required=True, validate=_street_address)
+    address = fields.Nested(StreetAddressSchema, required=True)
     pay_to_address = fields.Nested(
         PayToAddressSchema,
         load_default=None,
