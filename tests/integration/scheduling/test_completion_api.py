@@ -13,6 +13,7 @@ from tests.integration.scheduling.clinic import (
     local,
     outbox_events,
 )
+from tests.support.http import auth
 
 SOAP = {"subjective": "Low back stiffness after gardening", "objective": "Tight paraspinals",
         "assessment": "Improving", "plan": "Continue 2x/week"}
@@ -158,3 +159,49 @@ def test_the_therapist_calendar_feed_shows_visits_without_client_names(http, cli
     bad = http.get(f"/therapists/{clinic.therapist_id}/calendar.ics", headers=THERAPIST,
                    query_string={"from": "yesterday"})
     assert bad.status_code == 400
+
+
+# -- issue #13: place, date, and the referral's prescribed regions ----------------------------
+
+
+def test_place_of_service_00_is_refused_with_the_field_named(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
+
+    answer = complete(http, appointment, place_of_service="00")
+
+    assert answer.status_code == 422
+    assert "place_of_service" in answer.json["errors"]
+    assert outbox_events(engine, "scheduling.session.completed.v2") == []
+
+
+def test_a_session_on_a_region_the_referral_does_not_prescribe_needs_a_reason_and_is_flagged(
+    http, clinic, engine, clock
+):
+    client_id = eligible_client(engine, referral={"body_regions": ["lower_back", "neck"]})
+    appointment = book(http, clinic, client_id, local(2026, 3, 3, 10)).json
+    clock.now = local(2026, 3, 3, 11, 5)
+
+    shown = http.get(f"/appointments/{appointment['id']}/prescription", headers=THERAPIST).json
+    assert shown["prescribed_regions"] == ["lower_back", "neck"]
+
+    without = complete(http, appointment)  # Swedish on the upper back, too
+    assert without.status_code == 422
+    assert "upper_back" in without.json["errors"]["outside_referral_reason"][0]
+
+    reason = "Trapezius guarding from the neck; physician informed"
+    completed = complete(http, appointment, outside_referral_reason=reason)
+    assert completed.status_code == 201, completed.json
+    assert completed.json["regions_outside_referral"] == ["upper_back"]
+    [event] = outbox_events(engine, "scheduling.session.completed.v2")
+    payload = EVENTS.load_payload(event)
+    assert payload["regions_outside_referral"] == ["upper_back"]
+    assert payload["outside_referral_reason"] == reason
+
+
+def test_another_therapists_client_prescription_is_not_shown(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
+
+    answer = http.get(f"/appointments/{appointment['id']}/prescription",
+                      headers=auth("therapist", "someone-else"))
+
+    assert answer.status_code == 404
