@@ -98,6 +98,19 @@ def test_a_v2_session_becomes_a_ready_claim_each_line_pointing_at_its_regions(
     assert (lines["97124"].diagnosis_pointers, lines["97124"].modifiers) == ("2", "XS")
 
 
+def test_a_session_announced_in_v1_and_in_v2_is_billed_once(engine, billing_set_up):
+    client_id, referral_id = f"c-{uuid.uuid4().hex[:10]}", f"r-{uuid.uuid4().hex[:10]}"
+    deliver(engine, event(CLIENT_REGISTERED, client_data(client_id)))
+    deliver(engine, event(REFERRAL_RECORDED, referral_data(client_id, referral_id)))
+    old = session_data(client_id, referral_id)
+    new = v2_session(client_id, referral_id, session_id=old["session_id"])
+
+    deliver(engine, event(SESSION_COMPLETED, old))
+    deliver(engine, event(SESSION_COMPLETED_V2, new))
+
+    assert len(claims_of_session(engine, old["session_id"])) == 1
+
+
 def test_a_v1_session_carrying_too_many_units_is_billed_as_counted_and_held(
     engine, billing_set_up
 ):
