@@ -4,8 +4,8 @@ Scheduling reads no PHI it does not book with: of a client it learns only that t
 (``screening.client.enrolled``), never the names, birth dates, addresses and member ids
 of ``client.registered``/``updated``; of a referral only its window (``referral.window``:
 dates, authorized visits, status, and the prescribed body regions the therapist treats),
-never the diagnoses, physician, prescribed codes and authorization number of ``referral.recorded``/``amended``/``revoked``/``expired`` (those
-are for claims).
+never the diagnoses, physician, prescribed codes and authorization number of
+``referral.recorded``/``amended``/``revoked``/``expired`` (those are for claims).
 """
 
 from __future__ import annotations
