@@ -312,6 +312,28 @@ class ClaimLineSchema(Schema):
     expected_allowed = money()
 
 
+class LineCodingSchema(Schema):
+    code = fields.String()
+    modifiers = fields.List(fields.String())
+    techniques = fields.List(fields.String(), metadata={
+        "description": "The techniques billed under the code, as scheduling mapped them "
+                       "with the clinic's map (empty for sessions announced in v1)."})
+    body_regions = fields.List(fields.String())
+    minutes = fields.Integer()
+    units_reported = fields.Integer(metadata={"description": "As scheduling counted them."})
+    units_billed = fields.Integer(metadata={"description": "As claims recounted them."})
+    counting_method = fields.String()
+    diagnoses = fields.List(fields.String(), metadata={
+        "description": "The diagnoses the line points at (SV107), for its own regions."})
+    distinct_from = fields.String(allow_none=True, metadata={
+        "description": "The column-1 code a distinct-procedure modifier separates it from."})
+
+
+class ClaimCodingSchema(Schema):
+    claim_id = fields.String()
+    lines = fields.List(fields.Nested(LineCodingSchema))
+
+
 class HistoryEntrySchema(Schema):
     status = fields.String()
     transition = fields.String(

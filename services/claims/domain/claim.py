@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from services.claims.domain.edits import apply_coding_edits
+from services.claims.domain.edits import apply_coding_edits, edits_for
 from services.claims.domain.pointers import line_pointers
 from services.claims.domain.pricing import fee_in_effect, fee_reasons, price_line
 from services.claims.domain.records import (
@@ -160,3 +160,39 @@ def corrected_client(client: Client | None, corrections: Mapping[str, Any]) -> C
     if client is None or client.coverage is None or not member_id:
         return client
     return replace(client, coverage=replace(client.coverage, member_id=member_id))
+
+
+def explain_lines(
+    session: Session,
+    referral: Referral | None,
+    payer: Payer | None,
+    lines: Iterable[ClaimLine],
+    edits: Iterable[CodingEdit],
+) -> list[dict[str, Any]]:
+    """Why each line says what it says: the techniques and regions behind its code (as
+    scheduling mapped them), units reported and recounted, the diagnoses it points at and
+    the edit behind a distinct-procedure modifier (the table in force for the payer now)."""
+    by_code = {code.code: code for code in session.codes}
+    diagnoses = referral.diagnoses if referral else ()
+    lines = list(lines)
+    billed = {line.code for line in lines}
+    in_force = edits_for(edits, payer.payer_id if payer else None, session.date_of_service)
+    explained = []
+    for line in lines:
+        given = by_code.get(line.code)
+        pair = next((edit for edit in in_force
+                     if edit.column2 == line.code and edit.column1 in billed), None)
+        explained.append({
+            "code": line.code,
+            "modifiers": list(line.modifiers),
+            "techniques": list(given.techniques) if given else [],
+            "body_regions": sorted(given.body_regions) if given else [],
+            "minutes": given.minutes if given else 0,
+            "units_reported": given.units if given else 0,
+            "units_billed": line.units,
+            "counting_method": payer.counting_method if payer else session.counting_method,
+            "diagnoses": [diagnoses[p - 1] for p in line.diagnosis_pointers
+                          if 0 < p <= len(diagnoses)],
+            "distinct_from": pair.column1 if pair and pair.modifier_allowed else None,
+        })
+    return explained

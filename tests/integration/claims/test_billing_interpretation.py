@@ -256,3 +256,19 @@ def test_staff_read_the_technique_map_and_the_edits_in_force_for_a_payer(http):
     places = http.get("/places-of-service", headers=BILLING).json["places"]
     assert {"code": "11", "name": "Office"} in places
     assert "00" not in {place["code"] for place in places}
+
+
+def test_staff_see_why_each_line_got_its_code_modifier_and_diagnoses(http, engine,
+                                                                      billing_set_up):
+    claim = visit(engine)
+
+    coding = http.get(f"/claims/{claim.claim_id}/coding", headers=BILLING)
+
+    assert coding.status_code == 200, coding.json
+    lines = {line["code"]: line for line in coding.json["lines"]}
+    assert lines["97124"] == {
+        "code": "97124", "modifiers": ["XS"], "techniques": ["swedish"],
+        "body_regions": ["neck"], "minutes": 15, "units_reported": 1, "units_billed": 1,
+        "counting_method": "cms", "diagnoses": ["M54.2"], "distinct_from": "97140"}
+    assert lines["97140"]["diagnoses"] == ["M54.50"]
+    assert lines["97140"]["distinct_from"] is None
