@@ -9,7 +9,7 @@ from datetime import datetime
 from services.scheduling.domain.completion import (
     Completer,
     TechniqueRecord,
-    WhereAndWhen,
+    VisitFacts,
     admin_overrides,
     record_session,
 )
@@ -65,7 +65,7 @@ def complete_session(
     overrode = admin_overrides(appointment, therapist.staff_subject, completer, now)
     restrictions = restrictions_of(screening_of(connection, row.client_id))
     date_of_service = load_settings(connection).local_day(row.start)
-    visit = WhereAndWhen(
+    visit = VisitFacts(
         place_of_service=details.place_of_service,
         prescribed_regions=prescribed_regions(connection, row.referral_id),
         outside_referral_reason=details.outside_referral_reason,

@@ -88,7 +88,7 @@ class BilledLine:
 
 
 @dataclass(frozen=True)
-class WhereAndWhen:
+class VisitFacts:
     """The facts about a visit the therapist does not record technique by technique.
 
     ``prescribed_regions`` are the referral's body regions (None: the referral's window
@@ -130,7 +130,7 @@ def record_session(
     override_reason: str | None,
     technique_codes: Mapping[str, str],
     method: str = CMS,
-    visit: WhereAndWhen | None = None,
+    visit: VisitFacts | None = None,
 ) -> CompletedSession:
     """Check a therapist's session record and count the units it bills.
 
@@ -241,7 +241,7 @@ def _outside_referral(
 
 
 def _visit_problems(
-    visit: WhereAndWhen, outside: tuple[str, ...], reason: str | None
+    visit: VisitFacts, outside: tuple[str, ...], reason: str | None
 ) -> list[tuple[str, str]]:
     problems = []
     if not is_place_of_service(visit.place_of_service):

@@ -5,7 +5,7 @@ import pytest
 from services.scheduling.domain.completion import (
     BilledCode,
     TechniqueRecord,
-    WhereAndWhen,
+    VisitFacts,
     record_session,
 )
 from services.scheduling.domain.errors import SessionRejected
@@ -168,7 +168,7 @@ def test_all_problems_are_reported_at_once():
 
 
 def visited(place="11", prescribed=None, reason=None):
-    return WhereAndWhen(place, frozenset(prescribed) if prescribed is not None else None, reason)
+    return VisitFacts(place, frozenset(prescribed) if prescribed is not None else None, reason)
 
 
 def record_visit(techniques, visit):
