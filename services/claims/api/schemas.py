@@ -32,9 +32,14 @@ def money(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
     return fields.Decimal(as_string=True, places=2, **kwargs)
 
 
+_LARGEST_AMOUNT = Decimal("9999999999.99")  # what a Numeric(12, 2) column holds
+
+
 def _whole_cents(value: Decimal) -> None:
+    if abs(value) > _LARGEST_AMOUNT:
+        raise ValidationError(f"At most {_LARGEST_AMOUNT}.")
     # Checked on the value as sent: marshmallow's places=2 would round 45.125 silently.
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    if value != value.quantize(Decimal("0.01")):
         raise ValidationError("At most 2 decimals (whole cents); nothing is rounded.")
 
 
