@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shared.billing.techniques import load_technique_codes
 from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
 from shared.db import utcnow
 from shared.kafka.retry import RetryPolicy
@@ -36,6 +37,9 @@ class ClaimsConfig:
     idle_sleep: float = 1.0  # seconds a worker rests when it found nothing to do
     x12_usage: str = "T"  # ISA15: T while the clearinghouse is a sandbox, P in production
     clock: Callable[[], datetime] = utcnow  # what "now" is for no_response; tests set it
+    # The clinic's technique -> code map, shown to staff (GET /technique-codes); point it at
+    # the file scheduling maps with (SCHEDULING_TECHNIQUE_CODES). Claims never maps with it.
+    technique_codes: Mapping[str, str] = field(default_factory=load_technique_codes)
 
     @property
     def work_lease(self) -> timedelta:
@@ -73,6 +77,7 @@ class ClaimsConfig:
             ),
             no_response_days=int(env.get("CLAIMS_NO_RESPONSE_DAYS", default.no_response_days)),
             x12_usage=env.get("CLAIMS_X12_USAGE", default.x12_usage),
+            technique_codes=load_technique_codes(env.get("CLAIMS_TECHNIQUE_CODES")),
         )
 
 

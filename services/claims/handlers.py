@@ -7,7 +7,7 @@ from typing import Any
 
 from services.claims.commands import projections
 from services.claims.commands.claims import create_claim
-from shared.events.contracts.scheduling import SESSION_COMPLETED
+from shared.events.contracts.scheduling import SESSION_COMPLETED, SESSION_COMPLETED_V2
 from shared.events.contracts.screening import (
     CLIENT_REGISTERED,
     CLIENT_UPDATED,
@@ -62,7 +62,10 @@ def _close(uow: UnitOfWork, event: Event, payload: dict[str, Any], closed_as: st
 
 
 def on_session_completed(uow: UnitOfWork, event: Event, payload: dict[str, Any]) -> None:
-    """Make the session's one claim (a redelivery under a new event id makes none)."""
+    """Make the session's one claim (a redelivery under a new event id makes none).
+
+    v1 and v2 both read (domain/event_data.py): a session is billed once whichever
+    version, or both, arrives."""
     create_claim(uow, event.data)
 
 
@@ -74,4 +77,5 @@ SUBSCRIPTIONS = [
     Subscription(REFERRAL_REVOKED, on_referral_revoked),
     Subscription(REFERRAL_EXPIRED, on_referral_expired),
     Subscription(SESSION_COMPLETED, on_session_completed),
+    Subscription(SESSION_COMPLETED_V2, on_session_completed),
 ]

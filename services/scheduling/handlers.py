@@ -3,9 +3,9 @@
 Scheduling reads no PHI it does not book with: of a client it learns only that they exist
 (``screening.client.enrolled``), never the names, birth dates, addresses and member ids
 of ``client.registered``/``updated``; of a referral only its window (``referral.window``:
-dates, authorized visits, status), never the diagnoses, physician, prescribed codes and
-authorization number of ``referral.recorded``/``amended``/``revoked``/``expired`` (those
-are for claims).
+dates, authorized visits, status, and the prescribed body regions the therapist treats),
+never the diagnoses, physician, prescribed codes and authorization number of
+``referral.recorded``/``amended``/``revoked``/``expired`` (those are for claims).
 """
 
 from __future__ import annotations

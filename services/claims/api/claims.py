@@ -3,12 +3,14 @@ patient, re-scrub and receivables."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from flask import Blueprint, Response
 from sqlalchemy import Connection
 
 from services.claims.api.schemas import (
+    ClaimCodingSchema,
     ClaimDetailSchema,
     ClaimListSchema,
     ClaimQuerySchema,
@@ -18,9 +20,13 @@ from services.claims.api.schemas import (
     WriteOffSchema,
 )
 from services.claims.commands import balances, claims, corrections
+from services.claims.domain.claim import explain_lines
 from services.claims.domain.errors import NotBatched
+from services.claims.domain.event_data import referral_from_state, session_from_data
+from services.claims.domain.records import Payer
 from services.claims.store import accounts, interchanges
 from services.claims.store import claims as claim_store
+from services.claims.store import setup as setup_store
 from shared.uow import UnitOfWork
 from shared.web import allow, api, load_body, load_query, reads, respond, writes
 
@@ -47,6 +53,27 @@ def list_claims(connection: Connection) -> Response:
 def get_claim(connection: Connection, claim_id: str) -> Response:
     """A claim in full."""
     return respond(ClaimDetailSchema, accounts.claim_account(connection, claim_id))
+
+
+@bp.get("/claims/<claim_id>/coding")
+@allow("billing")
+@api("Why each line of a claim says what it says", response=ClaimCodingSchema, errors=(404,))
+@reads
+def get_coding(connection: Connection, claim_id: str) -> Response:
+    """Per line: techniques and regions behind the code, units reported and billed, the
+    diagnoses pointed at, and the edit behind a distinct-procedure modifier."""
+    row = claim_store.get_claim(connection, claim_id)
+    snapshot = json.loads(row.snapshot or "{}")
+    referral = referral_from_state(snapshot["referral"]) if snapshot.get("referral") else None
+    payer = snapshot.get("payer")
+    lines = explain_lines(
+        session_from_data(json.loads(row.session)),
+        referral,
+        Payer(**payer) if payer else None,
+        claim_store.lines_of(connection, claim_id),
+        setup_store.billing_setup(connection).edits,
+    )
+    return respond(ClaimCodingSchema, {"claim_id": claim_id, "lines": lines})
 
 
 @bp.get("/claims/<claim_id>/837")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.claims.domain.balances import AGING_BUCKETS
 from services.claims.domain.work_queue import Kind
 from services.claims.store.interchanges import STATUSES as INTERCHANGE_STATUSES
 from services.claims.store.reports import STATUSES as REPORT_STATUSES
+from shared.billing.addresses import is_po_box
 from shared.billing.units import COUNTING_METHODS
 from shared.events.contracts.claims import CLAIM_STATUSES
 from shared.identifiers import is_valid_npi
@@ -27,6 +30,31 @@ def _npi(value: str) -> None:
 def money(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
     """An amount in dollars and cents, as a string (never a float)."""
     return fields.Decimal(as_string=True, places=2, **kwargs)
+
+
+_LARGEST_AMOUNT = Decimal("9999999999.99")  # what a Numeric(12, 2) column holds
+
+
+def _whole_cents(value: Decimal) -> None:
+    if abs(value) > _LARGEST_AMOUNT:
+        raise ValidationError(f"At most {_LARGEST_AMOUNT}.")
+    # Checked on the value as sent: marshmallow's places=2 would round 45.125 silently.
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError("At most 2 decimals (whole cents); nothing is rounded.")
+
+
+class Cents(fields.Decimal):
+    """An amount in whole cents as sent: more decimals are refused, never rounded."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        number = super()._deserialize(value, attr, data, **kwargs)
+        _whole_cents(number)
+        return number.quantize(Decimal("0.01"))
+
+
 
 
 class _DateRange(Schema):
@@ -51,14 +79,58 @@ class AddressSchema(Schema):
     )
 
 
+class StreetAddressSchema(AddressSchema):
+    """The billing provider's address: 837P 2010AA N301 must be a street address."""
+
+    @validates_schema
+    def _no_po_box(self, data: dict, **_: object) -> None:
+        for name in ("line1", "line2"):
+            if is_po_box(data.get(name)):
+                raise ValidationError(
+                    "The billing provider address must be a street address; put a PO Box "
+                    "in pay_to_address (837P loop 2010AB).", name)
+
+
+class PayToAddressSchema(AddressSchema):
+    postal_code = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{5}(\d{4})?$", error="5 or 9 digits.")
+    )
+
+
+ENTITY_TYPES = ("organisation", "individual")
+
+
 class BillingProviderSchema(Schema):
-    organisation_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    entity_type = fields.String(
+        load_default="organisation",
+        validate=validate.OneOf(ENTITY_TYPES),
+        metadata={"description": "individual: a solo therapist billing under their own NPI "
+                                 "(NM1*85*1 with last_name and first_name)."},
+    )
+    organisation_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "The practice's name; for an individual, shown on paper."},
+    )
+    last_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=60)
+    )
+    first_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=35)
+    )
     npi = fields.String(required=True, validate=_npi)
     ein = fields.String(required=True, validate=validate.Regexp(r"^\d{9}$", error="9 digits."))
     taxonomy_code = fields.String(
         required=True, validate=validate.Regexp(r"^\d{9}[A-Z0-9]$", error="10 characters.")
     )
-    address = fields.Nested(AddressSchema, required=True)
+    address = fields.Nested(StreetAddressSchema, required=True)
+    pay_to_address = fields.Nested(
+        PayToAddressSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Where payment goes when not the billing address (837P "
+                                 "2010AB); a PO Box or lock box goes here."},
+    )
     submitter_id = fields.String(required=True, validate=_X12_ID)
     submitter_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     contact_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
@@ -67,6 +139,14 @@ class BillingProviderSchema(Schema):
     )
     receiver_id = fields.String(required=True, validate=_X12_ID)
     receiver_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+    @validates_schema
+    def _individual_named(self, data: dict, **_: object) -> None:
+        if data.get("entity_type") == "individual":
+            missing = {name: ["An individual billing provider needs it (NM1*85*1)."]
+                       for name in ("last_name", "first_name") if not data.get(name)}
+            if missing:
+                raise ValidationError(missing)
 
 
 class PayerSchema(Schema):
@@ -77,6 +157,17 @@ class PayerSchema(Schema):
     timely_filing_days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
     claim_filing_indicator = fields.String(
         load_default="CI", validate=validate.Regexp(r"^[A-Z0-9]{2}$")
+    )
+    distinct_modifier = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(("59", "XS")),
+        metadata={"description": "The distinct-procedure modifier this payer takes for a "
+                                 "separate region; null: the one the edit row names."},
+    )
+    rendering_taxonomy_required = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Send the rendering provider's taxonomy (PRV*PE)."},
     )
 
 
@@ -95,8 +186,8 @@ class FeeScheduleEntrySchema(_DateRange):
     code = fields.String(required=True, validate=_CODE)
     effective_from = fields.Date(required=True)
     effective_to = fields.Date(load_default=None, allow_none=True)
-    charge_per_unit = money(required=True, validate=validate.Range(min=0, min_inclusive=False))
-    allowed_per_unit = money(required=True, validate=validate.Range(min=0))
+    charge_per_unit = Cents(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    allowed_per_unit = Cents(required=True, validate=validate.Range(min=0, min_inclusive=False))
 
 
 class FeeScheduleSchema(Schema):
@@ -115,6 +206,13 @@ class ImportResultSchema(Schema):
 
 
 class CodingEditSchema(_DateRange):
+    payer_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=2, max=80),
+        metadata={"description": "The payer this row is for; null: every payer without a "
+                                 "row of its own for the pair."},
+    )
     column1 = fields.String(required=True, validate=_CODE)
     column2 = fields.String(required=True, validate=_CODE)
     modifier_allowed = fields.Boolean(required=True)
@@ -130,6 +228,40 @@ class CodingEditSchema(_DateRange):
 
 class CodingEditListSchema(Schema):
     edits = fields.List(fields.Nested(CodingEditSchema))
+
+
+class EditQuerySchema(Schema):
+    payer_id = fields.String(load_default=None, validate=validate.Length(min=2, max=80))
+    on = fields.Date(load_default=None, metadata={"description": "Default: today."})
+
+
+class TechniqueCodeSchema(Schema):
+    technique = fields.String()
+    code = fields.String()
+
+
+class TechniqueCodesSchema(Schema):
+    codes = fields.List(fields.Nested(TechniqueCodeSchema))
+
+
+class UnitLimitSchema(Schema):
+    code = fields.String()
+    max_units = fields.Integer()
+    effective_from = fields.Date()
+    effective_to = fields.Date(allow_none=True)
+
+
+class UnitLimitListSchema(Schema):
+    limits = fields.List(fields.Nested(UnitLimitSchema))
+
+
+class PlaceOfServiceSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class PlacesOfServiceSchema(Schema):
+    places = fields.List(fields.Nested(PlaceOfServiceSchema))
 
 
 # -- claims --------------------------------------------------------------------------------
@@ -187,6 +319,28 @@ class ClaimLineSchema(Schema):
     diagnosis_pointers = fields.List(fields.Integer())
     charge = money()
     expected_allowed = money()
+
+
+class LineCodingSchema(Schema):
+    code = fields.String()
+    modifiers = fields.List(fields.String())
+    techniques = fields.List(fields.String(), metadata={
+        "description": "The techniques billed under the code, as scheduling mapped them "
+                       "with the clinic's map (empty for sessions announced in v1)."})
+    body_regions = fields.List(fields.String())
+    minutes = fields.Integer()
+    units_reported = fields.Integer(metadata={"description": "As scheduling counted them."})
+    units_billed = fields.Integer(metadata={"description": "As claims recounted them."})
+    counting_method = fields.String()
+    diagnoses = fields.List(fields.String(), metadata={
+        "description": "The diagnoses the line points at (SV107), for its own regions."})
+    distinct_from = fields.String(allow_none=True, metadata={
+        "description": "The column-1 code a distinct-procedure modifier separates it from."})
+
+
+class ClaimCodingSchema(Schema):
+    claim_id = fields.String()
+    lines = fields.List(fields.Nested(LineCodingSchema))
 
 
 class HistoryEntrySchema(Schema):

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, request
 from marshmallow import ValidationError
 from sqlalchemy import Connection
 
+from services.claims.api.common import config
 from services.claims.api.schemas import (
     BillingProviderSchema,
     CodingEditListSchema,
     CodingEditSchema,
+    EditQuerySchema,
     FeeQuerySchema,
     FeeScheduleEntrySchema,
     FeeScheduleSchema,
@@ -21,11 +25,17 @@ from services.claims.api.schemas import (
     PayerIdSchema,
     PayerListSchema,
     PayerSchema,
+    PlacesOfServiceSchema,
+    TechniqueCodesSchema,
+    UnitLimitListSchema,
 )
 from services.claims.commands import setup as setup_commands
+from services.claims.domain.edits import edits_for, modifier_for
 from services.claims.domain.errors import BillingProviderNotSetUp, PayerNotFound
 from services.claims.domain.records import CodingEdit, FeeScheduleEntry, Payer
+from services.claims.domain.units import default_unit_limits
 from services.claims.store import setup as setup_store
+from shared.billing.place_of_service import places_of_service
 from shared.errors import InvalidInput
 from shared.uow import UnitOfWork
 from shared.web import Problem, allow, api, load_body, load_query, reads, respond, writes
@@ -69,16 +79,21 @@ def put_billing_provider(uow: UnitOfWork) -> Response:
     return respond(BillingProviderSchema, data)
 
 
+_PAY_TO_COLUMNS = ("line1", "line2", "city", "state", "postal_code")
+
+
 def _provider_row(data: dict[str, Any]) -> dict[str, Any]:
-    """The billing provider as stored: the address in columns of its own."""
+    """The billing provider as stored: the addresses in columns of their own."""
     address = data["address"]
+    pay_to = data.get("pay_to_address") or {}
     return {
-        **{k: v for k, v in data.items() if k != "address"},
+        **{k: v for k, v in data.items() if k not in ("address", "pay_to_address")},
         "address_line1": address["line1"],
         "address_line2": address["line2"],
         "city": address["city"],
         "state": address["state"],
         "postal_code": address["postal_code"],
+        **{f"pay_to_{name}": pay_to.get(name) for name in _PAY_TO_COLUMNS},
     }
 
 
@@ -92,6 +107,10 @@ def _provider_out(row: dict[str, Any]) -> dict[str, Any]:
         "state": row["state"],
         "postal_code": row["postal_code"],
     }
+    out["pay_to_address"] = (
+        {name: row[f"pay_to_{name}"] for name in _PAY_TO_COLUMNS}
+        if row.get("pay_to_line1") else None
+    )
     return out
 
 
@@ -197,11 +216,60 @@ def _fee_entries_from_csv() -> list[FeeScheduleEntry]:
 
 @bp.get("/coding-edits")
 @allow("billing")
-@api("The coding-edit table", response=CodingEditListSchema)
+@api("The coding-edit table", query=EditQuerySchema, response=CodingEditListSchema)
 @reads
 def list_edits(connection: Connection) -> Response:
-    """Every procedure-to-procedure edit with its dates."""
-    return respond(CodingEditListSchema, {"edits": setup_store.coding_edits_in(connection)})
+    """Every procedure-to-procedure edit with its dates; or, given a payer and a day, the
+    rows in force for that payer that day, each with the modifier that payer gets."""
+    query = load_query(EditQuerySchema)
+    edits = setup_store.coding_edits_in(connection)
+    if query["payer_id"] is None and query["on"] is None:
+        return respond(CodingEditListSchema, {"edits": edits})
+    payer = None
+    if query["payer_id"] is not None:
+        payer = setup_store.get_payer(connection, query["payer_id"])
+        if payer is None:
+            raise PayerNotFound(query["payer_id"])
+    day = query["on"] or date.today()
+    in_force = [
+        replace(edit, modifier=modifier_for(edit, payer))
+        for edit in edits_for(edits, query["payer_id"], day)
+    ]
+    return respond(CodingEditListSchema, {"edits": in_force})
+
+
+@bp.get("/technique-codes")
+@allow("billing")
+@api("Which code each technique bills under", response=TechniqueCodesSchema)
+@reads
+def technique_codes(connection: Connection) -> Response:
+    """The clinic's technique -> code map (``CLAIMS_TECHNIQUE_CODES``, the file scheduling
+    maps with). Claims itself never maps: each session.completed v2 line names the code
+    scheduling gave its technique, and a claim's lines show which techniques they bill."""
+    codes = config().technique_codes
+    return respond(TechniqueCodesSchema, {
+        "codes": [{"technique": t, "code": c} for t, c in sorted(codes.items())]
+    })
+
+
+@bp.get("/unit-limits")
+@allow("billing")
+@api("Daily unit limits per code (MUE-style)", response=UnitLimitListSchema)
+@reads
+def unit_limits(connection: Connection) -> Response:
+    """Most units of each code billed for one client on one day, with their dates."""
+    return respond(UnitLimitListSchema, {"limits": default_unit_limits()})
+
+
+@bp.get("/places-of-service")
+@allow("billing")
+@api("The CMS place-of-service codes a session may name", response=PlacesOfServiceSchema)
+@reads
+def places(connection: Connection) -> Response:
+    """Every code on the CMS list, with its name."""
+    return respond(PlacesOfServiceSchema, {
+        "places": [{"code": c, "name": n} for c, n in sorted(places_of_service().items())]
+    })
 
 
 @bp.post("/coding-edits")

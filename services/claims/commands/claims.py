@@ -153,6 +153,9 @@ def evaluate(
         billing_npi=billing.provider["npi"] if billing.provider else None,
         visits_used=claim_store.visits_billed(connection, session.referral_id, session.session_id),
         today=utcnow().date(),
+        units_same_day=claim_store.units_billed_on(
+            connection, session.client_id, session.date_of_service, session.session_id
+        ),
     )
     prepared = prepare_claim(inputs)
     document = None

@@ -36,5 +36,7 @@ def save_fees(uow: UnitOfWork, entries: Sequence[FeeScheduleEntry]) -> int:
 
 
 def save_coding_edit(uow: UnitOfWork, edit: CodingEdit) -> None:
-    """Create or replace a coding edit (keyed by its code pair and start date)."""
+    """Create or replace a coding edit (keyed by payer, code pair and start date)."""
+    if edit.payer_id is not None and setup.get_payer(uow.connection, edit.payer_id) is None:
+        raise UnknownPayers([edit.payer_id])
     setup.put_coding_edit(uow.connection, edit)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from services.claims.domain.edits import apply_coding_edits
-from services.claims.domain.pricing import fee_in_effect, price_line
+from services.claims.domain.edits import apply_coding_edits, edits_for
+from services.claims.domain.pointers import line_pointers
+from services.claims.domain.pricing import fee_in_effect, fee_reasons, price_line
 from services.claims.domain.records import (
     Client,
     CodingEdit,
@@ -20,12 +21,16 @@ from services.claims.domain.records import (
     Session,
 )
 from services.claims.domain.scrub import ScrubFacts, scrub
-from services.claims.domain.units import billable_units
+from services.claims.domain.units import (
+    UnitLimit,
+    billable_units,
+    default_unit_limits,
+    unit_limit_reasons,
+)
 
 READY = "ready"
 NEEDS_REVIEW = "needs_review"
 GP_MODIFIER = "GP"
-MAX_POINTERS = 4  # SV107 carries at most four diagnosis pointers
 ZERO = Decimal("0.00")
 
 
@@ -79,20 +84,25 @@ class ClaimInputs:
     billing_npi: str | None
     visits_used: int
     today: date
+    unit_limits: tuple[UnitLimit, ...] = field(default_factory=default_unit_limits)
+    # Units per code on the client's other claims of the same day (daily unit limits).
+    units_same_day: Mapping[str, int] = field(default_factory=dict)
 
 
 def prepare_claim(inputs: ClaimInputs) -> PreparedClaim:
-    """Count units, apply coding edits and GP, point at diagnoses, price, and scrub."""
+    """Recount units, apply coding edits and GP, point at diagnoses, price, and scrub."""
     session, payer = inputs.session, inputs.payer
-    units = billable_units(session, payer.counting_method if payer else None)
+    count = billable_units(session, payer.counting_method if payer else None)
+    units = count.units
     minutes = {c.code: c.minutes for c in session.codes}
     regions = {c.code: c.body_regions for c in session.codes if c.code in units}
-    edit = apply_coding_edits(regions, inputs.edits, session.date_of_service)
-    diagnoses = inputs.referral.diagnoses if inputs.referral else ()
-    pointers = tuple(range(1, min(len(diagnoses), MAX_POINTERS) + 1))
-    reasons: list[Reason] = list(edit.reasons)
+    edit = apply_coding_edits(regions, inputs.edits, session.date_of_service, payer)
+    pointers = line_pointers(inputs.referral, regions, edit.distinct_from)
+    reasons: list[Reason] = [*count.reasons, *edit.reasons]
+    reasons.extend(unit_limit_reasons(units, inputs.unit_limits, session.date_of_service,
+                                      inputs.units_same_day))
     lines = []
-    for code, count in units.items():
+    for code, billed in units.items():
         modifiers = _with_gp(edit.modifiers.get(code, ()), payer)
         charge, allowed = ZERO, ZERO
         if payer is not None:
@@ -105,10 +115,12 @@ def prepare_claim(inputs: ClaimInputs) -> PreparedClaim:
                     )
                 )
             else:
-                price = price_line(entry, count)
+                reasons.extend(fee_reasons(entry))
+                price = price_line(entry, billed)
                 charge, allowed = price.charge, price.expected_allowed
         lines.append(
-            ClaimLine(code, count, minutes.get(code, 0), modifiers, pointers, charge, allowed)
+            ClaimLine(code, billed, minutes.get(code, 0), modifiers, pointers.get(code, ()),
+                      charge, allowed)
         )
     if not lines:
         reasons.append(Reason("no_billable_units", "the session's minutes bill no units"))
@@ -120,6 +132,7 @@ def prepare_claim(inputs: ClaimInputs) -> PreparedClaim:
         billing_npi=inputs.billing_npi,
         visits_used=inputs.visits_used,
         today=inputs.today,
+        billed_codes=tuple(line.code for line in lines),
     )
     reasons.extend(scrub(facts, [line.diagnosis_pointers for line in lines]))
     payer_id = payer.payer_id if payer else _coverage_payer(inputs.client)
@@ -147,3 +160,39 @@ def corrected_client(client: Client | None, corrections: Mapping[str, Any]) -> C
     if client is None or client.coverage is None or not member_id:
         return client
     return replace(client, coverage=replace(client.coverage, member_id=member_id))
+
+
+def explain_lines(
+    session: Session,
+    referral: Referral | None,
+    payer: Payer | None,
+    lines: Iterable[ClaimLine],
+    edits: Iterable[CodingEdit],
+) -> list[dict[str, Any]]:
+    """Why each line says what it says: the techniques and regions behind its code (as
+    scheduling mapped them), units reported and recounted, the diagnoses it points at and
+    the edit behind a distinct-procedure modifier (the table in force for the payer now)."""
+    by_code = {code.code: code for code in session.codes}
+    diagnoses = referral.diagnoses if referral else ()
+    lines = list(lines)
+    billed = {line.code for line in lines}
+    in_force = edits_for(edits, payer.payer_id if payer else None, session.date_of_service)
+    explained = []
+    for line in lines:
+        given = by_code.get(line.code)
+        pair = next((edit for edit in in_force
+                     if edit.column2 == line.code and edit.column1 in billed), None)
+        explained.append({
+            "code": line.code,
+            "modifiers": list(line.modifiers),
+            "techniques": list(given.techniques) if given else [],
+            "body_regions": sorted(given.body_regions) if given else [],
+            "minutes": given.minutes if given else 0,
+            "units_reported": given.units if given else 0,
+            "units_billed": line.units,
+            "counting_method": payer.counting_method if payer else session.counting_method,
+            "diagnoses": [diagnoses[p - 1] for p in line.diagnosis_pointers
+                          if 0 < p <= len(diagnoses)],
+            "distinct_from": pair.column1 if pair and pair.modifier_allowed else None,
+        })
+    return explained

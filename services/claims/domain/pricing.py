@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.claims.domain.records import FeeScheduleEntry
+from services.claims.domain.records import FeeScheduleEntry, Reason
 
 CENT = Decimal("0.01")
 
@@ -43,3 +43,25 @@ def price_line(entry: FeeScheduleEntry, units: int) -> Price:
         charge=cents(entry.charge_per_unit * units),
         expected_allowed=cents(entry.allowed_per_unit * units),
     )
+
+
+def fee_reasons(entry: FeeScheduleEntry) -> list[Reason]:
+    """Why a fee cannot be billed: a charge or an allowed amount of zero or less.
+
+    A zero charge bills nothing and a negative one is not a claim; an allowed amount of
+    zero or less says the fee schedule was entered wrong. Either goes to a person.
+    """
+    reasons = []
+    if entry.charge_per_unit <= 0:
+        reasons.append(
+            Reason("fee_not_positive",
+                   f"the {entry.payer_id} charge for {entry.code} is {entry.charge_per_unit}; "
+                   "a charge must be more than zero")
+        )
+    if entry.allowed_per_unit <= 0:
+        reasons.append(
+            Reason("fee_not_positive",
+                   f"the {entry.payer_id} allowed amount for {entry.code} is "
+                   f"{entry.allowed_per_unit}; it must be more than zero")
+        )
+    return reasons

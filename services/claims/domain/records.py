@@ -66,6 +66,13 @@ class Referral:
     end_on: date
     authorization_number: str | None = None
     closed_on: date | None = None  # revoked or expired on
+    # The structured name NM1*DN is rendered from; None on referrals recorded before it.
+    physician_last_name: str | None = None
+    physician_first_name: str | None = None
+    codes: tuple[str, ...] = ()  # the prescribed codes a claim may bill
+    body_regions: tuple[str, ...] = ()  # the prescribed regions
+    # Which regions each diagnosis covers; empty: every diagnosis covers every region.
+    diagnosis_regions: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def covers(self, day: date) -> bool:
         """Whether the referral was in force on ``day``.
@@ -88,6 +95,10 @@ class Payer:
     gp_required: bool = False
     timely_filing_days: int = 365
     claim_filing_indicator: str = "CI"
+    # Which distinct-procedure modifier the payer takes for a separate region, XS or 59;
+    # None: the one the edit row names.
+    distinct_modifier: str | None = None
+    rendering_taxonomy_required: bool = False  # PRV*PE in 2310B
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,7 @@ class CodingEdit:
     modifier: str  # 59 or XS, put on the column-2 code
     effective_from: date
     effective_to: date | None = None
+    payer_id: str | None = None  # None: every payer without an edit of its own for the pair
 
     def in_effect_on(self, day: date) -> bool:
         """Whether the edit applies to a service on ``day``."""
@@ -132,8 +144,9 @@ class SessionCode:
 
     code: str
     minutes: int
-    units: int
+    units: int  # as scheduling counted them; claims recounts (domain/units.py)
     body_regions: frozenset[str]
+    techniques: tuple[str, ...] = ()  # as scheduling mapped them (v2); empty for v1
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,9 @@ class Session:
     rendering_name: str
     rendering_npi: str
     codes: tuple[SessionCode, ...]
+    rendering_taxonomy: str | None = None
+    regions_outside_referral: tuple[str, ...] = ()  # v2: treated without a prescription
+    outside_referral_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.claims.domain.records import Client, Payer, Reason, Referral, Session
+from shared.billing.place_of_service import is_place_of_service
 from shared.identifiers import is_valid_icd10_cm, is_valid_npi
 
 
@@ -24,6 +25,7 @@ class ScrubFacts:
     billing_npi: str | None
     visits_used: int  # other sessions already billed against the referral
     today: date
+    billed_codes: tuple[str, ...] = ()  # the codes of the claim's lines
 
 
 def scrub(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]]) -> list[Reason]:
@@ -33,8 +35,51 @@ def scrub(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]]) -> list[Re
         *_coverage_reasons(facts),
         *_referral_reasons(facts),
         *_diagnosis_reasons(facts, pointers_by_line),
+        *_prescription_reasons(facts),
+        *_service_reasons(facts),
         *_timely_filing_reasons(facts),
     ]
+
+
+def _service_reasons(facts: ScrubFacts) -> list[Reason]:
+    """Where and by whom: a place on the CMS list, a rendering taxonomy when wanted."""
+    session = facts.session
+    reasons = []
+    if not is_place_of_service(session.place_of_service):
+        reasons.append(
+            Reason("place_of_service_invalid",
+                   f"place of service {session.place_of_service!r} is not on the CMS list")
+        )
+    if (facts.payer is not None and facts.payer.rendering_taxonomy_required
+            and not session.rendering_taxonomy):
+        reasons.append(
+            Reason("rendering_taxonomy_missing",
+                   f"{facts.payer.payer_id} wants the rendering provider's taxonomy (PRV*PE); "
+                   "the therapist has none")
+        )
+    return reasons
+
+
+def _prescription_reasons(facts: ScrubFacts) -> list[Reason]:
+    """Billed codes the referral did not prescribe; regions treated outside it (v2)."""
+    referral, session = facts.referral, facts.session
+    reasons = []
+    if referral is not None:
+        unprescribed = sorted(set(facts.billed_codes) - set(referral.codes))
+        if unprescribed:
+            reasons.append(
+                Reason("code_not_prescribed",
+                       f"the referral does not prescribe {', '.join(unprescribed)}")
+            )
+    if session.regions_outside_referral:
+        # The therapist's own words stay on the session (they may say more than a claim
+        # event should carry); the reason names the regions.
+        regions = ", ".join(session.regions_outside_referral)
+        reasons.append(
+            Reason("regions_outside_referral",
+                   f"treated outside the referral: {regions}; read the therapist's reason")
+        )
+    return reasons
 
 
 def _provider_reasons(facts: ScrubFacts) -> list[Reason]:
@@ -102,7 +147,12 @@ def _diagnosis_reasons(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]
         reasons.append(Reason("diagnoses_missing", "the referral lists no diagnosis"))
     elif not all(is_valid_icd10_cm(code) for code in diagnoses):
         reasons.append(Reason("diagnosis_invalid", "a diagnosis is not an ICD-10-CM code"))
-    if any(
+    if facts.referral.diagnosis_regions and any(not pointers for pointers in pointers_by_line):
+        reasons.append(
+            Reason("diagnosis_for_region_missing",
+                   "a service line treated regions no diagnosis of the referral covers")
+        )
+    elif any(
         not pointers or not all(1 <= p <= len(diagnoses) for p in pointers)
         for pointers in pointers_by_line
     ):

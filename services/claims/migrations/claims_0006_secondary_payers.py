@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "claims_0006"
-down_revision = "claims_0004"
+down_revision = "claims_0005"
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,19 @@ _VISITS_BILLED = select(func.count(claims.c.session_id.distinct())).where(
     claims.c.session_id != bindparam("except_session"),
     claims.c.status.in_(BILLED_STATUSES),
 )
+_UNITS_SAME_DAY = (
+    select(claim_lines.c.code, func.sum(claim_lines.c.units))
+    .join(claims, claims.c.claim_id == claim_lines.c.claim_id)
+    .where(
+        claims.c.client_id == bindparam("client_id"),
+        claims.c.date_of_service == bindparam("day"),
+        claims.c.session_id != bindparam("except_session"),
+        claims.c.status.in_(BILLED_STATUSES),
+        claims.c.replaced_by_claim_id.is_(None),
+        claims.c.frequency != VOID_FREQUENCY,
+    )
+    .group_by(claim_lines.c.code)
+)
 _NEEDING_REVIEW = (
     select(claims)
     .where(claims.c.client_id == bindparam("client_id"), claims.c.status == "needs_review")
@@ -248,6 +261,16 @@ def visits_billed(connection: Connection, referral_id: str, except_session: str)
         _VISITS_BILLED, {"referral_id": referral_id, "except_session": except_session}
     )
     return int(found.scalar())
+
+
+def units_billed_on(
+    connection: Connection, client_id: str, day: date, except_session: str
+) -> dict[str, int]:
+    """Units per code billed (or about to be) for the client on ``day`` by other sessions."""
+    rows = connection.execute(
+        _UNITS_SAME_DAY, {"client_id": client_id, "day": day, "except_session": except_session}
+    )
+    return {code: int(units) for code, units in rows}
 
 
 # A claim line's columns in the order ``_line`` reads them, after the claim id.

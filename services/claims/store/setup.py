@@ -13,6 +13,7 @@ from services.claims.store.tables import billing_provider, coding_edits, fee_sch
 from shared.db import insert_if_absent, utcnow
 
 PROVIDER_ROW = 1
+EVERY_PAYER = ""  # coding_edits.payer_id of an edit for every payer
 _CACHE_KEY = "claims.billing_setup"
 
 
@@ -68,6 +69,8 @@ def put_payer(connection: Connection, payer: Payer) -> None:
         "gp_required": payer.gp_required,
         "timely_filing_days": payer.timely_filing_days,
         "claim_filing_indicator": payer.claim_filing_indicator,
+        "distinct_modifier": payer.distinct_modifier,
+        "rendering_taxonomy_required": payer.rendering_taxonomy_required,
         "updated_at": utcnow(),
     }
     if not insert_if_absent(connection, payers, {"payer_id": payer.payer_id, **values}):
@@ -95,6 +98,8 @@ def _payer(row: Any) -> Payer:
         gp_required=row.gp_required,
         timely_filing_days=row.timely_filing_days,
         claim_filing_indicator=row.claim_filing_indicator,
+        distinct_modifier=row.distinct_modifier,
+        rendering_taxonomy_required=row.rendering_taxonomy_required,
     )
 
 
@@ -152,7 +157,9 @@ def fees_for(
 
 def put_coding_edit(connection: Connection, edit: CodingEdit) -> None:
     """Create or replace a coding edit (keyed by its code pair and start date)."""
+    payer_key = edit.payer_id or EVERY_PAYER
     key = and_(
+        coding_edits.c.payer_id == payer_key,
         coding_edits.c.column1 == edit.column1,
         coding_edits.c.column2 == edit.column2,
         coding_edits.c.effective_from == edit.effective_from,
@@ -165,6 +172,7 @@ def put_coding_edit(connection: Connection, edit: CodingEdit) -> None:
     if not connection.execute(update(coding_edits).where(key).values(**values)).rowcount:
         connection.execute(
             insert(coding_edits).values(
+                payer_id=payer_key,
                 column1=edit.column1,
                 column2=edit.column2,
                 effective_from=edit.effective_from,
@@ -174,9 +182,12 @@ def put_coding_edit(connection: Connection, edit: CodingEdit) -> None:
 
 
 def coding_edits_in(connection: Connection) -> list[CodingEdit]:
-    """Every coding edit, by pair and start."""
+    """Every coding edit, by pair, payer (every payer's first) and start."""
     query = select(coding_edits).order_by(
-        coding_edits.c.column1, coding_edits.c.column2, coding_edits.c.effective_from
+        coding_edits.c.column1,
+        coding_edits.c.column2,
+        coding_edits.c.payer_id,
+        coding_edits.c.effective_from,
     )
     return [
         CodingEdit(
@@ -186,6 +197,7 @@ def coding_edits_in(connection: Connection) -> list[CodingEdit]:
             modifier=row.modifier,
             effective_from=row.effective_from,
             effective_to=row.effective_to,
+            payer_id=row.payer_id or None,
         )
         for row in connection.execute(query)
     ]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from shared.db import UtcDateTime
@@ -77,6 +78,16 @@ billing_provider = Table(
     Column("receiver_id", String(15), nullable=False),
     Column("receiver_name", String(60), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # organisation, or individual: a solo therapist billing under their own NPI (NM1*85*1).
+    Column("entity_type", String(12), nullable=False, server_default="organisation"),
+    Column("last_name", String(60), nullable=True),
+    Column("first_name", String(35), nullable=True),
+    # 2010AB pay-to address (may be a PO Box); all null when payment goes to the billing address.
+    Column("pay_to_line1", String(55), nullable=True),
+    Column("pay_to_line2", String(55), nullable=True),
+    Column("pay_to_city", String(30), nullable=True),
+    Column("pay_to_state", String(2), nullable=True),
+    Column("pay_to_postal_code", String(9), nullable=True),
 )
 
 payers = Table(
@@ -89,6 +100,8 @@ payers = Table(
     Column("timely_filing_days", Integer, nullable=False),
     Column("claim_filing_indicator", String(2), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("distinct_modifier", String(2), nullable=True),  # 59 or XS; null: as the edit says
+    Column("rendering_taxonomy_required", Boolean, nullable=False, server_default=false()),
 )
 
 fee_schedules = Table(
@@ -114,7 +127,10 @@ coding_edits = Table(
     Column("modifier", String(2), nullable=False),
     Column("effective_from", Date, nullable=False),
     Column("effective_to", Date, nullable=True),
-    UniqueConstraint("column1", "column2", "effective_from", name="uq_coding_edit_start"),
+    Column("payer_id", String(80), nullable=False, server_default=""),  # "": every payer
+    UniqueConstraint(
+        "payer_id", "column1", "column2", "effective_from", name="uq_coding_edit_start"
+    ),
 )
 
 # -- claims and interchanges -------------------------------------------------------------

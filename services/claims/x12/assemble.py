@@ -25,6 +25,9 @@ from services.claims.x12.model import (
 )
 from services.claims.x12.model import Payer as X12Payer
 
+INDIVIDUAL = "individual"  # billing provider entity type: a solo therapist (NM1*85*1)
+ORGANISATION = "organisation"
+
 _RELATIONSHIPS = {
     "spouse": PatientRelationship.SPOUSE,
     "child": PatientRelationship.CHILD,
@@ -81,8 +84,12 @@ def x12_claim(
             )
             for line in lines
         ),
-        referring_provider=Provider(_name(referral.physician_name), referral.physician_npi),
-        rendering_provider=Provider(_name(session.rendering_name), session.rendering_npi),
+        referring_provider=Provider(_referring_name(referral), referral.physician_npi),
+        rendering_provider=Provider(
+            _name(session.rendering_name),
+            session.rendering_npi,
+            session.rendering_taxonomy if payer.rendering_taxonomy_required else None,
+        ),
         patient=patient,
         place_of_service=session.place_of_service,
         frequency=frequency,
@@ -100,8 +107,22 @@ def x12_parties(provider: Mapping[str, Any]) -> tuple[Submitter, Receiver, Billi
         contact_phone=provider["contact_phone"],
     )
     receiver = Receiver(name=provider["receiver_name"], id=provider["receiver_id"])
+    individual = None
+    if provider.get("entity_type") == INDIVIDUAL:
+        individual = PersonName(
+            last=provider.get("last_name") or "", first=provider.get("first_name") or ""
+        )
+    pay_to = None
+    if provider.get("pay_to_line1"):
+        pay_to = Address(
+            line1=provider["pay_to_line1"],
+            line2=provider.get("pay_to_line2"),
+            city=provider["pay_to_city"],
+            state=provider["pay_to_state"],
+            postal_code=provider["pay_to_postal_code"],
+        )
     billing = BillingProvider(
-        organisation_name=provider["organisation_name"],
+        organisation_name=provider.get("organisation_name") or "",
         npi=provider["npi"],
         ein=provider["ein"],
         taxonomy_code=provider["taxonomy_code"],
@@ -112,6 +133,8 @@ def x12_parties(provider: Mapping[str, Any]) -> tuple[Submitter, Receiver, Billi
             state=provider["state"],
             postal_code=provider["postal_code"],
         ),
+        individual=individual,
+        pay_to_address=pay_to,
     )
     return submitter, receiver, billing
 
@@ -136,8 +159,16 @@ def _address(address: ClinicAddress) -> Address:
     )
 
 
+def _referring_name(referral: Referral) -> PersonName:
+    """NM1*DN from the physician's structured name; split the display name only for
+    referrals recorded before the structured parts existed."""
+    if referral.physician_last_name and referral.physician_first_name:
+        return PersonName(last=referral.physician_last_name, first=referral.physician_first_name)
+    return _name(referral.physician_name)
+
+
 def _name(full_name: str) -> PersonName:
-    """Split "Last, First" or "First Middle Last" into NM1 name parts."""
+    """Split "Last, First" or "First Middle Last" into NM1 name parts (the old fallback)."""
     if "," in full_name:
         last, _, first = full_name.partition(",")
         return PersonName(last=last.strip(), first=first.strip())

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from services.claims.x12.syntax import clean_text
+from shared.billing.addresses import is_po_box
 from shared.identifiers import is_valid_icd10_cm, is_valid_npi
 
 if TYPE_CHECKING:
@@ -160,16 +161,29 @@ class Receiver:
 
 @dataclass(frozen=True)
 class BillingProvider:
-    """Loop 2000A/2010AA: the clinic that bills and is paid."""
+    """Loop 2000A/2010AA: the clinic (or solo therapist) that bills, and 2010AB where it is
+    paid when that is elsewhere.
+
+    ``individual`` names a solo therapist billing under their own NPI (NM1*85*1, last and
+    first name); None: an organisation (NM1*85*2 with ``organisation_name``).
+    """
 
     organisation_name: str
     npi: str
     ein: str
     taxonomy_code: str
     address: Address
+    individual: PersonName | None = None
+    pay_to_address: Address | None = None
 
     def __post_init__(self) -> None:
-        _check_text(self.organisation_name, "organisation name")
+        if self.individual is None:
+            _check_text(self.organisation_name, "organisation name")
+        # 837P 2010AA N301: a street address; a PO Box or lock box goes in 2010AB.
+        _require(
+            not is_po_box(self.address.line1) and not is_po_box(self.address.line2),
+            "the billing provider address must be a street address, not a PO Box",
+        )
         _check_npi(self.npi, "billing provider")
         _require(_matches(_EIN, self.ein), f"EIN is 9 digits without a dash: {self.ein!r}")
         _require(_matches(_TAXONOMY, self.taxonomy_code), "taxonomy code is 10 characters")

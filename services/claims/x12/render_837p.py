@@ -143,13 +143,24 @@ def _submitter_and_receiver(batch: ClaimBatch) -> list[str]:
 
 def _billing_provider(provider: BillingProvider) -> list[str]:
     # 2000A is HL 1, the parent of every subscriber HL; HL04 = 1: it has children.
-    return [
+    name = (
+        _organisation("85", provider.organisation_name, "XX", provider.npi)
+        if provider.individual is None
+        else _person("85", provider.individual, "XX", provider.npi)
+    )
+    segments = [
         segment("HL", "1", "", "20", "1"),
         segment("PRV", "BI", "PXC", provider.taxonomy_code),
-        _organisation("85", provider.organisation_name, "XX", provider.npi),
+        name,
         *_address(provider.address),
         segment("REF", "EI", provider.ein),
     ]
+    if provider.pay_to_address is not None:
+        # 2010AB: where payment goes when not the billing address (a PO Box, a lock box);
+        # NM1*87 names no one, only the entity type.
+        segments.append(segment("NM1", "87", "2" if provider.individual is None else "1"))
+        segments.extend(_address(provider.pay_to_address))
+    return segments
 
 
 def _claims(batch: ClaimBatch) -> Iterator[str]:

@@ -1,23 +1,13 @@
 """X12 delimiters, free-text cleaning and segment splitting shared by writer and readers."""
 
-import re
-import unicodedata
 from dataclasses import dataclass
+
+from shared.x12_text import to_x12_text
 
 ELEMENT_SEPARATOR = "*"
 COMPONENT_SEPARATOR = ":"
 REPETITION_SEPARATOR = "^"
 SEGMENT_TERMINATOR = "~"
-
-# X12 basic character set minus our four delimiters. The basic set has no lower case;
-# payers that only accept it reject lower-case names, so free text is upper-cased.
-_NOT_BASIC = re.compile(r"""[^A-Z0-9!"&'()+,\-./;?= ]""")
-_SPACES = re.compile(r" {2,}")
-# Letters that Unicode does not decompose into a base letter plus an accent.
-_TRANSLITERATIONS = str.maketrans(
-    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ł": "l",
-     "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH"}
-)  # fmt: skip
 
 # ISA is fixed width: the element separator is its 4th character, the component
 # separator ISA16 is the 105th and the segment terminator the 106th.
@@ -30,10 +20,7 @@ class X12SyntaxError(ValueError):
 
 def clean_text(value: str, max_length: int) -> str:
     """Return free text reduced to the X12 basic character set and cut to `max_length`."""
-    decomposed = unicodedata.normalize("NFKD", value.translate(_TRANSLITERATIONS))
-    ascii_text = decomposed.encode("ascii", "ignore").decode()
-    basic = _NOT_BASIC.sub(" ", ascii_text.upper())
-    return _SPACES.sub(" ", basic).strip()[:max_length].rstrip()
+    return to_x12_text(value)[:max_length].rstrip()
 
 
 def segment(*elements: str) -> str:

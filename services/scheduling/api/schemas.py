@@ -254,6 +254,15 @@ class CompletionInSchema(Schema):
             "description": "Admins only: why they complete another therapist's appointment, "
                            "or one that has not started yet (kept with the session and in the "
                            "audit trail)"})
+    # The place is checked against the CMS list when the session is recorded (422 names
+    # the field), so 00 or an unassigned number is refused there rather than at the payer.
+    place_of_service = fields.String(
+        load_default="11", validate=validate.Regexp(r"^\d{2}$", error="2 digits."),
+        metadata={"description": "CMS place-of-service code; 11 (office) by default"})
+    outside_referral_reason = Text(
+        multiline=True, load_default=None, validate=validate.Length(max=500), metadata={
+            "description": "Why regions the referral does not prescribe were treated; "
+                           "required then (the claim is flagged for review)"})
 
 
 class BilledCodeSchema(Schema):
@@ -280,6 +289,19 @@ class SessionSchema(Schema):
     admin_overrode = fields.List(fields.String(), allow_none=True, metadata={
         "description": "What an admin's override went past: not_own_appointment, not_started"})
     admin_override_reason = fields.String(allow_none=True)
+    place_of_service = fields.String(allow_none=True)
+    regions_outside_referral = fields.List(fields.String(), allow_none=True)
+    outside_referral_reason = fields.String(allow_none=True)
+
+
+class PrescriptionViewSchema(Schema):
+    appointment_id = fields.String(required=True)
+    referral_id = fields.String(required=True)
+    prescribed_regions = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "The body regions the referral prescribes; null when not known yet"})
+    restricted_regions = fields.List(fields.String(), required=True)
+    restricted_techniques = fields.List(fields.String(), required=True)
+    pressure_limit = fields.String(allow_none=True)
 
 
 # -- eligibility -----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def record_referral(uow: UnitOfWork, window: dict[str, Any]) -> None:
         "end_on": window["end_on"],
         "authorized_visits": window["authorized_visits"],
         "closed_on": window["closed_on"],
+        "body_regions": window.get("body_regions"),
         "updated_at": utcnow(),
         "frequency": window.get("frequency"),
     })

@@ -8,6 +8,7 @@ from services.scheduling.domain.calendar import Appointment
 from services.scheduling.domain.care import is_own
 from services.scheduling.domain.errors import ChangeRefused, NotFound, SessionRejected
 from services.scheduling.domain.precautions import Restrictions
+from shared.billing.place_of_service import OFFICE, is_place_of_service
 from shared.billing.techniques import minutes_by_code
 from shared.billing.units import CMS, compute_units
 from shared.errors import InvalidInput
@@ -76,6 +77,30 @@ class BilledCode:
 
 
 @dataclass(frozen=True)
+class BilledLine:
+    """One technique under its code: minutes, the units of its code it carries, regions."""
+
+    code: str
+    technique: str
+    minutes: int
+    units: int
+    body_regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """The facts about a visit the therapist does not record technique by technique.
+
+    ``prescribed_regions`` are the referral's body regions (None: the referral's window
+    did not say, so nothing is checked against it).
+    """
+
+    place_of_service: str = OFFICE
+    prescribed_regions: frozenset[str] | None = None
+    outside_referral_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class CompletedSession:
     """The record a claim is built from; reproducible from the techniques it lists."""
 
@@ -87,6 +112,10 @@ class CompletedSession:
     counting_method: str
     overridden: tuple[str, ...] = ()
     override_reason: str | None = None
+    lines: tuple[BilledLine, ...] = ()
+    place_of_service: str = OFFICE
+    regions_outside_referral: tuple[str, ...] = ()
+    outside_referral_reason: str | None = None
 
     @property
     def total_minutes(self) -> int:
@@ -101,8 +130,14 @@ def record_session(
     override_reason: str | None,
     technique_codes: Mapping[str, str],
     method: str = CMS,
+    visit: VisitFacts | None = None,
 ) -> CompletedSession:
-    """Check a therapist's session record and count the units it bills."""
+    """Check a therapist's session record and count the units it bills.
+
+    With ``visit``: the place of service must be on the CMS list, and a region the
+    referral does not prescribe needs the therapist's reason (it is then flagged on the
+    claim).
+    """
     errors: dict[str, list[str]] = {}
 
     def refuse(field_name: str, message: str) -> None:
@@ -128,6 +163,13 @@ def record_session(
     if overridden and reason is None:
         # Precautions travel with the client; going past one needs a stated reason.
         refuse("override_reason", f"needed to go past precautions: {', '.join(overridden)}")
+    outside: tuple[str, ...] = ()
+    outside_reason = None
+    if visit is not None:
+        outside = _outside_referral(techniques, visit.prescribed_regions)
+        outside_reason = (visit.outside_referral_reason or "").strip() or None
+        for field_name, message in _visit_problems(visit, outside, outside_reason):
+            refuse(field_name, message)
     if errors:
         raise SessionRejected(errors)
 
@@ -135,6 +177,10 @@ def record_session(
     units = compute_units(minutes, method)
     codes = tuple(BilledCode(code, minutes[code], units.get(code, 0)) for code in sorted(minutes))
     return CompletedSession(
+        lines=billed_lines(techniques, technique_codes, units),
+        place_of_service=visit.place_of_service if visit else OFFICE,
+        regions_outside_referral=outside,
+        outside_referral_reason=outside_reason if outside else None,
         appointment_id=appointment.id,
         client_id=appointment.client_id,
         therapist_id=appointment.therapist_id,
@@ -183,3 +229,64 @@ def _breaches(record: TechniqueRecord, restrictions: Restrictions) -> list[str]:
     if record.pressure in PRESSURE_LEVELS and not restrictions.allows_pressure(record.pressure):
         breaches.append(f"pressure {record.pressure} (limit {restrictions.pressure_limit})")
     return breaches
+
+
+def _outside_referral(
+    techniques: Sequence[TechniqueRecord], prescribed: frozenset[str] | None
+) -> tuple[str, ...]:
+    if prescribed is None:
+        return ()
+    treated = {region for record in techniques for region in record.body_regions}
+    return tuple(sorted(treated - prescribed))
+
+
+def _visit_problems(
+    visit: VisitFacts, outside: tuple[str, ...], reason: str | None
+) -> list[tuple[str, str]]:
+    problems = []
+    if not is_place_of_service(visit.place_of_service):
+        problems.append(("place_of_service",
+                         f"{visit.place_of_service!r} is not a CMS place-of-service code"))
+    if outside and reason is None:
+        # Medical massage treats only the prescribed areas (docs/DOMAIN.md §Medical massage).
+        problems.append(("outside_referral_reason",
+                         f"the referral does not prescribe {', '.join(outside)}; say why they "
+                         "were treated"))
+    return problems
+
+
+def billed_lines(
+    techniques: Sequence[TechniqueRecord],
+    technique_codes: Mapping[str, str],
+    units: Mapping[str, int],
+) -> tuple[BilledLine, ...]:
+    """One line per technique (in code order), its code's units shared out by minutes.
+
+    Units are counted per code (Pub 100-04 ch.5 §20.2); a code given through several
+    techniques carries its units on their lines in proportion to their minutes, the
+    largest remainders first, so the lines of a code always add up to its units.
+    """
+    grouped: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    for record in techniques:
+        key = (technique_codes[record.technique], record.technique)
+        minutes, regions = grouped.get(key, (0, set()))
+        grouped[key] = (minutes + record.minutes, regions | set(record.body_regions))
+    lines = []
+    for code in sorted({code for code, _ in grouped}):
+        keys = sorted(key for key in grouped if key[0] == code)
+        shares = _share(units.get(code, 0), [grouped[key][0] for key in keys])
+        lines.extend(
+            BilledLine(code, technique, grouped[(code, technique)][0], share,
+                       tuple(sorted(grouped[(code, technique)][1])))
+            for (_, technique), share in zip(keys, shares, strict=True)
+        )
+    return tuple(lines)
+
+
+def _share(total: int, minutes: Sequence[int]) -> list[int]:
+    whole = sum(minutes)
+    shares = [total * m // whole for m in minutes]
+    by_remainder = sorted(range(len(minutes)), key=lambda i: (-(total * minutes[i] % whole), i))
+    for index in by_remainder[: total - sum(shares)]:
+        shares[index] += 1
+    return shares

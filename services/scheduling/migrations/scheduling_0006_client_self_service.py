@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "scheduling_0006"
-down_revision = "scheduling_0004"
+down_revision = "scheduling_0005"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from services.scheduling.domain.completion import CompletedSession
-from services.scheduling.store.tables import sessions
+from services.scheduling.store.tables import client_referrals, sessions
 
 
 def insert_session(
@@ -47,8 +47,20 @@ def insert_session(
             completed_by=completed_by,
             admin_overrode=list(admin_overrode) if admin_overrode else None,
             admin_override_reason=admin_override_reason if admin_overrode else None,
+            place_of_service=session.place_of_service,
+            regions_outside_referral=list(session.regions_outside_referral) or None,
+            outside_referral_reason=session.outside_referral_reason,
         )
     )
+
+
+def prescribed_regions(connection: Connection, referral_id: str) -> frozenset[str] | None:
+    """The referral's prescribed body regions; None when its window did not say."""
+    regions = connection.execute(
+        sa.select(client_referrals.c.body_regions)
+        .where(client_referrals.c.referral_id == referral_id)
+    ).scalar()
+    return frozenset(regions) if regions is not None else None
 
 
 def session_for(connection: Connection, appointment_id: str) -> Any:

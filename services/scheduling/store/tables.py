@@ -113,6 +113,11 @@ sessions = sa.Table(
     sa.Column("completed_by", sa.String(200), nullable=True),
     sa.Column("admin_overrode", sa.JSON, nullable=True),
     sa.Column("admin_override_reason", sa.Text, nullable=True),
+    # CMS place-of-service code; NULL for sessions recorded before it was kept (all 11).
+    sa.Column("place_of_service", sa.String(2), nullable=True),
+    # Regions treated that the referral does not prescribe, and the therapist's reason.
+    sa.Column("regions_outside_referral", sa.JSON, nullable=True),
+    sa.Column("outside_referral_reason", sa.Text, nullable=True),
 )
 
 # -- booking codes: the widget's credential, one per client ---------------------------------
@@ -173,6 +178,8 @@ client_referrals = sa.Table(
     sa.Column("authorized_visits", sa.Integer, nullable=True),
     sa.Column("closed_on", sa.Date, nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # The prescribed body regions (no diagnosis); NULL when the window did not say.
+    sa.Column("body_regions", sa.JSON, nullable=True),
     # The prescribed frequency ("2x/week for 4 weeks"), for proposing the plan's visits.
     sa.Column("frequency", sa.String(200), nullable=True),
 )

@@ -65,7 +65,6 @@ def referral_closed_data(referral: dict[str, Any]) -> dict[str, Any]:
         "client_id": referral["client_id"],
         "version": referral["version"],
         "closed_on": referral["closed_on"],
-        "frequency": f"{referral['visits_per_week']}x/week for {referral['weeks']} weeks",
     }
 
 
@@ -82,4 +81,7 @@ def window_data(referral: dict[str, Any]) -> dict[str, Any]:
         "authorized_visits": referral["authorized_visits"],
         "closed_on": referral["closed_on"],
         "frequency": f"{referral['visits_per_week']}x/week for {referral['weeks']} weeks",
+        # The prescribed regions, for the therapist; no diagnosis (docs/DOMAIN.md §Referral).
+        "body_regions": sorted(referral["body_regions"]) if referral.get("body_regions")
+        else None,
     }

@@ -251,6 +251,15 @@ class ReferralWindowPayload(Contract):
         metadata=why("Scheduling: the prescribed frequency (e.g. '2x/week for 4 weeks'), "
                      "turned into a proposed series of the plan of care's visits."),
     )
+    # Added to v1 (optional: older windows read as null, "not known").
+    body_regions = fields.List(
+        body_region(),
+        load_default=None,
+        allow_none=True,
+        metadata=why("Scheduling: the prescribed body regions, shown to the therapist before "
+                     "the session; treating another needs a reason and is flagged. Regions "
+                     "only: no diagnosis travels to scheduling."),
+    )
 
 
 CLIENT_REGISTERED = define_event(

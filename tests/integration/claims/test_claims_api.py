@@ -58,10 +58,15 @@ def parked_and_ready_claims(engine) -> tuple[str, str]:  # type: ignore[no-untyp
 def test_billing_sets_up_the_provider_payers_fees_and_edits(http):
     set_up_over_http(http)
 
-    assert http.get("/billing-provider", headers=BILLING).json == PROVIDER
+    assert http.get("/billing-provider", headers=BILLING).json == {
+        **PROVIDER, "entity_type": "organisation", "last_name": None, "first_name": None,
+        "pay_to_address": None,
+    }
     assert http.get("/payers/ACME01", headers=BILLING).json == {
         "payer_id": "ACME01",
         "claim_filing_indicator": "CI",
+        "distinct_modifier": None,
+        "rendering_taxonomy_required": False,
         **ACME,
     }
     fees = http.get("/fee-schedules?payer_id=ACME01&code=97140", headers=BILLING).json

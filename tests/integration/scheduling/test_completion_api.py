@@ -13,6 +13,7 @@ from tests.integration.scheduling.clinic import (
     local,
     outbox_events,
 )
+from tests.support.http import auth
 
 SOAP = {"subjective": "Low back stiffness after gardening", "objective": "Tight paraspinals",
         "assessment": "Improving", "plan": "Continue 2x/week"}
@@ -44,16 +45,23 @@ def test_a_completed_session_announces_units_per_code_without_the_note(http, cli
     # Pub 100-04 ch.5 §20.2 example 3: 33 + 7 minutes bill 2 + 1 units.
     assert response.json["codes"] == [{"code": "97124", "minutes": 7, "units": 1},
                                       {"code": "97140", "minutes": 33, "units": 2}]
-    [event] = outbox_events(engine, "scheduling.session.completed.v1")
+    [event] = outbox_events(engine, "scheduling.session.completed.v2")
     payload = EVENTS.load_payload(event)
     assert payload["appointment_id"] == appointment["id"]
     assert payload["referral_id"] == appointment["referral_id"]
-    assert payload["rendering_provider"] == {"name": "Ana Ruiz", "npi": "1234567893"}
+    assert payload["rendering_provider"]["name"] == "Ana Ruiz"
+    assert payload["rendering_provider"]["npi"] == "1234567893"
     assert payload["date_of_service"] == date(2026, 3, 3)
     assert payload["place_of_service"] == "11"
     assert payload["counting_method"] == "cms"
-    assert payload["techniques"][1] == {"technique": "swedish", "minutes": 7,
-                                        "body_regions": ["upper_back", "neck"]}
+    # v2: each technique under the code the clinic's map gave it, so claims never maps.
+    assert payload["lines"] == [
+        {"code": "97124", "technique": "swedish", "minutes": 7, "units": 1,
+         "body_regions": ["neck", "upper_back"]},
+        {"code": "97140", "technique": "myofascial_release", "minutes": 33, "units": 2,
+         "body_regions": ["lower_back"]},
+    ]
+    assert payload["regions_outside_referral"] == []
     assert "paraspinals" not in str(event.data) and "soap" not in str(event.data)
     shown = http.get(f"/appointments/{appointment['id']}/session", headers=THERAPIST).json
     assert shown["soap_note"] == SOAP
@@ -67,7 +75,7 @@ def test_completing_a_session_twice_is_a_conflict(http, clinic, engine, clock):
     again = complete(http, appointment)
     assert again.status_code == 409
     assert again.json["reasons"] == ["already_completed"]
-    assert len(outbox_events(engine, "scheduling.session.completed.v1")) == 1
+    assert len(outbox_events(engine, "scheduling.session.completed.v2")) == 1
 
 
 def test_a_repeated_completion_with_its_idempotency_key_gets_the_first_answer(http, clinic,
@@ -81,7 +89,7 @@ def test_a_repeated_completion_with_its_idempotency_key_gets_the_first_answer(ht
     assert first.status_code == again.status_code == 201
     assert again.json == first.json
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert len(outbox_events(engine, "scheduling.session.completed.v1")) == 1
+    assert len(outbox_events(engine, "scheduling.session.completed.v2")) == 1
 
 
 def test_a_restricted_technique_needs_an_override_reason(http, clinic, engine, clock):
@@ -151,3 +159,49 @@ def test_the_therapist_calendar_feed_shows_visits_without_client_names(http, cli
     bad = http.get(f"/therapists/{clinic.therapist_id}/calendar.ics", headers=THERAPIST,
                    query_string={"from": "yesterday"})
     assert bad.status_code == 400
+
+
+# -- issue #13: place, date, and the referral's prescribed regions ----------------------------
+
+
+def test_place_of_service_00_is_refused_with_the_field_named(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
+
+    answer = complete(http, appointment, place_of_service="00")
+
+    assert answer.status_code == 422
+    assert "place_of_service" in answer.json["errors"]
+    assert outbox_events(engine, "scheduling.session.completed.v2") == []
+
+
+def test_a_session_on_a_region_the_referral_does_not_prescribe_needs_a_reason_and_is_flagged(
+    http, clinic, engine, clock
+):
+    client_id = eligible_client(engine, referral={"body_regions": ["lower_back", "neck"]})
+    appointment = book(http, clinic, client_id, local(2026, 3, 3, 10)).json
+    clock.now = local(2026, 3, 3, 11, 5)
+
+    shown = http.get(f"/appointments/{appointment['id']}/prescription", headers=THERAPIST).json
+    assert shown["prescribed_regions"] == ["lower_back", "neck"]
+
+    without = complete(http, appointment)  # Swedish on the upper back, too
+    assert without.status_code == 422
+    assert "upper_back" in without.json["errors"]["outside_referral_reason"][0]
+
+    reason = "Trapezius guarding from the neck; physician informed"
+    completed = complete(http, appointment, outside_referral_reason=reason)
+    assert completed.status_code == 201, completed.json
+    assert completed.json["regions_outside_referral"] == ["upper_back"]
+    [event] = outbox_events(engine, "scheduling.session.completed.v2")
+    payload = EVENTS.load_payload(event)
+    assert payload["regions_outside_referral"] == ["upper_back"]
+    assert payload["outside_referral_reason"] == reason
+
+
+def test_another_therapists_client_prescription_is_not_shown(http, clinic, engine, clock):
+    appointment = booked_visit(http, clinic, engine, clock)
+
+    answer = http.get(f"/appointments/{appointment['id']}/prescription",
+                      headers=auth("therapist", "someone-else"))
+
+    assert answer.status_code == 404

@@ -51,7 +51,7 @@ def test_a_therapist_cannot_complete_another_therapists_appointment(http, clinic
     # As if it did not exist, like every record outside a therapist's own work.
     assert refused.status_code == 404
     assert refused.content_type == PROBLEM
-    assert outbox_events(engine, "scheduling.session.completed.v1") == []
+    assert outbox_events(engine, "scheduling.session.completed.v2") == []
     assert complete(http, appointment_id, THERAPIST).status_code == 201
 
 
@@ -66,7 +66,7 @@ def test_a_session_cannot_be_completed_before_it_starts(http, clinic, engine, cl
     early = complete(http, appointment_id, THERAPIST)
     assert early.status_code == 409
     assert early.json["reasons"] == ["not_started"]
-    assert outbox_events(engine, "scheduling.session.completed.v1") == []
+    assert outbox_events(engine, "scheduling.session.completed.v2") == []
     clock.now = TUESDAY_10
     completed = complete(http, appointment_id, THERAPIST)
     assert completed.status_code == 201
@@ -77,7 +77,7 @@ def test_a_session_cannot_be_completed_before_it_starts(http, clinic, engine, cl
 
 def test_only_an_admin_may_override_and_only_with_a_reason(http, clinic, engine, clock):
     appointment_id = book(http, clinic, eligible_client(engine), TUESDAY_10).json["id"]
-    clock.now = local(2026, 3, 2, 16)  # the day before
+    clock.now = local(2026, 3, 3, 8)  # the same morning, before it starts
     therapist = complete(http, appointment_id, THERAPIST, admin_override_reason="trust me")
     assert therapist.status_code == 400
     assert "admin_override_reason" in therapist.json["errors"]
@@ -95,7 +95,7 @@ def test_only_an_admin_may_override_and_only_with_a_reason(http, clinic, engine,
     shown = http.get(f"/appointments/{appointment_id}/session", headers=ADMIN).json
     assert shown["admin_override_reason"] == reason
     # The reason stays in scheduling: the event claims reads does not carry it.
-    [event] = outbox_events(engine, "scheduling.session.completed.v1")
+    [event] = outbox_events(engine, "scheduling.session.completed.v2")
     assert "leave" not in json.dumps(event.data)
 
     trail = http.get("/audit", headers=ADMIN, query_string={"actor": "owner"}).json["entries"]
@@ -182,3 +182,4 @@ def test_an_admin_links_one_login_to_one_therapist(http, clinic):
     # Linking a login grants clinical records: not the front desk's to hand out.
     assert http.put(f"/therapists/{cara}", headers=FRONT_DESK, json=body).status_code == 403
     assert http.post("/therapists", headers=FRONT_DESK, json=body).status_code == 403
+

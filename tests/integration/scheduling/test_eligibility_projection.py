@@ -127,9 +127,11 @@ def test_scheduling_subscribes_to_no_topic_carrying_diagnoses_physicians_or_auth
     assert REFERRAL_WINDOW.topic in topics
     assert not topics & {event_type.topic for event_type in (
         REFERRAL_RECORDED, REFERRAL_AMENDED, REFERRAL_REVOKED, REFERRAL_EXPIRED)}
+    # Issue #13: the prescribed body regions do travel (the therapist sees them before
+    # starting, and a region outside them needs a reason); diagnoses still do not.
     not_for_booking = {
         "diagnoses", "physician", "npi", "authorization_number", "codes", "techniques",
-        "body_regions", "first_name", "last_name", "birth_date", "sex", "address",
+        "diagnosis_regions", "first_name", "last_name", "birth_date", "sex", "address",
         "coverage", "member_id", "group_number", "subscriber", "phone", "email",
     }
     read = set().union(*(field_names(s.event_type.schema()) for s in SUBSCRIPTIONS))
@@ -141,7 +143,7 @@ def test_scheduling_subscribes_to_no_topic_carrying_diagnoses_physicians_or_auth
         "referral_id", "client_id", "version", "status", "start_on", "end_on",
         "authorized_visits", "closed_on",
         # Issue #14: the prescribed frequency, for proposing the plan of care's visits.
-        "frequency",
+        "frequency", "body_regions",
     }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.scheduling.handlers import SUBSCRIPTIONS
 from shared.db import make_engine, write_transaction
 from shared.events import EVENTS, Event, decode
-from shared.events.contracts.scheduling import APPOINTMENT_BOOKED, SESSION_COMPLETED
+from shared.events.contracts.scheduling import APPOINTMENT_BOOKED, SESSION_COMPLETED_V2
 from shared.events.contracts.screening import REFERRAL_WINDOW, SCREENING_COMPLETED
 from shared.kafka.clients import ensure_topics, make_producer
 from shared.kafka.consumer import ConsumerRunner
@@ -39,7 +39,7 @@ def scheduling_db(tmp_path) -> str:  # type: ignore[no-untyped-def]
 def consumer(engine, kafka_settings, unique):  # type: ignore[no-untyped-def]
     """Scheduling's consumer group (a fresh one) running in a thread."""
     ensure_topics(kafka_settings, [s.event_type.topic for s in SUBSCRIPTIONS]
-                  + [APPOINTMENT_BOOKED.topic, SESSION_COMPLETED.topic])
+                  + [APPOINTMENT_BOOKED.topic, SESSION_COMPLETED_V2.topic])
     runner = ConsumerRunner(engine, kafka_settings, f"scheduling-{unique}", SUBSCRIPTIONS)
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
@@ -114,12 +114,14 @@ def test_screening_events_on_the_broker_make_a_client_bookable_and_the_session_r
     assert relay.relay_once() == 2  # booked + session completed
     with engine.connect() as connection:
         ids = dict(connection.execute(select(outbox.c.topic, outbox.c.event_id)).all())
-    completed = read_event(kafka_settings, SESSION_COMPLETED.topic, ids[SESSION_COMPLETED.topic])
+    topic = SESSION_COMPLETED_V2.topic
+    completed = read_event(kafka_settings, topic, ids[topic])
     payload = EVENTS.load_payload(completed)  # validated against the contract
     assert completed.subject == client_id
     assert payload["session_id"] == session["id"]
     assert payload["referral_id"] == referral["referral_id"]
-    assert payload["codes"] == [{"code": "97124", "minutes": 50, "units": 3}]
+    assert payload["lines"] == [{"code": "97124", "technique": "deep_tissue", "minutes": 50,
+                                 "units": 3, "body_regions": ["left_knee", "lower_back"]}]
     assert payload["completed_at"] == datetime(2026, 3, 3, 16, tzinfo=UTC)
     booked = read_event(kafka_settings, APPOINTMENT_BOOKED.topic, ids[APPOINTMENT_BOOKED.topic])
     assert EVENTS.load_payload(booked)["appointment_id"] == appointment["id"]

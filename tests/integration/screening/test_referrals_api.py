@@ -163,7 +163,8 @@ def test_booking_learns_each_referral_version_as_its_window_alone(http, app):
     assert refused.status_code == 400
     windows = queued_events(app, REFERRAL_WINDOW)
     window = {"referral_id": referral["referral_id"], "client_id": client["client_id"],
-              "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31)}
+              "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31),
+              "body_regions": ["lower_back"]}  # prescribed regions, for the therapist
     assert [payload_of(e) for e in windows] == [
         window | {"version": 1, "status": "active", "authorized_visits": 8, "closed_on": None},
         window | {"version": 2, "status": "active", "authorized_visits": 12, "closed_on": None},

@@ -57,6 +57,8 @@ def a_referral(**overrides: Any) -> Referral:
         "physician_name": "Anna Smith",
         "physician_npi": REFERRING_NPI,
         "diagnoses": ("M54.50", "M62.830"),
+        "codes": ("97124", "97140"),
+        "body_regions": ("lower_back", "neck"),
         "authorized_visits": 8,
         "start_on": date(2024, 2, 1),
         "end_on": date(2024, 5, 31),

@@ -2,7 +2,12 @@
 
 import pytest
 
-from services.scheduling.domain.completion import BilledCode, TechniqueRecord, record_session
+from services.scheduling.domain.completion import (
+    BilledCode,
+    TechniqueRecord,
+    VisitFacts,
+    record_session,
+)
 from services.scheduling.domain.errors import SessionRejected
 from services.scheduling.domain.precautions import Restrictions
 from shared.billing.techniques import load_technique_codes
@@ -157,3 +162,60 @@ def test_all_problems_are_reported_at_once():
         restrictions=Restrictions(restricted_regions=frozenset({"left_leg"})),
     )
     assert set(errors) == {"techniques[0].technique", "techniques", "override_reason"}
+
+
+# -- issue #13: where, when, and what the referral prescribes --------------------------------
+
+
+def visited(place="11", prescribed=None, reason=None):
+    return VisitFacts(place, frozenset(prescribed) if prescribed is not None else None, reason)
+
+
+def record_visit(techniques, visit):
+    return record_session(a_60_minute_visit(), techniques, NO_RESTRICTIONS, None, CODES, "cms",
+                          visit)
+
+
+def visit_rejection(techniques, visit):
+    with pytest.raises(SessionRejected) as caught:
+        record_visit(techniques, visit)
+    return caught.value.errors
+
+
+def test_place_of_service_00_is_refused_naming_the_field():
+    errors = visit_rejection([technique()], visited(place="00"))
+    assert "place_of_service" in errors
+
+
+def test_a_place_of_service_on_the_cms_list_is_recorded():
+    session = record_visit([technique()], visited(place="12"))
+    assert session.place_of_service == "12"
+
+
+def test_a_region_the_referral_does_not_prescribe_needs_a_reason():
+    knee = [technique(regions=("lower_back", "left_knee"))]
+
+    errors = visit_rejection(knee, visited(prescribed={"lower_back"}))
+    session = record_visit(knee, visited(prescribed={"lower_back"}, reason="Gait compensation"))
+
+    assert "left_knee" in errors["outside_referral_reason"][0]
+    assert session.regions_outside_referral == ("left_knee",)
+    assert session.outside_referral_reason == "Gait compensation"
+
+
+def test_without_known_prescribed_regions_nothing_is_flagged():
+    session = record_visit([technique(regions=("left_knee",))], visited(prescribed=None))
+    assert session.regions_outside_referral == ()
+
+
+def test_each_technique_is_a_line_under_its_code_and_a_codes_lines_add_up_to_its_units():
+    session = record([technique("myofascial_release", 20, ("neck",)),
+                      technique("trigger_point", 18, ("upper_back",)),
+                      technique("swedish", 7, ("lower_back",))])
+
+    by_code: dict[str, int] = {}
+    for line in session.lines:
+        by_code[line.code] = by_code.get(line.code, 0) + line.units
+    assert by_code == {code.code: code.units for code in session.codes}
+    assert [(line.code, line.technique) for line in session.lines] == [
+        ("97124", "swedish"), ("97140", "myofascial_release"), ("97140", "trigger_point")]

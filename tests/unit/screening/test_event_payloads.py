@@ -96,7 +96,7 @@ def test_a_closed_referral_event_says_which_version_closed_and_when():
                           "closed_on": "2026-04-01"}
 
 
-def test_a_referral_window_carries_dates_visits_and_status_but_nothing_clinical():
+def test_a_referral_window_carries_dates_visits_status_and_regions_but_no_diagnosis():
     event = EVENTS.build(REFERRAL_WINDOW, source="screening", subject="cl_1",
                          data=window_data(a_stored_referral(authorization_number="AUTH-77")))
 
@@ -104,7 +104,8 @@ def test_a_referral_window_carries_dates_visits_and_status_but_nothing_clinical(
                           "status": "active", "start_on": "2026-03-02",
                           "end_on": "2026-03-31", "authorized_visits": 8, "closed_on": None,
                           # Issue #14: the frequency, for proposing the plan's visits.
-                          "frequency": "2x/week for 4 weeks"}
+                          "frequency": "2x/week for 4 weeks",
+                          "body_regions": ["lower_back"]}
 
 
 def test_a_closed_referrals_window_keeps_its_dates_and_says_how_it_closed():
