@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from services.console import guard
 from services.console.config import ConsoleConfig, load_config
-from services.console.views import BLUEPRINTS
+from services.console.views import BLUEPRINTS, words
 from shared.db import database_reachable, make_engine
 from shared.runtime import Service
 from shared.service import migrate_database
@@ -26,6 +26,7 @@ def create_app(config: ConsoleConfig | None = None) -> Flask:
     app.extensions["console.config"] = config
     engine = app.extensions["console.engine"] = make_engine(config.settings.database_url)
     guard.install(app)
+    words.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

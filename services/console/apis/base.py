@@ -58,7 +58,8 @@ def _reasons(body: dict[str, Any]) -> list[str]:
         if isinstance(item, str):
             found.append(item)
         elif isinstance(item, dict):
-            found.append(str(item.get("message") or item.get("detail") or item.get("reason")
+            found.append(str(item.get("text") or item.get("message") or item.get("detail")
+                             or item.get("reason")
                              or item.get("code") or item))
     return found
 

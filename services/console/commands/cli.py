@@ -35,7 +35,7 @@ def create_user(argv: list[str], config: ConsoleConfig | None = None) -> int:
     """Create (or with --reset, re-password) an account; print the password if generated."""
     parser = argparse.ArgumentParser(prog="medmassage-admin create-user")
     parser.add_argument("username")
-    parser.add_argument("--role", "roles", action="append", choices=ROLES, required=True,
+    parser.add_argument("--role", dest="roles", action="append", choices=ROLES, required=True,
                         help="repeatable; admin for the first account")
     parser.add_argument("--name", default="", help="the name shown in the console")
     parser.add_argument("--generate", action="store_true",
