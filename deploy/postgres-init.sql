@@ -2,3 +2,4 @@
 CREATE DATABASE screening;
 CREATE DATABASE scheduling;
 CREATE DATABASE claims;
+CREATE DATABASE console;

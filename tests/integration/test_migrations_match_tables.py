@@ -28,6 +28,7 @@ SERVICES: list[tuple[str, str]] = [
     ("services.screening", "services.screening.store.tables"),
     ("services.scheduling", "services.scheduling.store.tables"),
     ("services.claims", "services.claims.store.tables"),
+    ("services.console", "services.console.store.tables"),
 ]
 
 # Modules with a ``metadata`` holding plumbing tables that shared/migrations/versions builds.

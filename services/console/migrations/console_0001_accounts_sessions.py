@@ -21,10 +21,10 @@ def upgrade() -> None:
         sa.Column("roles", sa.String(200), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("totp_secret", sa.String(64), nullable=True),
-        sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("failed_attempts", sa.Integer, nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("must_change_password", sa.Boolean, nullable=False),
+        sa.Column("disabled", sa.Boolean, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(

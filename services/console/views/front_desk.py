@@ -17,7 +17,7 @@ from services.console.views.forms import render_form
 
 bp = Blueprint("front_desk", __name__, url_prefix="/front-desk")
 CALENDAR_HOURS = range(7, 21)
-# Distinct clients whose precautions a calendar page looks up (one call each).
+# Distinct clients whose name and precautions a calendar page looks up (two calls each).
 FLAG_LOOKUPS = 60
 
 
@@ -28,16 +28,18 @@ def _key() -> str:
 
 # -- calendar ---------------------------------------------------------------------------------
 
-def _precautions(client_ids: set[str]) -> dict[str, dict[str, Any]]:
-    """Each client's current screening as the booking rules see it (outcome, restrictions)."""
-    flags: dict[str, dict[str, Any]] = {}
+def _clients_seen(client_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Each client's name and current screening as the booking rules see it."""
+    seen: dict[str, dict[str, Any]] = {}
     for client_id in sorted(client_ids)[:FLAG_LOOKUPS]:
         try:
+            record = current.screening().client(client_id)
             screening = current.scheduling().eligibility(client_id).get("screening") or {}
         except ApiProblem:
             continue
-        flags[client_id] = screening
-    return flags
+        seen[client_id] = {"name": f"{record['first_name']} {record['last_name']}",
+                           "screening": screening}
+    return seen
 
 
 @bp.get("/calendar")
@@ -59,7 +61,7 @@ def calendar() -> str:
     rooms = {room["id"]: room["name"] for room in scheduling.rooms()}
     appointments = [a for a in scheduling.appointments(start, end, therapist_filter)
                     if a["status"] != "cancelled"]
-    flags = _precautions({a["client_id"] for a in appointments})
+    seen = _clients_seen({a["client_id"] for a in appointments})
     shown = [t for t in therapists if not therapist_filter or t["id"] == therapist_filter]
     cells: dict[tuple[str, date, int], list[dict[str, Any]]] = {}
     for appointment in appointments:
@@ -67,7 +69,9 @@ def calendar() -> str:
         appointment["local_start"] = begins
         appointment["local_end"] = clinic_time.local(appointment["end"])
         appointment["room_name"] = rooms.get(appointment["room_id"], appointment["room_id"])
-        appointment["screening"] = flags.get(appointment["client_id"], {})
+        client = seen.get(appointment["client_id"], {})
+        appointment["screening"] = client.get("screening", {})
+        appointment["client_name"] = client.get("name", f"client {appointment['client_id'][:8]}")
         cells.setdefault((appointment["therapist_id"], begins.date(), begins.hour),
                          []).append(appointment)
     dates = [day + timedelta(days=n) for n in range(days)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -48,7 +48,8 @@ def today() -> str:
         visit["local_end"] = clinic_time.local(visit["end"])
         visit["therapist_name"] = names.get(visit["therapist_id"], "")
         visit["screening"] = _latest_screening(visit["client_id"])
-    return render_template("therapist/today.html", day=day, visits=visits, own=own)
+    return render_template("therapist/today.html", day=day, visits=visits, own=own,
+                           one_day=timedelta(days=1))
 
 
 def _latest_screening(client_id: str) -> dict[str, Any] | None:
