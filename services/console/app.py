@@ -50,7 +50,8 @@ def create_app(config: ConsoleConfig | None = None) -> Flask:
 
     @app.context_processor
     def _who() -> dict[str, object]:
-        return {"account": g.get("account"), "clinic_name": config.clinic_name}
+        return {"account": g.get("account"), "clinic_name": config.clinic_name,
+                "oidc": config.oidc}
 
     send_security_headers(app)
     check_every_route_declares_access(app)

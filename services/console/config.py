@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.console.oidc import OidcSettings
 from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
 from shared.tokens import PRIVATE_KEY_SETTING, SigningKey, signing_key_from
 
@@ -36,6 +37,8 @@ class ConsoleConfig:
     # Cookies only over TLS in production (a development stack runs on plain http).
     secure_cookies: bool = False
     clinic_name: str = "Riverside Medical Massage"
+    # Sign-in through the clinic's OpenID Connect provider, when an issuer is configured.
+    oidc: OidcSettings | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, private_key: str = "") -> ConsoleConfig:
@@ -60,7 +63,20 @@ class ConsoleConfig:
             secure_cookies=settings.mode == PRODUCTION
             or _flag(env.get("CONSOLE_SECURE_COOKIES", "false")),
             clinic_name=env.get("CONSOLE_CLINIC_NAME", default.clinic_name),
+            oidc=_oidc(env),
         )
+
+
+def _oidc(env: dict[str, str]) -> OidcSettings | None:
+    issuer = env.get("CONSOLE_OIDC_ISSUER", "").strip()
+    if not issuer:
+        return None
+    client_id = env.get("CONSOLE_OIDC_CLIENT_ID", "").strip()
+    if not client_id:
+        raise ConfigurationError("CONSOLE_OIDC_ISSUER is set: set CONSOLE_OIDC_CLIENT_ID too")
+    return OidcSettings(issuer, client_id, env.get("CONSOLE_OIDC_CLIENT_SECRET", ""),
+                        env.get("CONSOLE_OIDC_USERNAME_CLAIM", "preferred_username"),
+                        env.get("CONSOLE_OIDC_LABEL", "the clinic's account"))
 
 
 def load_config() -> ConsoleConfig:

@@ -126,6 +126,25 @@ def sign_in(connection: Connection, now: datetime, username: str, password: str,
     return _open_session(connection, name, stage, now)
 
 
+def sign_in_through_provider(connection: Connection, now: datetime,
+                             username: str) -> tuple[str, Session]:
+    """A session for the account the clinic's OpenID provider vouched for.
+
+    The provider checked the person (its own password and factors); the console checks
+    only that the account exists, is enabled and is not locked.
+    """
+    account = store.find_account(connection, username.strip().lower())
+    if account is None or account.disabled:
+        raise SignInRefused("No console account belongs to the person the clinic's sign-in "
+                            "service named; ask an administrator for one.")
+    if account.locked_at(now):
+        raise SignInRefused(_locked_message(account))
+    store.save_account(connection, account.after_success())
+    store.record(connection, now, account.username, "signed_in", {"via": "oidc"})
+    # The console's own password is not used here, so a pending change does not apply.
+    return _open_session(connection, account.username, SIGNED_IN, now)
+
+
 def _after_factors(account: Account, totp_required: bool) -> str:
     if totp_required and not account.totp_secret:
         return MUST_ENROL

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import hmac
+import logging
+import secrets
 from urllib.parse import urlparse
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
+from services.console import oidc
 from services.console.commands import accounts as commands
+from services.console.commands.accounts import SignInRefused
 from services.console.domain import second_factor
 from services.console.domain.sessions import SIGNED_IN
 from services.console.guard import SESSION_COOKIE, STEP_PAGE, console_config, page, signing_in
@@ -15,6 +30,8 @@ from shared.errors import DomainError
 from shared.web.auth import public
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger("services.console.auth")
+OIDC_COOKIE = "console_oidc"
 ENDED = {"idle": "Your session ended after a period without use. Please sign in again.",
          "out": "You are signed out."}
 
@@ -57,6 +74,74 @@ def sign_in() -> Response | tuple[str, int]:
     response = _next_step(session.stage, target)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Strict",
                         secure=config.secure_cookies, path="/")
+    return response
+
+
+def _provider() -> oidc.Provider:
+    config = console_config()
+    if config.oidc is None:
+        abort(404)
+    return current_app.extensions.setdefault("console.oidc", oidc.Provider(config.oidc))
+
+
+@bp.get("/sign-in/provider")
+@public
+def provider_sign_in() -> Response:
+    """Send the browser to the clinic's OpenID Connect provider."""
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    try:
+        target = _provider().authorization_url(
+            url_for("auth.provider_return", _external=True), state, nonce)
+    except oidc.ProviderRefused as exc:
+        log.warning("OpenID provider unusable", extra={"reason": str(exc)})
+        abort(503, description="The clinic's sign-in service cannot be reached; sign in "
+                               "with your console password.")
+    response = redirect(target)
+    # Lax, not Strict: the browser comes back from the provider's site with it.
+    response.set_cookie(OIDC_COOKIE, f"{state}.{nonce}", max_age=600, httponly=True,
+                        samesite="Lax", secure=console_config().secure_cookies,
+                        path="/sign-in/provider")
+    return response
+
+
+@bp.get("/sign-in/provider/return")
+@public
+def provider_return() -> Response | tuple[str, int]:
+    """The provider sends the browser back here with a code to redeem."""
+    state, _, nonce = request.cookies.get(OIDC_COOKIE, "").partition(".")
+    if not state or not hmac.compare_digest(state, request.args.get("state", "")):
+        return render_form("auth/sign_in.html", SignInRefused(
+            "The sign-in through the clinic's account expired or was not started here; "
+            "try again."), status=400, next=None, username="", notice=None)
+    if request.args.get("error") or not request.args.get("code"):
+        return render_form("auth/sign_in.html", SignInRefused(
+            "The clinic's sign-in service did not sign you in."), status=401, next=None,
+            username="", notice=None)
+    provider = _provider()
+    try:
+        claims = provider.identify(url_for("auth.provider_return", _external=True),
+                                   request.args["code"], nonce)
+    except oidc.ProviderRefused as exc:
+        log.warning("OpenID sign-in refused", extra={"reason": str(exc)})
+        return render_form("auth/sign_in.html", SignInRefused(
+            "The clinic's sign-in service gave an answer the console cannot trust."),
+            status=401, next=None, username="", notice=None)
+    username = str(claims.get(provider.settings.username_claim) or "")
+    refusal: DomainError | None = None
+    with writing() as connection:
+        try:
+            token, _session = commands.sign_in_through_provider(connection, now(), username)
+        except DomainError as exc:
+            refusal = exc
+    if refusal is not None:
+        return render_form("auth/sign_in.html", refusal, status=403, next=None, username="",
+                           notice=None)
+    # A page, not a redirect: the browser arrived from the provider's site, and a Strict
+    # session cookie is sent only on a navigation that starts on this site.
+    response = Response(render_template("auth/provider_done.html"))
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Strict",
+                        secure=console_config().secure_cookies, path="/")
+    response.delete_cookie(OIDC_COOKIE, path="/sign-in/provider")
     return response
 
 
