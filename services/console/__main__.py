@@ -3,10 +3,10 @@
 import sys
 
 from services.console.app import build
-from services.console.commands.cli import create_user
+from services.console.commands.cli import main
 from shared.runtime import run
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["create-user"]:
-        sys.exit(create_user(sys.argv[2:]))
+        sys.exit(main(sys.argv[1:]))
     run(build)

@@ -10,6 +10,8 @@ from services.console.oidc import OidcSettings
 from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
 from shared.tokens import PRIVATE_KEY_SETTING, SigningKey, signing_key_from
 
+DEFAULT_PORT = 8000
+
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
@@ -80,6 +82,8 @@ def _oidc(env: dict[str, str]) -> OidcSettings | None:
 
 
 def load_config() -> ConsoleConfig:
-    """The console's config from the environment."""
-    return ConsoleConfig.from_settings(load_settings("console"),
-                                       os.environ.get(PRIVATE_KEY_SETTING, ""))
+    """The console's config from the environment (port 8000 unless CONSOLE_PORT says)."""
+    settings = load_settings("console")
+    if not settings.port:
+        settings = settings.with_overrides(port=DEFAULT_PORT)
+    return ConsoleConfig.from_settings(settings, os.environ.get(PRIVATE_KEY_SETTING, ""))

@@ -31,6 +31,16 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
+def main(argv: list[str] | None = None) -> int:
+    """``medmassage-admin COMMAND ...``: today only ``create-user``."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] != ["create-user"]:
+        print("usage: medmassage-admin create-user NAME --role ROLE [--name TEXT] "
+              "[--generate] [--reset]", file=sys.stderr)
+        return 2
+    return create_user(args[1:])
+
+
 def create_user(argv: list[str], config: ConsoleConfig | None = None) -> int:
     """Create (or with --reset, re-password) an account; print the password if generated."""
     parser = argparse.ArgumentParser(prog="medmassage-admin create-user")
