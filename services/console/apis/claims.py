@@ -43,6 +43,14 @@ class ClaimsApi:
         return self.api.post(f"/claims/{claim_id}/write-off",
                              {"reason": reason, "amount": amount or None})
 
+    def payers(self) -> list[dict[str, Any]]:
+        """The payers billing has set up."""
+        return self.api.get("/payers")["payers"]
+
+    def fee_schedules(self) -> list[dict[str, Any]]:
+        """Every fee-schedule entry (payer, code, dates, charge and allowed per unit)."""
+        return self.api.get("/fee-schedules")["entries"]
+
     def aging(self) -> dict[str, Any]:
         """A/R aging by payer and bucket."""
         return self.api.get("/reports/aging")

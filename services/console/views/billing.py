@@ -30,6 +30,19 @@ def queue() -> str:
                            kind=kind, aging=aging, chart=chart)
 
 
+@bp.get("/setup")
+@page("billing")
+def setup() -> str:
+    """Payers and their fee schedules, with the charge and allowed amount per unit."""
+    claims = current.claims()
+    payers = claims.payers()
+    fees = claims.fee_schedules()
+    allowed = bar_chart("Allowed per unit by payer and code",
+                        [(f"{f['payer_id']} {f['code']}", f["allowed_per_unit"]) for f in fees
+                         if not f.get("effective_to")], unit="$")
+    return render_template("billing/setup.html", payers=payers, fees=fees, chart=allowed)
+
+
 def _claim_page(claim_id: str, problem: ApiProblem | None = None,
                 notice: str | None = None) -> tuple[str, int]:
     claims = current.claims()

@@ -161,10 +161,9 @@ def register() -> Response | tuple[str, int]:
 def _payers() -> list[dict[str, Any]]:
     """The payers billing has set up (front desk may not be allowed to read them: then none)."""
     try:
-        answer = current.claims().api.get("/payers")
+        return current.claims().payers()
     except ApiProblem:
         return []
-    return answer.get("payers", []) if isinstance(answer, dict) else answer
 
 
 DONE = {"registered": "The client is registered.", "screened": "The questionnaire is recorded.",

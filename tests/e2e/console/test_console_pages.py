@@ -223,7 +223,7 @@ def test_billing_corrects_the_member_id_of_a_rejected_claim_and_resubmits_it(
     claim = wait_for(rejected, 90, 0.5, "the claim to be rejected")
     page = tab.page
     sign_in(console_stack, tab, "billing")
-    page.get_by_role("navigation").get_by_role("link", name="Billing", exact=True).click()
+    page.get_by_role("navigation").get_by_role("link", name="Billing", exact=True).first.click()
     expect(page.locator("#work-queue")).to_contain_text(claim["claim_id"])
     expect(page.locator("#aging-chart")).to_be_visible()
     check(tab, "billing-work-queue")
@@ -244,6 +244,12 @@ def test_billing_corrects_the_member_id_of_a_rejected_claim_and_resubmits_it(
 
     wait_for(accepted, 90, 1, "the replacement claim to be accepted")
     expect(page.locator("pre.x12")).not_to_contain_text(REJECTED_MEMBER_ID)
+
+    page.goto(f"{console_stack.url}/billing/queue")
+    page.get_by_role("link", name="Payers and fee schedules").click()
+    expect(page.locator("#payers")).to_contain_text(demo.ACME.name)
+    expect(page.locator("#fees")).to_contain_text("97140")
+    check(tab, "billing-payers-and-fees")
 
 
 def test_ops_replays_a_dead_letter_and_the_replay_is_audited(
