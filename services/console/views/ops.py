@@ -72,8 +72,9 @@ def _live() -> dict[str, Any]:
         problems.append(f"Kafka cannot be read: {exc}")
     totals = {topic: sum(partitions.values()) for topic, partitions in ends.items()}
     rates = _watch().rates(totals)
-    topics = [{"topic": t, "messages": totals[t], "rate": rates.get(t, 0.0),
-               "dead_letter": t.endswith(".dlq")} for t in sorted(totals)]
+    topics = sorted(({"topic": t, "messages": totals[t], "rate": rates.get(t, 0.0),
+                      "dead_letter": t.endswith(".dlq")} for t in totals),
+                    key=lambda row: (-row["rate"], -row["messages"], row["topic"]))
     by_group: dict[str, int] = {}
     for row in lag:
         by_group[row.group] = by_group.get(row.group, 0) + row.lag
@@ -89,6 +90,7 @@ def _live() -> dict[str, Any]:
     history.append((now().strftime("%H:%M:%S"), dict(claims_by_state)))
     return {
         "topics": topics, "problems": problems,
+        "empty_topics": sum(1 for t in topics if not t["messages"]),
         "lag_chart": bar_chart("Consumer lag (messages not yet processed)",
                                sorted(by_group.items())),
         "outbox_chart": bar_chart("Outbox backlog (events not yet published)",
@@ -115,8 +117,12 @@ def live() -> str:
 
 
 def _letters() -> list[dict[str, Any]]:
+    kafka = console_config().settings.kafka
+    # Only dead-letter topics holding messages are read: reading one waits for its end.
+    parked = [topic for topic, ends in topic_end_offsets(kafka).items()
+              if topic.endswith(".dlq") and sum(ends.values())]
     letters = []
-    for letter in dead_letters(console_config().settings.kafka):
+    for letter in (found for topic in parked for found in dead_letters(kafka, topic)):
         headers = letter.headers
         letters.append({"topic": letter.topic, "partition": letter.partition,
                         "offset": letter.offset, "event_id": letter.event_id,
