@@ -8,6 +8,8 @@ one console account per role: the admin's made by ``create-user`` as ``make run`
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "console"
+# The README's pictures are refreshed only when asked (MEDMASSAGE_UPDATE_SCREENSHOTS=1), so
+# that a test run leaves the work tree as it found it; otherwise they go to a temp folder.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "console"
+SCREENSHOTS = (DOCS_SCREENSHOTS if os.environ.get("MEDMASSAGE_UPDATE_SCREENSHOTS") == "1"
+               else Path(tempfile.gettempdir()) / "medmassage-console-screenshots")
 # The accounts each test signs in with (the therapist's is linked to demo therapist Dana).
 ACCOUNTS = {"frontdesk": "front_desk", "dana.whitfield": "therapist", "billing": "billing",
             "ops": "ops"}
@@ -159,6 +165,6 @@ def accessible(page: Page) -> list[str]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Keep a picture of the page for docs/console (linked from the README)."""
+    """Keep a picture of the page (for docs/console, linked from the README, when asked)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
