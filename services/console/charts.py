@@ -74,3 +74,46 @@ def bar_chart(title: str, values: Sequence[tuple[str, float | Decimal | int]],
     ticks = tuple((HEIGHT - BOTTOM - plot_height * n / 4, f"{unit}{_number(top * n / 4)}")
                   for n in range(5))
     return Chart(title, tuple(bars), ticks)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart: its points (x, y) and its last value."""
+
+    label: str
+    points: str
+    last: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """Series over time sharing one value axis; ``times`` label the first and last points."""
+
+    title: str
+    lines: tuple[Line, ...]
+    ticks: tuple[tuple[float, str], ...]
+    first: str
+    latest: str
+    width: int = WIDTH
+    height: int = HEIGHT
+    baseline: float = HEIGHT - BOTTOM
+    left: int = LEFT
+
+
+def line_chart(title: str, times: Sequence[str],
+               series: dict[str, Sequence[float]]) -> LineChart:
+    """A line per series over ``times`` (at least one point each; one point is a dot)."""
+    top = _nice_top(max((max(values, default=0) for values in series.values()), default=0))
+    plot_height = HEIGHT - BOTTOM - TOP
+    step = (WIDTH - LEFT - 20) / max(len(times) - 1, 1)
+    lines = []
+    for index, (label, values) in enumerate(sorted(series.items())):
+        points = " ".join(f"{LEFT + n * step:.1f},{HEIGHT - BOTTOM - plot_height * v / top:.1f}"
+                          for n, v in enumerate(values))
+        lines.append(Line(label, points, _number(float(values[-1])) if values else "0",
+                          PALETTE[index % len(PALETTE)]))
+    ticks = tuple((HEIGHT - BOTTOM - plot_height * n / 4, _number(top * n / 4))
+                  for n in range(5))
+    return LineChart(title, tuple(lines), ticks, times[0] if times else "",
+                     times[-1] if times else "")

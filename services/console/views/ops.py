@@ -17,7 +17,7 @@ from kafka.errors import KafkaError
 
 from deploy.ops.kafka_views import consumer_lag, dead_letters, describe, replay, topic_end_offsets
 from services.console.apis.metrics import scrape
-from services.console.charts import bar_chart
+from services.console.charts import bar_chart, line_chart
 from services.console.config import ConsoleConfig
 from services.console.guard import console_config, page
 from services.console.store.accounts import record
@@ -88,6 +88,8 @@ def _live() -> dict[str, Any]:
                 value)
     history = _watch().claims_history
     history.append((now().strftime("%H:%M:%S"), dict(claims_by_state)))
+    looks = list(history)
+    states = sorted({state for _, counts in looks for state in counts})
     return {
         "topics": topics, "problems": problems,
         "empty_topics": sum(1 for t in topics if not t["messages"]),
@@ -96,7 +98,9 @@ def _live() -> dict[str, Any]:
         "outbox_chart": bar_chart("Outbox backlog (events not yet published)",
                                   sorted(outbox.items())),
         "claims_chart": bar_chart("Claims by state", sorted(claims_by_state.items())),
-        "claims_history": list(history)[-6:], "states": sorted(claims_by_state),
+        "claims_over_time": line_chart(
+            "Claims by state over time", [at for at, _ in looks],
+            {state: [counts.get(state, 0) for _, counts in looks] for state in states}),
         "dead_letters": sum(t["messages"] for t in topics if t["dead_letter"]),
         "refreshed": now().strftime("%H:%M:%S UTC"),
     }

@@ -7,7 +7,7 @@ import requests
 import yaml
 
 from services.console.apis.base import problem_of
-from services.console.charts import bar_chart
+from services.console.charts import bar_chart, line_chart
 from services.console.config import ConsoleConfig
 from services.console.views.therapist import units_preview
 from services.console.views.words import outcome, reason
@@ -102,3 +102,14 @@ def test_the_deployments_run_the_console_on_port_8000_after_its_migration():
     container = console["spec"]["template"]["spec"]["containers"][0]
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": 8000}
     assert "CREATE DATABASE console;" in (ROOT / "deploy" / "postgres-init.sql").read_text()
+
+
+def test_a_line_chart_puts_each_state_s_counts_over_time_on_one_axis():
+    chart = line_chart("Claims", ["10:00", "10:10", "10:20"],
+                       {"paid": [0, 2, 4], "rejected": [1, 1, 0]})
+    paid, rejected = chart.lines
+    assert (chart.first, chart.latest) == ("10:00", "10:20")
+    assert paid.last == "4" and rejected.last == "0"
+    xs = [float(point.split(",")[0]) for point in paid.points.split()]
+    ys = [float(point.split(",")[1]) for point in paid.points.split()]
+    assert xs == sorted(xs) and ys[0] == chart.baseline and ys[2] < ys[1] < ys[0]
