@@ -13,6 +13,7 @@ from services.console.views import BLUEPRINTS, words
 from shared.db import database_reachable, make_engine
 from shared.runtime import Service
 from shared.service import migrate_database
+from shared.tokens import public_jwks
 from shared.web.auth import check_every_route_declares_access, public
 from shared.web.headers import send_security_headers
 
@@ -42,6 +43,12 @@ def create_app(config: ConsoleConfig | None = None) -> Flask:
         response = jsonify(status="ready" if ready else "not_ready", checks={"database": ready})
         response.status_code = 200 if ready else 503
         return response
+
+    @app.get("/.well-known/jwks.json")
+    @public
+    def jwks() -> Response:
+        """The public key of the staff tokens, as the services' MEDMASSAGE_JWT_PUBLIC_KEYS."""
+        return jsonify(public_jwks(config.signing_key))
 
     @app.errorhandler(HTTPException)
     def _error_page(exc: HTTPException) -> tuple[str, int]:

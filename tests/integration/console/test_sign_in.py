@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from services.console.store.tables import sessions
 from shared.db import make_engine, utcnow, write_transaction
-from shared.tokens import TokenVerifier, development_key_set
+from shared.tokens import KeySet, TokenVerifier, development_key_set
 from tests.support.console import (
     PASSWORD,
     Console,
@@ -203,3 +203,6 @@ def test_the_console_signs_short_lived_staff_tokens_the_services_accept(console:
     verifier = TokenVerifier(development_key_set(), timedelta(hours=12))
     claims = verifier.verify(token)
     assert claims.subject == "bill" and claims.roles == ("billing",)
+    published = KeySet.from_jwks(console.client().get("/.well-known/jwks.json").get_data(
+        as_text=True))
+    assert TokenVerifier(published, timedelta(hours=1)).verify(token).subject == "bill"
