@@ -3,3 +3,4 @@ CREATE DATABASE screening;
 CREATE DATABASE scheduling;
 CREATE DATABASE claims;
 CREATE DATABASE notifications;
+CREATE DATABASE console;

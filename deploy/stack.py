@@ -34,6 +34,15 @@ SANDBOX_PORT = 8009
 SMS_PORT = 8010
 MAIL_PORT = 8011  # the SMTP sink's read-only page of sent mail
 SMTP_PORT = 8025
+CONSOLE = "console"
+CONSOLE_PORT = 8000
+# The demo's console accounts, one per role; the therapist's is linked to a demo therapist
+# (deploy/demo.py THERAPISTS' staff_subject) so her schedule shows on "Today".
+DEMO_ACCOUNTS = (("frontdesk", "front_desk", "Front Desk"),
+                 ("dana.whitfield", "therapist", "Dana Whitfield"),
+                 ("billing", "billing", "Billing Office"),
+                 ("ops", "ops", "Operations"),
+                 ("admin", "admin", "Clinic Admin"))
 READY_TIMEOUT_SECONDS = 60
 DEMO_TOKEN_LIFETIME = timedelta(hours=8)
 
@@ -49,7 +58,9 @@ class Stack:
     """The sandbox clearinghouse and every service, each its own process."""
 
     bootstrap_servers: str
-    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    # The console runs when it has a port here (it is the first address ``make run`` prints).
+    ports: dict[str, int] = field(
+        default_factory=lambda: {CONSOLE: CONSOLE_PORT, **DEFAULT_PORTS})
     sandbox_port: int = SANDBOX_PORT
     sms_port: int = SMS_PORT
     mail_port: int = MAIL_PORT
@@ -75,6 +86,8 @@ class Stack:
             env["NOTIFICATIONS_PUBLIC_URL"] = self.url("notifications")
         for name, port in self.ports.items():
             env[f"{name.upper()}_PORT"] = str(port)
+            # The console calls each service's API (services/console/config.py).
+            env[f"CONSOLE_{name.upper()}_URL"] = self.url(name)
         return env
 
     def _spawn(self, name: str, *args: str) -> None:
@@ -93,6 +106,8 @@ class Stack:
         self._spawn("sandbox", "deploy.sandbox_clearinghouse", "--port", str(self.sandbox_port),
                     *rules)
         self._start_outside_parties_of_notifications()
+        if CONSOLE in self.ports and services is None:
+            self._spawn(CONSOLE, f"services.{CONSOLE}")
         for name in services or available_services():
             self._spawn(name, f"services.{name}")
         self.wait_ready()
@@ -131,6 +146,16 @@ class Stack:
         if pending:
             raise RuntimeError(f"not ready within {READY_TIMEOUT_SECONDS}s: {sorted(pending)}")
 
+    def create_console_account(self, username: str, role: str, name: str) -> str:
+        """An account (or a new password for it) in the console; its generated password."""
+        answer = subprocess.run(
+            [sys.executable, "-m", f"services.{CONSOLE}", "create-user", username, "--role", role,
+             "--name", name, "--generate", "--reset"],
+            env=self._environment(), capture_output=True, text=True, timeout=120, check=False)
+        if answer.returncode != 0:
+            raise RuntimeError(f"create-user {username}: {answer.stderr.strip()}")
+        return answer.stdout.strip().splitlines()[-1]
+
     def dead(self) -> list[str]:
         """Processes that have exited."""
         return [name for name, p in self.processes.items() if p.poll() is not None]
@@ -159,6 +184,11 @@ def load_demo_and_print_access(stack: Stack) -> None:
         print(f"  {role:<12} {key.sign(f'demo-{role}', [role], DEMO_TOKEN_LIFETIME)}")
     client_id = clinic.clients["cleared"]
     code = demo.booking_code(stack.url("scheduling"), admin, client_id)
+    if CONSOLE in stack.processes:
+        print(f"\nClinic console: {stack.url(CONSOLE)}/ (demo accounts, new passwords each run)")
+        for username, role, name in DEMO_ACCOUNTS:
+            password = stack.create_console_account(username, role, name)
+            print(f"  {role:<12} {username:<16} {password}")
     print(f"\nBooking widget: {stack.url('scheduling')}/widget/")
     print(f"  booking code of demo client {client_id}: {code['booking_code']}")
     print(f"  or the link that fills it in: {code['widget_link']}")
@@ -178,6 +208,7 @@ def main() -> None:
         try:
             stack.start()
             print(f"\nmedmassage is running (kafka: {broker.source} {broker.bootstrap_servers})")
+            print(f"  {'console':<22} {stack.url(CONSOLE)}/")
             for name in available_services():
                 print(f"  {name:<22} {stack.url(name)}/openapi.json")
             print(f"  {'sandbox clearinghouse':<22} {stack.url('sandbox')}/v1/_submissions")

@@ -29,6 +29,7 @@ SERVICES: list[tuple[str, str]] = [
     ("services.scheduling", "services.scheduling.store.tables"),
     ("services.claims", "services.claims.store.tables"),
     ("services.notifications", "services.notifications.store.tables"),
+    ("services.console", "services.console.store.tables"),
 ]
 
 # Modules with a ``metadata`` holding plumbing tables that shared/migrations/versions builds.

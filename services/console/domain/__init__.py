@@ -1,0 +1,1 @@
+"""The console's rules: accounts, passwords, lockout, sessions. Pure Python."""

@@ -1,0 +1,1 @@
+"""The console's tables and queries: accounts, sessions, audit."""
