@@ -10,6 +10,7 @@ from services.screening.api import BLUEPRINTS
 from services.screening.config import ScreeningConfig, load_config
 from services.screening.handlers import SUBSCRIPTIONS
 from services.screening.workers.referral_expiry import ReferralExpiry
+from shared.identifiers import load_icd10_cm
 from shared.runtime import Service
 from shared.service import assemble, create_service_app, migrate_database
 
@@ -27,6 +28,7 @@ def build(config: ScreeningConfig | None = None) -> Service:
     """HTTP, the outbox relay, the care team's consumer group and the referral-expiry job."""
     config = config or load_config()
     app, context = create_service_app(config, TITLE, BLUEPRINTS)
+    load_icd10_cm()  # before serving: parsing the code set takes seconds
     expiry = ReferralExpiry(context.engine, config.today, config.expiry_interval_seconds,
                             source=config.settings.service)
     return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops=[expiry])

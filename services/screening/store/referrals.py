@@ -111,6 +111,9 @@ def referral_of(row: dict[str, Any]) -> Referral:
         referral_id=row["referral_id"],
         client_id=row["client_id"],
         physician_name=row["physician_name"],
+        physician_last_name=row["physician_last_name"],
+        physician_first_name=row["physician_first_name"],
+        physician_credential=row["physician_credential"],
         physician_npi=row["physician_npi"],
         diagnoses=tuple(row["diagnoses"]),
         codes=frozenset(row["codes"]),
@@ -123,6 +126,8 @@ def referral_of(row: dict[str, Any]) -> Referral:
         end_on=row["end_on"],
         authorization_number=row["authorization_number"],
         status=row["status"],
+        diagnosis_regions=tuple((entry["diagnosis"], tuple(entry["body_regions"]))
+                                for entry in row["diagnosis_regions"] or ()),
     )
 
 
@@ -130,6 +135,9 @@ def _prescription_values(referral: Referral) -> dict[str, Any]:
     return {
         "status": referral.status,
         "physician_name": referral.physician_name,
+        "physician_last_name": referral.physician_last_name,
+        "physician_first_name": referral.physician_first_name,
+        "physician_credential": referral.physician_credential,
         "physician_npi": referral.physician_npi,
         "diagnoses": list(referral.diagnoses),
         "codes": sorted(referral.codes),
@@ -139,6 +147,8 @@ def _prescription_values(referral: Referral) -> dict[str, Any]:
         "weeks": referral.weeks,
         "authorized_visits": referral.authorized_visits,
         "authorization_number": referral.authorization_number,
+        "diagnosis_regions": [{"diagnosis": diagnosis, "body_regions": list(regions)}
+                              for diagnosis, regions in referral.diagnosis_regions],
         "start_on": referral.start_on,
         "end_on": referral.end_on,
     }
