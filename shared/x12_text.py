@@ -57,8 +57,8 @@ AUTHORIZATION_NUMBER = Element("REF02 of REF*G1 (prior authorization number)", 1
 
 
 def as_identifier(value: str) -> str:
-    """The identifier as it is kept and sent: outer spaces trimmed, ASCII letters upper-cased."""
-    return "".join(char.upper() if "a" <= char <= "z" else char for char in value.strip())
+    """The identifier as kept and sent: outer spaces (only) trimmed, ASCII letters upper-cased."""
+    return "".join(char.upper() if "a" <= char <= "z" else char for char in value.strip(" "))
 
 
 def identifier_problem(value: str, element: Element) -> str | None:

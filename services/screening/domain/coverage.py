@@ -26,6 +26,8 @@ _IDENTIFIERS: tuple[tuple[str, Element], ...] = (
 )
 NO_X12_READING = ("Has no letter or digit an X12 claim can write (only A-Z once accents are "
                   "dropped); enter the name as the insurance card spells it.")
+NO_X12_ADDRESS = ("Has no letter or digit an X12 claim can write (only A-Z once accents are "
+                  "dropped); enter the address as the payer has it on file.")
 
 
 def billable_client(details: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +76,7 @@ def _unwritable_names(person: dict[str, Any]) -> dict[str, Any]:
     for name in ("first_name", "last_name"):
         if not has_x12_reading(person[name]):
             problems[name] = [NO_X12_READING]
-    address = {name: [NO_X12_READING.replace("the name", "the address")]
+    address = {name: [NO_X12_ADDRESS]
                for name in ("line1", "city") if not has_x12_reading(person["address"][name])}
     return {**problems, **_nested("address", address)}
 
