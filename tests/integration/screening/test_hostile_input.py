@@ -127,6 +127,39 @@ def test_every_one_line_text_field_refuses_hidden_characters(http, method, path,
         assert field_errors(response, field), name
 
 
+# Identifiers a claim carries: judged by what X12 can carry, so every hidden character is
+# a 422 not-billable answer naming the field, like any other character X12 cannot carry.
+IDENTIFIERS: list[tuple[str, str, Body, tuple[Any, ...]]] = [
+    ("post", "/clients", a_client, ("coverage", "payer_id")),
+    ("post", "/clients", a_client, ("coverage", "member_id")),
+    ("post", "/clients", a_client, ("coverage", "group_number")),
+    ("put", "/clients/cl_x", a_client, ("coverage", "member_id")),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), IDENTIFIERS, ids=ids(IDENTIFIERS))
+def test_every_identifier_refuses_hidden_characters_as_not_billable(http, method, path, body,
+                                                                     field):
+    for name, char in HIDDEN.items():
+        response = getattr(http, method)(path, json=spoilt(body(), field, char),
+                                         headers=FRONT_DESK)
+        assert response.status_code == 422, (name, response.get_data()[:300])
+        errors = response.get_json()["errors"]
+        for step in field:
+            errors = errors[step]
+        assert errors, name
+
+
+def test_a_referrals_authorization_number_refuses_hidden_characters_as_not_billable(http):
+    client = register(http, coverage=a_coverage(member_id="W-AUTH-1"))
+    for name, char in HIDDEN.items():
+        response = http.post(f"/clients/{client['client_id']}/referrals",
+                             json=a_referral(authorization_number=f"AUTH{char}1"),
+                             headers=FRONT_DESK)
+        assert response.status_code == 422, (name, response.get_data()[:300])
+        assert response.get_json()["errors"]["authorization_number"], name
+
+
 @pytest.mark.parametrize(("method", "path", "body", "field"), NOTES, ids=ids(NOTES))
 def test_notes_keep_line_breaks_but_refuse_other_hidden_characters(http, method, path, body,
                                                                    field):
