@@ -22,8 +22,7 @@ def upgrade() -> None:
     op.add_column("referrals", sa.Column("physician_last_name", sa.String(60), nullable=True))
     op.add_column("referrals", sa.Column("physician_first_name", sa.String(35), nullable=True))
     op.add_column("referrals", sa.Column("physician_credential", sa.String(20), nullable=True))
-    op.add_column("referrals", sa.Column("diagnosis_regions", sa.JSON, nullable=False,
-                                         server_default="[]"))
+    op.add_column("referrals", sa.Column("diagnosis_regions", sa.JSON, nullable=True))
 
 
 def downgrade() -> None:

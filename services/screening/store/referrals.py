@@ -73,7 +73,7 @@ def get(connection: Connection, client_id: str, referral_id: str) -> dict[str, A
             referrals.c.client_id == client_id, referrals.c.referral_id == referral_id
         )
     ).first()
-    return dict(row._mapping) if row else None
+    return _referral_row(row._mapping) if row else None
 
 
 def require(connection: Connection, client_id: str, referral_id: str) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def for_client(connection: Connection, client_id: str) -> list[dict[str, Any]]:
         .where(referrals.c.client_id == client_id)
         .order_by(referrals.c.recorded_at.desc(), referrals.c.referral_id)
     )
-    return [dict(row._mapping) for row in rows]
+    return [_referral_row(row._mapping) for row in rows]
 
 
 def open_ending_before(connection: Connection, day: date) -> list[dict[str, Any]]:
@@ -102,7 +102,7 @@ def open_ending_before(connection: Connection, day: date) -> list[dict[str, Any]
         .where(referrals.c.end_on < day)
         .order_by(referrals.c.end_on, referrals.c.referral_id)
     )
-    return [dict(row._mapping) for row in rows]
+    return [_referral_row(row._mapping) for row in rows]
 
 
 def referral_of(row: dict[str, Any]) -> Referral:
@@ -129,6 +129,12 @@ def referral_of(row: dict[str, Any]) -> Referral:
         diagnosis_regions=tuple((entry["diagnosis"], tuple(entry["body_regions"]))
                                 for entry in row["diagnosis_regions"] or ()),
     )
+
+
+def _referral_row(mapping: Any) -> dict[str, Any]:
+    row = dict(mapping)
+    row["diagnosis_regions"] = row["diagnosis_regions"] or []  # null: recorded before 0003
+    return row
 
 
 def _prescription_values(referral: Referral) -> dict[str, Any]:

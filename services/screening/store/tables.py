@@ -82,8 +82,9 @@ referrals = Table(
     Column("physician_credential", String(20), nullable=True),
     Column("physician_npi", String(10), nullable=False),
     Column("diagnoses", JSON, nullable=False),
-    # [{diagnosis, body_regions}] in diagnosis order; [] on referrals recorded before 0003.
-    Column("diagnosis_regions", JSON, nullable=False, server_default="[]"),
+    # [{diagnosis, body_regions}] in diagnosis order; null on referrals recorded before 0003
+    # (read as []: "every diagnosis covers every region").
+    Column("diagnosis_regions", JSON, nullable=True),
     Column("codes", JSON, nullable=False),
     Column("techniques", JSON, nullable=False),
     Column("body_regions", JSON, nullable=False),
