@@ -28,7 +28,7 @@ def build(config: ScreeningConfig | None = None) -> Service:
     """HTTP, the outbox relay, the care team's consumer group and the referral-expiry job."""
     config = config or load_config()
     app, context = create_service_app(config, TITLE, BLUEPRINTS)
-    load_icd10_cm()  # before serving: parsing the code set takes seconds
+    load_icd10_cm()  # before serving, so that no referral waits for the code set to load
     expiry = ReferralExpiry(context.engine, config.today, config.expiry_interval_seconds,
                             source=config.settings.service)
     return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops=[expiry])

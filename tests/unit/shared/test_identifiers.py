@@ -7,6 +7,7 @@ from shared.identifiers import (
     ICD10_CM_RELEASE,
     icd10_cm_billing_problem,
     icd10_for_x12,
+    is_billable_icd10_cm,
     is_valid_icd10_cm,
     is_valid_npi,
     normalise_icd10_cm,
@@ -124,3 +125,16 @@ def test_the_release_named_is_the_one_the_package_ships():
     assert ICD10_CM_RELEASE.covers(date(2026, 4, 1), date(2026, 9, 30))
     assert not ICD10_CM_RELEASE.covers(date(2026, 3, 31), date(2026, 4, 30))
     assert not ICD10_CM_RELEASE.covers(date(2026, 9, 1), date(2026, 10, 1))
+
+
+def test_billable_is_exactly_the_packages_is_leaf_for_every_code_of_the_release():
+    import simple_icd_10_cm  # parses the whole tabular list: only this test pays for it
+
+    codes = simple_icd_10_cm.get_all_codes(with_dots=False)
+    # Chapters ("13"), blocks ("M50-M54") and the few that are not shaped like a code
+    # (the "QA0" extension) cannot be entered on a referral.
+    disagree = [code for code in codes
+                if is_valid_icd10_cm(code)
+                and is_billable_icd10_cm(code) != simple_icd_10_cm.is_leaf(code)]
+
+    assert len(codes) > 90_000 and disagree == []
