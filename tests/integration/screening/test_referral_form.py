@@ -12,7 +12,9 @@ def test_the_blank_referral_form_is_public_printable_and_self_contained(sqlite_h
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    for field in ("physician_npi", "diagnosis_1", "codes", "techniques", "body_regions",
+    for field in ("physician_last_name", "physician_first_name", "physician_credential",
+                  "physician_npi", "diagnosis_1", "diagnosis_1_body_regions", "codes",
+                  "techniques", "body_regions",
                   "visits_per_week", "weeks", "authorized_visits", "authorization_number",
                   "start_on", "end_on", "patient_name", "birth_date", "member_id"):
         assert f'name="{field}"' in page
