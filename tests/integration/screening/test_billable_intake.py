@@ -293,3 +293,21 @@ def test_a_map_that_does_not_cover_the_referral_both_ways_is_refused_with_422(sq
                                 headers=FRONT_DESK)
 
     assert not_billable(response, "diagnosis_regions")
+
+
+def test_a_referral_dated_outside_the_shipped_code_set_release_is_recorded_with_a_warning(
+        sqlite_http, caplog):
+    client = register(sqlite_http)
+    path = f"/clients/{client['client_id']}/referrals"
+
+    inside = sqlite_http.post(path, json=a_referral(start_on="2026-04-06", end_on="2026-05-29"),
+                              headers=FRONT_DESK)
+    warned_inside = [r for r in caplog.records if "code set release" in r.getMessage()]
+    outside = sqlite_http.post(path, json=a_referral(start_on="2026-09-14", end_on="2026-11-30"),
+                               headers=FRONT_DESK)
+
+    assert (inside.status_code, outside.status_code) == (201, 201)
+    assert warned_inside == []
+    [warning] = [r for r in caplog.records if "code set release" in r.getMessage()]
+    assert warning.referral_id == outside.json["referral_id"]
+    assert warning.release == "ICD-10-CM FY2026 (April 1, 2026 update)"
