@@ -113,7 +113,9 @@ NORTHSTAR = DemoPayer("NSTAR02", "Northstar Insurance", "per_code", True,
                       {"97140": ("45.00", "33.40"), "97124": ("40.00", "30.10")})
 PAYERS = (ACME, NORTHSTAR)
 
-REFERRING_PHYSICIAN = {"physician_name": "Dr. Helen Osei", "physician_npi": npi("134567890")}
+# Named in parts, as claims writes the referring provider (2310A) from them.
+REFERRING_PHYSICIAN = {"physician_last_name": "Osei", "physician_first_name": "Helen",
+                       "physician_credential": "MD", "physician_npi": npi("134567890")}
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,11 @@ class DemoClient:
     questionnaire: Mapping[str, Any] = field(default_factory=dict)
     diagnoses: tuple[str, ...] = ("M54.50", "M62.830")
     body_regions: tuple[str, ...] = ("lower_back", "upper_back")
+    # Which prescribed regions each diagnosis covers; None when one diagnosis or one region
+    # leaves only one answer (the referral API derives it then).
+    diagnosis_regions: Mapping[str, tuple[str, ...]] | None = field(
+        default_factory=lambda: {"M54.50": ("lower_back",),
+                                 "M62.830": ("lower_back", "upper_back")})
 
     @property
     def gets_referral(self) -> bool:
@@ -156,7 +163,11 @@ class DemoClient:
             **REFERRING_PHYSICIAN,
             "diagnoses": list(self.diagnoses), "codes": ["97124", "97140"],
             "techniques": ["myofascial_release", "swedish"],
-            "body_regions": list(self.body_regions), "visits_per_week": 2, "weeks": 4,
+            "body_regions": list(self.body_regions),
+            "diagnosis_regions": None if self.diagnosis_regions is None else [
+                {"diagnosis": code, "body_regions": list(regions)}
+                for code, regions in self.diagnosis_regions.items()],
+            "visits_per_week": 2, "weeks": 4,
             "authorized_visits": 8, "start_on": today.isoformat(),
             "end_on": (today + timedelta(days=REFERRAL_DAYS)).isoformat(),
         }
@@ -166,7 +177,8 @@ CLIENTS = (
     DemoClient("cleared", "Maria", "Lopez", "1978-04-12", "F", ACME, "ACM100200",
                "cleared"),
     DemoClient("cleared_northstar", "Samuel", "Okafor", "1969-09-30", "M", NORTHSTAR,
-               "NS5566778", "cleared", diagnoses=("M17.11",), body_regions=("right_knee",)),
+               "NS5566778", "cleared", diagnoses=("M17.11",), body_regions=("right_knee",),
+               diagnosis_regions=None),
     DemoClient("wound", "Grace", "Kim", "1985-01-23", "F", ACME, "ACM100311",
                "cleared_with_precautions",
                {"injuries": [{"kind": "wound", "body_region": "left_leg", "healed": False}]}),

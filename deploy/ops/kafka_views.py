@@ -24,8 +24,8 @@ IDENTIFYING_FIELDS = frozenset({
     "payer_claim_control_number",
 })
 # Payload fields that describe a person's health: diagnoses, the screening's reason codes
-# (each names a finding, e.g. a current DVT) and free-text notes.
-HEALTH_FIELDS = frozenset({"diagnoses", "reason_codes", "notes"})
+# (each names a finding, e.g. a current DVT), the diagnosis-to-region map and free-text notes.
+HEALTH_FIELDS = frozenset({"diagnoses", "diagnosis_regions", "reason_codes", "notes"})
 # Hidden unless an admin asks (tail --show-phi, audited).
 PHI_FIELDS = IDENTIFYING_FIELDS | HEALTH_FIELDS
 REDACTED = "[redacted]"

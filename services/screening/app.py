@@ -10,6 +10,7 @@ from services.screening.api import BLUEPRINTS
 from services.screening.config import ScreeningConfig, load_config
 from services.screening.handlers import SUBSCRIPTIONS
 from services.screening.workers.referral_expiry import ReferralExpiry
+from shared.identifiers import load_icd10_cm
 from shared.runtime import Service
 from shared.service import assemble, create_service_app, migrate_database
 
@@ -31,6 +32,7 @@ def build(config: ScreeningConfig | None = None) -> Service:
     config = config or load_config()
     app, context = create_service_app(config, TITLE, BLUEPRINTS)
     config.intake.check(config.settings)
+    load_icd10_cm()  # before serving, so that no referral waits for the code set to load
     expiry = ReferralExpiry(context.engine, config.today, config.expiry_interval_seconds,
                             source=config.settings.service)
     return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops=[expiry])

@@ -110,8 +110,11 @@ def refer(clinic: Clinic, client_id: str) -> dict[str, Any]:
         **demo.REFERRING_PHYSICIAN,
         "diagnoses": ["M54.50", "M62.830"], "codes": ["97140", "97124"],
         "techniques": ["myofascial_release", "swedish"],
-        "body_regions": ["lower_back", "upper_back"], "visits_per_week": 2, "weeks": 4,
-        "authorized_visits": 8, "start_on": today.isoformat(),
+        "body_regions": ["lower_back", "upper_back"],
+        "diagnosis_regions": [
+            {"diagnosis": "M54.50", "body_regions": ["lower_back"]},
+            {"diagnosis": "M62.830", "body_regions": ["lower_back", "upper_back"]}],
+        "visits_per_week": 2, "weeks": 4, "authorized_visits": 8, "start_on": today.isoformat(),
         "end_on": (today + timedelta(days=60)).isoformat(),
     }, 201)
 
@@ -269,7 +272,8 @@ def test_a_session_after_the_referral_ended_waits_for_review(clinic):
 
     # The physician shortens the referral to end today, after the visit was booked.
     amended = {key: referral[key] for key in (
-        "physician_name", "physician_npi", "diagnoses", "codes", "techniques", "body_regions",
+        "physician_last_name", "physician_first_name", "physician_credential", "physician_npi",
+        "diagnoses", "codes", "techniques", "body_regions", "diagnosis_regions",
         "visits_per_week", "weeks", "authorized_visits", "start_on")}
     amended["end_on"] = demo.clinic_today().isoformat()
     path = f"/clients/{client_id}/referrals/{referral['referral_id']}"

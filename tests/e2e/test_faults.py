@@ -286,8 +286,12 @@ def test_screening_killed_while_referrals_are_recorded_loses_no_referral(clinic,
     today = demo.clinic_today()
     referral = {**demo.REFERRING_PHYSICIAN, "diagnoses": ["M54.50", "M62.830"],
                 "codes": ["97140", "97124"], "techniques": ["myofascial_release", "swedish"],
-                "body_regions": ["lower_back", "upper_back"], "visits_per_week": 2, "weeks": 4,
-                "authorized_visits": 8, "start_on": today.isoformat(),
+                "body_regions": ["lower_back", "upper_back"],
+                "diagnosis_regions": [
+                    {"diagnosis": "M54.50", "body_regions": ["lower_back"]},
+                    {"diagnosis": "M62.830", "body_regions": ["lower_back", "upper_back"]}],
+                "visits_per_week": 2, "weeks": 4, "authorized_visits": 8,
+                "start_on": today.isoformat(),
                 "end_on": (today + timedelta(days=60)).isoformat()}
 
     run_batch(clinic.stack, "screening", [

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from shared.x12_text import to_x12_text
+from shared.x12_text import transliterate
 
 ELEMENT_SEPARATOR = "*"
 COMPONENT_SEPARATOR = ":"
@@ -20,7 +20,7 @@ class X12SyntaxError(ValueError):
 
 def clean_text(value: str, max_length: int) -> str:
     """Return free text reduced to the X12 basic character set and cut to `max_length`."""
-    return to_x12_text(value)[:max_length].rstrip()
+    return transliterate(value, max_length)
 
 
 def segment(*elements: str) -> str:

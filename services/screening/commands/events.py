@@ -7,17 +7,24 @@ from typing import Any
 from services.screening.domain.referral import OPEN_STATUSES
 from shared.contact_keys import email_key
 
-# Contact details (phone, email) stay here: billing and booking do not need them.
+# Contact details (phone, email, time zone) go only to notifications, in their own event:
+# billing and booking do not need them.
 _CLIENT_FIELDS = ("client_id", "version", "first_name", "last_name", "birth_date", "sex",
-                  "address", "coverage")
+                  "address", "coverage", "secondary_coverage")
+_CONTACT_FIELDS = ("client_id", "version", "first_name", "email", "phone", "time_zone")
 _REFERRAL_FIELDS = ("referral_id", "client_id", "version", "diagnoses", "codes", "techniques",
-                    "body_regions", "visits_per_week", "weeks", "authorized_visits",
-                    "authorization_number", "start_on", "end_on")
+                    "body_regions", "diagnosis_regions", "visits_per_week", "weeks",
+                    "authorized_visits", "authorization_number", "start_on", "end_on")
 
 
 def client_data(client: dict[str, Any]) -> dict[str, Any]:
     """A ``ClientPayload`` for screening.client.registered / .updated."""
     return {name: client[name] for name in _CLIENT_FIELDS}
+
+
+def contact_data(client: dict[str, Any]) -> dict[str, Any]:
+    """A ``ClientContactPayload`` for screening.client.contact: how to reach the client."""
+    return {name: client[name] for name in _CONTACT_FIELDS}
 
 
 def enrolled_data(client: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +61,13 @@ def referral_data(referral: dict[str, Any]) -> dict[str, Any]:
     """A ``ReferralPayload`` for screening.referral.recorded / .amended: the whole version."""
     return {
         **{name: referral[name] for name in _REFERRAL_FIELDS},
-        "physician": {"name": referral["physician_name"], "npi": referral["physician_npi"]},
+        "physician": {
+            "name": referral["physician_name"],
+            "npi": referral["physician_npi"],
+            "last_name": referral["physician_last_name"],
+            "first_name": referral["physician_first_name"],
+            "credential": referral["physician_credential"],
+        },
     }
 
 

@@ -17,6 +17,7 @@ from shared.events.contracts.screening import (
     REFERRAL_REVOKED,
     REFERRAL_WINDOW,
 )
+from shared.identifiers import ICD10_CM_RELEASE
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.screening.commands")
@@ -37,6 +38,7 @@ def record_referral(
     uow.emit(REFERRAL_WINDOW, client_id, window_data(row))
     log.info("referral recorded", extra={"client_id": client_id,
                                          "referral_id": referral.referral_id})
+    _warn_if_code_set_not_in_force(referral)
     return row
 
 
@@ -50,6 +52,7 @@ def amend_referral(
     uow.emit(REFERRAL_AMENDED, client_id, referral_data(row))
     uow.emit(REFERRAL_WINDOW, client_id, window_data(row))
     log.info("referral amended", extra={"referral_id": referral_id, "version": row["version"]})
+    _warn_if_code_set_not_in_force(amended)
     return row
 
 
@@ -87,6 +90,16 @@ def expire_referral(
     uow.emit(REFERRAL_WINDOW, client_id, window_data(saved))
     log.info("referral expired", extra={"referral_id": referral_id, "event_id": event.id})
     return saved
+
+
+def _warn_if_code_set_not_in_force(referral: domain.Referral) -> None:
+    # The package ships one release (docs/DOMAIN.md §Referral): diagnoses were checked
+    # against it even for dates of service it does not cover. Ops see that the code set
+    # is due for its yearly update; the referral is not refused for it.
+    if not ICD10_CM_RELEASE.covers(referral.start_on, referral.end_on):
+        log.warning("diagnoses checked against a code set release not in force for all the "
+                    "referral's dates", extra={"referral_id": referral.referral_id,
+                                               "release": ICD10_CM_RELEASE.name})
 
 
 def _current(uow: UnitOfWork, client_id: str, referral_id: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from services.screening.domain.clearance import Clearance
 from services.screening.domain.clients import client_identity_key, name_search_key
+from services.screening.domain.contact import e164_phone, is_time_zone
+from services.screening.domain.coverage import billable_client
 from services.screening.domain.diagnoses import Diagnosis, common_diagnoses, matching
 from services.screening.domain.errors import (
     ClearanceNotNeeded,
@@ -10,6 +12,7 @@ from services.screening.domain.errors import (
     InvalidClearance,
     InvalidQuestionnaire,
     InvalidReferral,
+    NotBillable,
     ReferralChanged,
     ReferralClosed,
     ReferralNotFound,
@@ -23,6 +26,7 @@ from services.screening.domain.questionnaire import INJURY_KINDS, Injury, Questi
 from services.screening.domain.referral import (
     REFERRAL_STATUSES,
     Referral,
+    billing_problems,
     record_referral,
     referrals_due_to_expire,
     validate_referral,
@@ -43,6 +47,7 @@ __all__ = [
     "InvalidQuestionnaire",
     "InvalidReferral",
     "MedicationList",
+    "NotBillable",
     "Questionnaire",
     "Reason",
     "Referral",
@@ -55,10 +60,14 @@ __all__ = [
     "ScreeningOutcome",
     "ScreeningRules",
     "apply_clearance",
+    "billable_client",
+    "billing_problems",
     "client_identity_key",
     "common_diagnoses",
+    "e164_phone",
     "evaluate",
     "is_current",
+    "is_time_zone",
     "load_medications",
     "load_rules",
     "matching",

@@ -5,6 +5,8 @@ Titles and slugs are the problem types the API has always answered with.
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.errors import Conflict, InvalidInput, NotFound, Refused
 
 
@@ -28,6 +30,24 @@ class InvalidReferral(InvalidInput):
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("Some fields are missing or wrong; see errors.", errors=errors)
+
+
+class NotBillable(Refused):
+    """Something entered could not be carried on a claim; ``errors`` names each field.
+
+    An identifier X12 cannot carry, a name with no letters X12 can write, a diagnosis
+    that is not a billable ICD-10-CM code, a referral whose diagnoses and regions do not
+    match, a secondary payer without a primary: each would be refused by the payer later,
+    in an interchange shared with other clients' claims, so it is refused here
+    (docs/DOMAIN.md §Identifiers).
+    """
+
+    title = "Not billable as entered"
+    slug = "not-billable"
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("A claim could not carry some fields as entered; see errors.",
+                         errors=errors)
 
 
 class ClearanceNotNeeded(Refused):

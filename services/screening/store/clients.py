@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.screening.domain import ClientNotFound
+from services.screening.domain.coverage import COVERAGES
 from services.screening.store.tables import clients
 
 
@@ -95,13 +96,15 @@ def search(
 
 def _row_of(client: dict[str, Any]) -> dict[str, Any]:
     values = {column.name: client[column.name] for column in clients.columns}
-    values["coverage"] = _coverage_to_json(client["coverage"])
+    for key in COVERAGES:
+        values[key] = _coverage_to_json(client[key])
     return values
 
 
 def _client_of(row: Any) -> dict[str, Any]:
     client = dict(row)
-    client["coverage"] = _coverage_from_json(client["coverage"])
+    for key in COVERAGES:
+        client[key] = _coverage_from_json(client[key])
     return client
 
 

@@ -73,7 +73,7 @@ def get(connection: Connection, client_id: str, referral_id: str) -> dict[str, A
             referrals.c.client_id == client_id, referrals.c.referral_id == referral_id
         )
     ).first()
-    return dict(row._mapping) if row else None
+    return _referral_row(row._mapping) if row else None
 
 
 def require(connection: Connection, client_id: str, referral_id: str) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def for_client(connection: Connection, client_id: str) -> list[dict[str, Any]]:
         .where(referrals.c.client_id == client_id)
         .order_by(referrals.c.recorded_at.desc(), referrals.c.referral_id)
     )
-    return [dict(row._mapping) for row in rows]
+    return [_referral_row(row._mapping) for row in rows]
 
 
 def open_ending_before(connection: Connection, day: date) -> list[dict[str, Any]]:
@@ -102,7 +102,7 @@ def open_ending_before(connection: Connection, day: date) -> list[dict[str, Any]
         .where(referrals.c.end_on < day)
         .order_by(referrals.c.end_on, referrals.c.referral_id)
     )
-    return [dict(row._mapping) for row in rows]
+    return [_referral_row(row._mapping) for row in rows]
 
 
 def referral_of(row: dict[str, Any]) -> Referral:
@@ -111,6 +111,9 @@ def referral_of(row: dict[str, Any]) -> Referral:
         referral_id=row["referral_id"],
         client_id=row["client_id"],
         physician_name=row["physician_name"],
+        physician_last_name=row["physician_last_name"],
+        physician_first_name=row["physician_first_name"],
+        physician_credential=row["physician_credential"],
         physician_npi=row["physician_npi"],
         diagnoses=tuple(row["diagnoses"]),
         codes=frozenset(row["codes"]),
@@ -123,13 +126,24 @@ def referral_of(row: dict[str, Any]) -> Referral:
         end_on=row["end_on"],
         authorization_number=row["authorization_number"],
         status=row["status"],
+        diagnosis_regions=tuple((entry["diagnosis"], tuple(entry["body_regions"]))
+                                for entry in row["diagnosis_regions"] or ()),
     )
+
+
+def _referral_row(mapping: Any) -> dict[str, Any]:
+    row = dict(mapping)
+    row["diagnosis_regions"] = row["diagnosis_regions"] or []  # null: recorded before 0003
+    return row
 
 
 def _prescription_values(referral: Referral) -> dict[str, Any]:
     return {
         "status": referral.status,
         "physician_name": referral.physician_name,
+        "physician_last_name": referral.physician_last_name,
+        "physician_first_name": referral.physician_first_name,
+        "physician_credential": referral.physician_credential,
         "physician_npi": referral.physician_npi,
         "diagnoses": list(referral.diagnoses),
         "codes": sorted(referral.codes),
@@ -139,6 +153,8 @@ def _prescription_values(referral: Referral) -> dict[str, Any]:
         "weeks": referral.weeks,
         "authorized_visits": referral.authorized_visits,
         "authorization_number": referral.authorization_number,
+        "diagnosis_regions": [{"diagnosis": diagnosis, "body_regions": list(regions)}
+                              for diagnosis, regions in referral.diagnosis_regions],
         "start_on": referral.start_on,
         "end_on": referral.end_on,
     }

@@ -32,9 +32,11 @@ clients = Table(
     Column("birth_date", Date, nullable=False),
     Column("sex", String(1), nullable=False),
     Column("address", JSON, nullable=False),
-    Column("phone", String(30), nullable=True),
+    Column("phone", String(30), nullable=True),  # E.164
     Column("email", String(254), nullable=True),
-    Column("coverage", JSON, nullable=True),
+    Column("time_zone", String(64), nullable=True),  # IANA; null: the clinic's
+    Column("coverage", JSON, nullable=True),  # the primary payer
+    Column("secondary_coverage", JSON, nullable=True),  # needs a primary, another payer
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_clients_search", "last_name_key", "birth_date"),
@@ -73,9 +75,16 @@ referrals = Table(
     Column("client_id", String(40), ForeignKey("clients.client_id"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("physician_name", String(200), nullable=False),
+    Column("physician_name", String(200), nullable=False),  # the display name
+    # The parts 2310A is written from; null only on referrals recorded before 0003.
+    Column("physician_last_name", String(60), nullable=True),
+    Column("physician_first_name", String(35), nullable=True),
+    Column("physician_credential", String(20), nullable=True),
     Column("physician_npi", String(10), nullable=False),
     Column("diagnoses", JSON, nullable=False),
+    # [{diagnosis, body_regions}] in diagnosis order; null on referrals recorded before 0003
+    # (read as []: "every diagnosis covers every region").
+    Column("diagnosis_regions", JSON, nullable=True),
     Column("codes", JSON, nullable=False),
     Column("techniques", JSON, nullable=False),
     Column("body_regions", JSON, nullable=False),

@@ -39,8 +39,9 @@ def a_coverage(**fields: Any) -> dict[str, Any]:
 def a_client(**fields: Any) -> dict[str, Any]:
     """A client body for POST /clients or PUT /clients/<id>."""
     return {"first_name": "Maria", "last_name": "Lopez", "birth_date": "1980-04-12", "sex": "F",
-            "address": an_address(), "phone": "+1 518 555 0100", "email": "maria@example.org",
-            "coverage": a_coverage(), **fields}
+            "address": an_address(), "phone": "+15185550100", "email": "maria@example.org",
+            "time_zone": "America/New_York", "coverage": a_coverage(),
+            "secondary_coverage": None, **fields}
 
 
 def a_questionnaire(**answers: Any) -> dict[str, Any]:
@@ -56,8 +57,9 @@ def a_clearance(**fields: Any) -> dict[str, Any]:
 
 
 def a_referral(**fields: Any) -> dict[str, Any]:
-    """A referral for low back pain, 2x/week for 4 weeks."""
-    return {"physician_name": "Dr. Ada Okafor", "physician_npi": VALID_NPI,
+    """A referral for low back pain, 2x/week for 4 weeks (one region: the map is implied)."""
+    return {"physician_last_name": "Okafor", "physician_first_name": "Ada",
+            "physician_credential": "MD", "physician_npi": VALID_NPI,
             "diagnoses": ["M54.50", "M62.830"], "codes": ["97124", "97140"],
             "techniques": ["myofascial_release"], "body_regions": ["lower_back"],
             "visits_per_week": 2, "weeks": 4, "authorized_visits": 8,

@@ -12,6 +12,7 @@ from tests.support.waiting import wait_for
 
 SCREENING_EVENTS: list[EventType] = [
     screening.CLIENT_REGISTERED, screening.CLIENT_UPDATED, screening.CLIENT_ENROLLED,
+    screening.CLIENT_CONTACT,
     screening.SCREENING_COMPLETED,
     screening.REFERRAL_RECORDED, screening.REFERRAL_AMENDED, screening.REFERRAL_REVOKED,
     screening.REFERRAL_EXPIRED, screening.REFERRAL_WINDOW,

@@ -118,7 +118,6 @@ def test_an_idempotency_key_reused_for_another_client_is_refused(sqlite_http):
          ["coverage", "subscriber"]),
         (a_client(coverage=a_coverage(relationship_to_subscriber="cousin")),
          ["coverage", "relationship_to_subscriber"]),
-        (a_client(coverage=a_coverage(member_id="")), ["coverage", "member_id"]),
         (a_client(nickname="Mari"), ["nickname"]),
     ],
 )

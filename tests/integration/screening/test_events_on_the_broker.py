@@ -46,7 +46,7 @@ def test_register_screen_clear_refer_amend_revoke_expire_each_reach_their_topic(
     relay = OutboxRelay(engine, lambda: make_producer(kafka_settings), "screening")
     while relay.relay_once():
         pass
-    received = read_client_events(kafka_settings, client_id, 16)
+    received = read_client_events(kafka_settings, client_id, 18)
 
     steps = []
     for key, event in received:
@@ -57,8 +57,10 @@ def test_register_screen_clear_refer_amend_revoke_expire_each_reach_their_topic(
     assert sorted(steps) == sorted([
         ("screening.client.registered.v1", "register"),
         ("screening.client.enrolled.v1", "register"),
+        ("screening.client.contact.v1", "register"),
         ("screening.client.updated.v1", "update"),
         ("screening.client.enrolled.v1", "update"),
+        ("screening.client.contact.v1", "update"),
         ("screening.screening.completed.v1", "screen"),
         ("screening.screening.completed.v1", "clear"),
         ("screening.referral.recorded.v1", "refer"),

@@ -64,10 +64,8 @@ FIELDS: list[tuple[str, str, Body, tuple[Any, ...]]] = [
     ("post", "/clients", a_client, ("address", "state")),
     ("post", "/clients", a_client, ("address", "postal_code")),
     ("post", "/clients", a_client, ("phone",)),
-    ("post", "/clients", a_client, ("coverage", "payer_id")),
     ("post", "/clients", a_client, ("coverage", "payer_name")),
-    ("post", "/clients", a_client, ("coverage", "member_id")),
-    ("post", "/clients", a_client, ("coverage", "group_number")),
+    ("post", "/clients", a_client, ("time_zone",)),
     ("post", "/clients", a_dependant, ("coverage", "subscriber", "first_name")),
     ("post", "/clients", a_dependant, ("coverage", "subscriber", "address", "line1")),
     ("put", "/clients/cl_x", a_client, ("last_name",)),
@@ -77,15 +75,17 @@ FIELDS: list[tuple[str, str, Body, tuple[Any, ...]]] = [
      ("conditions", 0)),
     ("post", "/clients/cl_x/clearances", a_clearance, ("physician_name",)),
     ("post", "/clients/cl_x/clearances", a_clearance, ("physician_npi",)),
-    ("post", "/clients/cl_x/referrals", a_referral, ("physician_name",)),
+    ("post", "/clients/cl_x/referrals", a_referral, ("physician_last_name",)),
+    ("post", "/clients/cl_x/referrals", a_referral, ("physician_first_name",)),
+    ("post", "/clients/cl_x/referrals", a_referral, ("physician_credential",)),
+    ("post", "/clients/cl_x/referrals", lambda: a_referral(physician_name="Ada Okafor"),
+     ("physician_name",)),
     ("post", "/clients/cl_x/referrals", a_referral, ("physician_npi",)),
     ("post", "/clients/cl_x/referrals", a_referral, ("diagnoses", 0)),
     ("post", "/clients/cl_x/referrals", a_referral, ("codes", 0)),
     ("post", "/clients/cl_x/referrals", a_referral, ("techniques", 0)),
     ("post", "/clients/cl_x/referrals", a_referral, ("body_regions", 0)),
-    ("post", "/clients/cl_x/referrals", lambda: a_referral(authorization_number="AUTH-1"),
-     ("authorization_number",)),
-    ("put", "/clients/cl_x/referrals/rf_x", a_referral, ("physician_name",)),
+    ("put", "/clients/cl_x/referrals/rf_x", a_referral, ("physician_last_name",)),
 ]
 NOTES: list[tuple[str, str, Body, tuple[Any, ...]]] = [
     ("post", "/clients/cl_x/screenings", a_questionnaire, ("notes",)),
@@ -125,6 +125,39 @@ def test_every_one_line_text_field_refuses_hidden_characters(http, method, path,
         response = getattr(http, method)(path, json=spoilt(body(), field, char),
                                          headers=FRONT_DESK)
         assert field_errors(response, field), name
+
+
+# Identifiers a claim carries: judged by what X12 can carry, so every hidden character is
+# a 422 not-billable answer naming the field, like any other character X12 cannot carry.
+IDENTIFIERS: list[tuple[str, str, Body, tuple[Any, ...]]] = [
+    ("post", "/clients", a_client, ("coverage", "payer_id")),
+    ("post", "/clients", a_client, ("coverage", "member_id")),
+    ("post", "/clients", a_client, ("coverage", "group_number")),
+    ("put", "/clients/cl_x", a_client, ("coverage", "member_id")),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), IDENTIFIERS, ids=ids(IDENTIFIERS))
+def test_every_identifier_refuses_hidden_characters_as_not_billable(http, method, path, body,
+                                                                     field):
+    for name, char in HIDDEN.items():
+        response = getattr(http, method)(path, json=spoilt(body(), field, char),
+                                         headers=FRONT_DESK)
+        assert response.status_code == 422, (name, response.get_data()[:300])
+        errors = response.get_json()["errors"]
+        for step in field:
+            errors = errors[step]
+        assert errors, name
+
+
+def test_a_referrals_authorization_number_refuses_hidden_characters_as_not_billable(http):
+    client = register(http, coverage=a_coverage(member_id="W-AUTH-1"))
+    for name, char in HIDDEN.items():
+        response = http.post(f"/clients/{client['client_id']}/referrals",
+                             json=a_referral(authorization_number=f"AUTH{char}1"),
+                             headers=FRONT_DESK)
+        assert response.status_code == 422, (name, response.get_data()[:300])
+        assert response.get_json()["errors"]["authorization_number"], name
 
 
 @pytest.mark.parametrize(("method", "path", "body", "field"), NOTES, ids=ids(NOTES))

@@ -12,7 +12,9 @@ def test_the_blank_referral_form_is_public_printable_and_self_contained(sqlite_h
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    for field in ("physician_npi", "diagnosis_1", "codes", "techniques", "body_regions",
+    for field in ("physician_last_name", "physician_first_name", "physician_credential",
+                  "physician_npi", "diagnosis_1", "diagnosis_1_body_regions", "codes",
+                  "techniques", "body_regions",
                   "visits_per_week", "weeks", "authorized_visits", "authorization_number",
                   "start_on", "end_on", "patient_name", "birth_date", "member_id"):
         assert f'name="{field}"' in page
@@ -33,7 +35,7 @@ def test_the_front_desks_form_is_prefilled_with_the_clients_part_and_escaped(sql
     page = response.get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Lopez" in page
     assert "<script>" not in page
-    assert 'value="W1&#34; onfocus=&#34;steal()"' in page
+    assert 'value="W1&#34; ONFOCUS=&#34;STEAL()"' in page  # member ids are kept upper-case
     assert 'value="1980-04-12"' in page
 
 

@@ -41,7 +41,9 @@ def test_a_referral_is_recorded_with_canonical_diagnoses_principal_first(http, a
     [event] = queued_events(app, REFERRAL_RECORDED)
     assert (event.subject, event.correlation_id) == (client["client_id"], "corr-ref-1")
     payload = payload_of(event)
-    assert payload["physician"] == {"name": "Dr. Ada Okafor", "npi": "1234567893"}
+    assert payload["physician"] == {"name": "Ada Okafor, MD", "npi": "1234567893",
+                                    "last_name": "Okafor", "first_name": "Ada",
+                                    "credential": "MD", "taxonomy": None}
     assert payload["diagnoses"] == ["M62.830", "M54.50"]
     assert payload["end_on"] == date(2026, 3, 31)
 
@@ -73,7 +75,9 @@ def test_replaying_a_referral_with_its_idempotency_key_records_it_once(http, app
         ({"end_on": "2026-03-01"}, "end_on", "before the start date"),
         ({"start_on": "March 2"}, "start_on", "Not a valid date"),
         ({"weeks": "four"}, "weeks", "Not a valid integer"),
-        ({"physician_name": None}, "physician_name", "may not be null"),
+        ({"physician_first_name": None}, "physician_first_name", "last and first name"),
+        ({"physician_last_name": None, "physician_first_name": None}, "physician_last_name",
+         "name is required"),
         ({"route": "fax"}, "route", "Unknown field"),
     ],
 )

@@ -38,12 +38,13 @@ def test_the_service_process_publishes_registrations_and_expires_old_referrals(
                                  timeout=5)
         assert (client.status_code, referral.status_code) == (201, 201)
 
-        received = read_client_events(kafka_settings, client_id, 6)
+        received = read_client_events(kafka_settings, client_id, 7)
     finally:
         process.send_signal(signal.SIGTERM)
         exit_code = process.wait(timeout=30)
 
     assert sorted(event.type for _, event in received) == [
+        "screening.client.contact.v1",
         "screening.client.enrolled.v1",
         "screening.client.registered.v1",
         "screening.referral.expired.v1",

@@ -10,7 +10,7 @@ from services.claims.domain.claim import prepare_claim
 from services.claims.x12.assemble import x12_claim, x12_parties
 from services.claims.x12.model import ClaimBatch, ClaimFrequency
 from services.claims.x12.render_837p import InterchangeControl, render_837p
-from shared.x12_text import to_x12_text
+from shared.x12_text import transliterate
 from tests.unit.claims.domain_builders import (
     BILLING_NPI,
     RENDERING_NPI,
@@ -148,5 +148,7 @@ def test_names_and_addresses_are_transliterated_only_when_rendered():
     [("Zoë", "ZOE"), ("Ørsted", "ORSTED"), ("Straße", "STRASSE"), ("a*b:c~d^e", "A B C D E"),
      ("tab\there", "TAB HERE"), ("Владимир", ""), ("  Anne  Marie ", "ANNE MARIE")],
 )
-def test_to_x12_text_keeps_only_the_basic_character_set(value: str, expected: str) -> None:
-    assert to_x12_text(value) == expected
+def test_names_are_transliterated_to_the_basic_character_set_when_rendered(
+    value: str, expected: str
+) -> None:
+    assert transliterate(value) == expected

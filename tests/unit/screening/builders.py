@@ -47,9 +47,11 @@ def a_clearance(**fields: Any) -> Clearance:
 
 
 def a_prescription(**fields: Any) -> dict[str, Any]:
-    """The fields of a valid referral: low back pain, 2x/week for 4 weeks."""
+    """The fields of a valid referral: low back pain, 2x/week for 4 weeks, one region."""
     defaults: dict[str, Any] = {
-        "physician_name": "Dr. Ada Okafor",
+        "physician_last_name": "Okafor",
+        "physician_first_name": "Ada",
+        "physician_credential": "MD",
         "physician_npi": VALID_NPI,
         "diagnoses": ["M54.50", "M62.830"],
         "codes": ["97124", "97140"],

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from services.screening.commands.events import (
     client_data,
+    contact_data,
     referral_closed_data,
     referral_data,
     screening_data,
@@ -11,6 +12,7 @@ from services.screening.commands.events import (
 )
 from shared.events import EVENTS
 from shared.events.contracts.screening import (
+    CLIENT_CONTACT,
     CLIENT_REGISTERED,
     REFERRAL_AMENDED,
     REFERRAL_EXPIRED,
@@ -27,7 +29,8 @@ def a_stored_client() -> dict:
         "birth_date": date(1980, 4, 12), "sex": "F",
         "address": {"line1": "1 Elm St", "line2": None, "city": "Albany", "state": "NY",
                     "postal_code": "12207"},
-        "phone": "+1 518 555 0100", "email": "maria@example.org", "coverage": None,
+        "phone": "+15185550100", "email": "maria@example.org", "time_zone": "America/New_York",
+        "coverage": None, "secondary_coverage": None,
         "identity_key": "lopez|maria|1980-04-12|", "last_name_key": "lopez",
     }
 
@@ -46,9 +49,12 @@ def a_stored_screening(**fields) -> dict:  # type: ignore[no-untyped-def]
 def a_stored_referral(**fields) -> dict:  # type: ignore[no-untyped-def]
     return {
         "referral_id": "rf_1", "client_id": "cl_1", "version": 2, "status": "amended",
-        "physician_name": "Dr. Ada Okafor", "physician_npi": "1234567893",
-        "diagnoses": ["M54.50"], "codes": ["97124"], "techniques": [],
-        "body_regions": ["lower_back"], "visits_per_week": 2, "weeks": 4,
+        "physician_name": "Dr. Ada Okafor", "physician_last_name": "Okafor",
+        "physician_first_name": "Ada", "physician_credential": "MD",
+        "physician_npi": "1234567893", "diagnoses": ["M54.50"], "codes": ["97124"],
+        "techniques": [], "body_regions": ["lower_back"],
+        "diagnosis_regions": [{"diagnosis": "M54.50", "body_regions": ["lower_back"]}],
+        "visits_per_week": 2, "weeks": 4,
         "authorized_visits": 8, "authorization_number": None,
         "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31), "closed_on": None,
         **fields,
@@ -61,7 +67,28 @@ def test_a_client_event_carries_what_billing_needs_and_no_contact_details():
 
     assert event.data["version"] == 3
     assert event.data["birth_date"] == "1980-04-12"
-    assert not {"phone", "email", "identity_key", "last_name_key"} & set(event.data)
+    assert not {"phone", "email", "time_zone", "identity_key", "last_name_key"} & set(event.data)
+
+
+def test_a_client_with_two_payers_announces_both_in_their_order():
+    primary = {"payer_id": "60054", "payer_name": "Aetna", "member_id": "W1",
+               "group_number": None, "relationship_to_subscriber": "self", "subscriber": None}
+    secondary = {**primary, "payer_id": "87726", "payer_name": "UHC", "member_id": "U9"}
+    event = EVENTS.build(CLIENT_REGISTERED, source="screening", subject="cl_1",
+                         data=client_data({**a_stored_client(), "coverage": primary,
+                                           "secondary_coverage": secondary}))
+
+    assert (event.data["coverage"]["payer_id"], event.data["secondary_coverage"]["payer_id"]) == (
+        "60054", "87726")
+
+
+def test_the_contact_event_carries_how_to_reach_the_client_and_nothing_clinical():
+    event = EVENTS.build(CLIENT_CONTACT, source="screening", subject="cl_1",
+                         data=contact_data(a_stored_client()))
+
+    assert event.data == {"client_id": "cl_1", "version": 3, "first_name": "Maria",
+                          "email": "maria@example.org", "phone": "+15185550100",
+                          "time_zone": "America/New_York"}
 
 
 def test_a_screening_event_carries_reason_codes_but_not_their_words():
@@ -84,7 +111,11 @@ def test_a_referral_event_nests_the_physician_as_the_contract_wants():
     event = EVENTS.build(REFERRAL_AMENDED, source="screening", subject="cl_1",
                          data=referral_data(a_stored_referral()))
 
-    assert event.data["physician"] == {"name": "Dr. Ada Okafor", "npi": "1234567893"}
+    assert event.data["physician"] == {"name": "Dr. Ada Okafor", "npi": "1234567893",
+                                       "last_name": "Okafor", "first_name": "Ada",
+                                       "credential": "MD"}
+    assert event.data["diagnosis_regions"] == [
+        {"diagnosis": "M54.50", "body_regions": ["lower_back"]}]
     assert event.data["version"] == 2
 
 

@@ -7,7 +7,9 @@ import pytest
 
 from services.screening.domain import (
     InvalidReferral,
+    NotBillable,
     ReferralClosed,
+    billing_problems,
     referrals_due_to_expire,
     validate_referral,
 )
@@ -29,7 +31,16 @@ def test_a_referral_may_prescribe_codes_without_techniques():
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"physician_name": " "}, "physician_name", "name is required"),
+        ({"physician_last_name": None, "physician_first_name": None, "physician_name": " "},
+         "physician_name", "name is required"),
+        ({"physician_last_name": None, "physician_first_name": None}, "physician_last_name",
+         "name is required"),
+        ({"physician_first_name": " "}, "physician_first_name", "last and first name"),
+        ({"physician_name": "Dr. Bob Jones"}, "physician_name", "does not name"),
+        ({"diagnosis_regions": [{"diagnosis": "M54.", "body_regions": ["lower_back"]}]},
+         "diagnosis_regions", "not an ICD-10-CM code"),
+        ({"diagnosis_regions": [{"diagnosis": "M54.50", "body_regions": ["elbow"]}]},
+         "diagnosis_regions", "Unknown body region 'elbow'"),
         ({"physician_npi": "1234567890"}, "physician_npi", "not a valid NPI"),
         ({"physician_npi": "12345"}, "physician_npi", "not a valid NPI"),
         ({"diagnoses": []}, "diagnoses", "At least one diagnosis"),
@@ -128,3 +139,120 @@ def test_only_open_referrals_past_their_end_date_are_due_to_expire():
 def test_a_referral_with_an_unknown_status_cannot_exist():
     with pytest.raises(ValueError, match="paused"):
         dataclasses.replace(a_referral(), status="paused")
+
+
+# -- what a claim could not carry (422) ------------------------------------------------------
+
+
+def test_a_referral_a_claim_can_carry_has_no_billing_problems():
+    assert billing_problems(**a_prescription()) == {}
+
+
+def test_the_retired_m54_5_is_refused_naming_the_codes_to_pick_from():
+    # The finding: M54.5 (a category since FY2022) was accepted on a referral.
+    with pytest.raises(NotBillable) as refused:
+        a_referral(diagnoses=["M54.5", "M62.830"])
+
+    [message] = refused.value.errors["diagnoses"]
+    assert "M54.5 is a category" in message and "M54.50" in message
+
+
+def test_a_physician_named_in_one_line_is_recorded_in_parts_when_it_splits_one_way():
+    # The finding: "Anna Smith MD" became last name "MD".
+    referral = a_referral(physician_last_name=None, physician_first_name=None,
+                          physician_credential=None, physician_name="Anna Smith MD")
+
+    assert (referral.physician_last_name, referral.physician_first_name,
+            referral.physician_credential, referral.physician_name) == (
+        "Smith", "Anna", "MD", "Anna Smith MD")
+
+
+def test_a_one_line_name_that_does_not_split_one_way_is_refused_asking_for_the_parts():
+    errors = billing_problems(**a_prescription(physician_last_name=None,
+                                               physician_first_name=None,
+                                               physician_name="Maria de la Cruz"))
+
+    assert "physician_last_name" in errors["physician_name"][0]
+
+
+def test_the_display_name_is_composed_from_the_parts_unless_given():
+    assert a_referral().physician_name == "Ada Okafor, MD"
+    assert a_referral(physician_name="Dr. Ada Okafor").physician_name == "Dr. Ada Okafor"
+
+
+def test_an_authorization_number_x12_cannot_carry_is_refused_and_a_good_one_kept_in_capitals():
+    assert list(billing_problems(**a_prescription(authorization_number="AUTH~1"))) == [
+        "authorization_number"]
+    assert a_referral(authorization_number="auth-77").authorization_number == "AUTH-77"
+
+
+def test_with_one_region_every_diagnosis_covers_it():
+    referral = a_referral(diagnoses=["M54.50", "M62.830"], body_regions=["lower_back"])
+
+    assert referral.diagnosis_regions == (("M54.50", ("lower_back",)),
+                                          ("M62.830", ("lower_back",)))
+
+
+def test_with_one_diagnosis_it_covers_every_region():
+    referral = a_referral(diagnoses=["M62.830"], body_regions=["upper_back", "lower_back"])
+
+    assert referral.diagnosis_regions == (("M62.830", ("lower_back", "upper_back")),)
+
+
+def test_several_diagnoses_on_several_regions_need_the_map():
+    errors = billing_problems(**a_prescription(diagnoses=["M54.50", "M54.2"],
+                                               body_regions=["lower_back", "neck"]))
+
+    assert "Say which prescribed body regions" in errors["diagnosis_regions"][0]
+
+
+def test_the_map_is_kept_in_diagnosis_order_with_canonical_codes():
+    referral = a_referral(
+        diagnoses=["M54.2", "M54.50", "M62.830"], body_regions=["neck", "lower_back"],
+        diagnosis_regions=[{"diagnosis": "m62830", "body_regions": ["neck", "lower_back"]},
+                           {"diagnosis": "M54.50", "body_regions": ["lower_back"]},
+                           {"diagnosis": "M54.2", "body_regions": ["neck"]}])
+
+    assert referral.diagnosis_regions == (("M54.2", ("neck",)), ("M54.50", ("lower_back",)),
+                                          ("M62.830", ("lower_back", "neck")))
+
+
+@pytest.mark.parametrize(
+    ("diagnosis_regions", "message"),
+    [
+        ([{"diagnosis": "M54.50", "body_regions": ["lower_back"]}],
+         "M54.2 covers no prescribed body region"),
+        ([{"diagnosis": "M54.50", "body_regions": ["lower_back"]},
+          {"diagnosis": "M54.2", "body_regions": ["lower_back"]}],
+         "No diagnosis covers the prescribed region neck"),
+        ([{"diagnosis": "M54.50", "body_regions": ["lower_back"]},
+          {"diagnosis": "M54.2", "body_regions": ["neck", "left_knee"]}],
+         "left_knee is not one of the prescribed body regions"),
+        ([{"diagnosis": "M54.50", "body_regions": ["lower_back"]},
+          {"diagnosis": "M54.2", "body_regions": ["neck"]},
+          {"diagnosis": "M17.11", "body_regions": ["neck"]}],
+         "M17.11 is not one of the referral's diagnoses"),
+        ([{"diagnosis": "M54.50", "body_regions": ["lower_back"]},
+          {"diagnosis": "M54.2", "body_regions": ["neck"]},
+          {"diagnosis": "M5450", "body_regions": ["lower_back"]}],
+         "M54.50 is mapped twice"),
+    ],
+)
+def test_a_map_that_leaves_a_diagnosis_or_region_out_or_adds_one_is_refused(diagnosis_regions,
+                                                                            message):
+    errors = billing_problems(**a_prescription(diagnoses=["M54.50", "M54.2"],
+                                               body_regions=["lower_back", "neck"],
+                                               diagnosis_regions=diagnosis_regions))
+
+    assert any(message in text for text in errors["diagnosis_regions"]), errors
+
+
+def test_an_amendment_keeps_the_physicians_parts_unless_it_names_the_physician_again():
+    referral = a_referral(physician_name="Dr. Ada Okafor")
+
+    kept = referral.amend(authorized_visits=12)
+    renamed = referral.amend(physician_last_name="Smith", physician_first_name="Anna",
+                             physician_credential="DO")
+
+    assert (kept.physician_name, kept.physician_last_name) == ("Dr. Ada Okafor", "Okafor")
+    assert (renamed.physician_name, renamed.physician_credential) == ("Anna Smith, DO", "DO")

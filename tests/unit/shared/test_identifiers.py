@@ -1,7 +1,13 @@
+from datetime import date
+from importlib import resources
+
 import pytest
 
 from shared.identifiers import (
+    ICD10_CM_RELEASE,
+    icd10_cm_billing_problem,
     icd10_for_x12,
+    is_billable_icd10_cm,
     is_valid_icd10_cm,
     is_valid_npi,
     normalise_icd10_cm,
@@ -82,3 +88,53 @@ def test_normalising_a_malformed_code_is_refused():
 )
 def test_x12_carries_icd10_cm_codes_without_the_dot(code, in_x12):
     assert icd10_for_x12(code) == in_x12
+
+
+# -- billable ICD-10-CM codes (the shipped release of the code set) ---------------------------
+
+
+def test_m54_5_is_a_category_since_fy2022_and_is_refused_naming_the_codes_below_it():
+    # The finding: a retired code was accepted. Low back pain was split in FY2022.
+    problem = icd10_cm_billing_problem("M54.5")
+
+    assert problem is not None
+    assert "M54.5 is a category" in problem
+    assert "M54.50, M54.51, M54.59" in problem
+
+
+@pytest.mark.parametrize("code", ["M54.50", "m5450", "M62.830", "S13.4XXA", "I10", "G44.209"])
+def test_a_leaf_of_the_code_set_is_billable(code):
+    assert icd10_cm_billing_problem(code) is None
+
+
+@pytest.mark.parametrize("code", ["M54", "S13.4", "M62.83"])
+def test_a_category_or_subcategory_with_codes_below_it_is_not_billable(code):
+    assert "is a category" in icd10_cm_billing_problem(code)
+
+
+@pytest.mark.parametrize("code", ["Z99.999", "M54.7", "S13.4XXZ", "U99"])
+def test_a_well_formed_code_the_release_does_not_have_is_not_billable(code):
+    assert "is not a code of ICD-10-CM FY2026" in icd10_cm_billing_problem(code)
+
+
+def test_the_release_named_is_the_one_the_package_ships():
+    shipped = {path.name for path in resources.files("simple_icd_10_cm.data").iterdir()}
+
+    assert "icd10c-tabular-April-1-2026.xml" in shipped
+    assert ICD10_CM_RELEASE.in_force_from == date(2026, 4, 1)
+    assert ICD10_CM_RELEASE.covers(date(2026, 4, 1), date(2026, 9, 30))
+    assert not ICD10_CM_RELEASE.covers(date(2026, 3, 31), date(2026, 4, 30))
+    assert not ICD10_CM_RELEASE.covers(date(2026, 9, 1), date(2026, 10, 1))
+
+
+def test_billable_is_exactly_the_packages_is_leaf_for_every_code_of_the_release():
+    import simple_icd_10_cm  # parses the whole tabular list: only this test pays for it
+
+    codes = simple_icd_10_cm.get_all_codes(with_dots=False)
+    # Chapters ("13"), blocks ("M50-M54") and the few that are not shaped like a code
+    # (the "QA0" extension) cannot be entered on a referral.
+    disagree = [code for code in codes
+                if is_valid_icd10_cm(code)
+                and is_billable_icd10_cm(code) != simple_icd_10_cm.is_leaf(code)]
+
+    assert len(codes) > 90_000 and disagree == []

@@ -6,7 +6,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.screening.api.schemas.common import AddressSchema, not_in_future, optional_text, text
+from services.screening.api.schemas.common import (
+    AddressSchema,
+    identifier,
+    not_in_future,
+    text,
+)
+from services.screening.domain import e164_phone, is_time_zone
 from shared.events.contracts.screening import RELATIONSHIPS
 from shared.web.fields import Text, single_line_text
 
@@ -28,11 +34,31 @@ class SubscriberSchema(Schema):
     address = fields.Nested(AddressSchema, required=True)
 
 
+class PhoneNumber(Text):
+    """A phone number, kept in E.164 (+15185550100) whatever way it was written."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        written = super()._deserialize(value, attr, data, **kwargs)
+        number = e164_phone(written)
+        if number is None:
+            raise ValidationError("Use a phone number: +, country code and number "
+                                  "(+44 20 7946 0958), or a 10-digit US number.")
+        return number
+
+
+def a_time_zone(value: str) -> None:
+    """Refuse anything but a zone of the IANA database."""
+    if not is_time_zone(value):
+        raise ValidationError("Use an IANA time zone name, e.g. America/New_York.")
+
+
 class CoverageSchema(Schema):
-    payer_id = text(80)
+    """A payer covering the client; identifiers are checked for X12 by the domain (422)."""
+
+    payer_id = identifier()
     payer_name = text(100)
-    member_id = text(80)
-    group_number = optional_text(50)
+    member_id = identifier()
+    group_number = identifier(required=False)
     relationship_to_subscriber = fields.String(
         required=True, validate=validate.OneOf(RELATIONSHIPS)
     )
@@ -61,18 +87,19 @@ class ClientSchema(Schema):
     birth_date = fields.Date(required=True, validate=not_in_future)
     sex = sex()
     address = fields.Nested(AddressSchema, required=True)
-    phone = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Regexp(
-            r"^\+?[0-9 ()\-.]{7,20}$", error="Use digits, spaces, ( ) - . and an optional +."
-        ),
-    )
+    phone = PhoneNumber(load_default=None, allow_none=True,
+                        metadata={"description": "kept and answered in E.164"})
     # marshmallow's address check lets control characters (in a quoted local part) and
     # bidi overrides (in the domain) through.
     email = fields.Email(load_default=None, allow_none=True,
                          validate=[validate.Length(max=254), single_line_text])
-    coverage = fields.Nested(CoverageSchema, load_default=None, allow_none=True)
+    time_zone = Text(load_default=None, allow_none=True, validate=a_time_zone,
+                     metadata={"description": "IANA name for reminders; null: the clinic's"})
+    coverage = fields.Nested(CoverageSchema, load_default=None, allow_none=True,
+                             metadata={"description": "the primary payer"})
+    secondary_coverage = fields.Nested(
+        CoverageSchema, load_default=None, allow_none=True,
+        metadata={"description": "billed after the primary; needs a primary, another payer"})
 
 
 class ClientOutSchema(ClientSchema):

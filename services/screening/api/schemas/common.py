@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.identifiers import is_valid_npi
 from shared.web.fields import Text
@@ -26,6 +26,18 @@ def valid_npi(value: str) -> None:
     """Refuse anything but a 10-digit NPI with the right Luhn check digit."""
     if not is_valid_npi(value):
         raise ValidationError("Not a valid NPI: 10 digits, the last a Luhn check digit.")
+
+
+def identifier(*, required: bool = True) -> fields.String:
+    """An identifier a claim carries (member id, group, authorization number, payer id).
+
+    Deliberately not ``Text``: what X12 can carry is stricter than what ``Text`` refuses,
+    and is checked by the domain (``shared.x12_text``), which answers 422 naming the field
+    for any character or length a claim could not carry, hidden characters included.
+    """
+    if required:
+        return fields.String(required=True)
+    return fields.String(load_default=None, allow_none=True)
 
 
 def text(max_length: int, **kwargs) -> Text:  # type: ignore[no-untyped-def]

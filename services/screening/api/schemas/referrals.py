@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.screening.api.schemas.common import optional_text
+from services.screening.api.schemas.common import identifier, optional_text
 from shared.web.fields import Text
 
 
-class ReferralSchema(Schema):
-    """A physician's referral; semantic checks (NPI, ICD-10-CM, dates) follow the shapes."""
+class DiagnosisRegionsSchema(Schema):
+    diagnosis = Text(required=True, validate=validate.Length(max=8))
+    body_regions = fields.List(Text(validate=validate.Length(max=40)), required=True,
+                               validate=validate.Length(min=1, max=30))
 
-    physician_name = Text(required=True, validate=validate.Length(max=200))
+
+class ReferralSchema(Schema):
+    """A physician's referral; semantic checks (NPI, ICD-10-CM, dates) follow the shapes.
+
+    The physician is named in parts (last, first, credential). ``physician_name`` is the
+    display name: with the parts it may be left out (it is composed), without them it is
+    split only when it splits one way ("Anna Smith MD"), else refused (422).
+    """
+
+    physician_last_name = optional_text(60)
+    physician_first_name = optional_text(35)
+    physician_credential = optional_text(20)
+    physician_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                          metadata={"description": "display name; see the parts"})
     physician_npi = Text(required=True, validate=validate.Length(max=10),
                          metadata={"description": "10 digits, Luhn check digit"})
     diagnoses = fields.List(
@@ -27,7 +42,12 @@ class ReferralSchema(Schema):
     visits_per_week = fields.Integer(required=True)
     weeks = fields.Integer(required=True)
     authorized_visits = fields.Integer(required=True)
-    authorization_number = optional_text(50)
+    diagnosis_regions = fields.List(
+        fields.Nested(DiagnosisRegionsSchema), load_default=None, allow_none=True,
+        validate=validate.Length(max=12),
+        metadata={"description": "the prescribed regions each diagnosis covers; may be left "
+                                 "out only with one diagnosis or one region"})
+    authorization_number = identifier(required=False)
     start_on = fields.Date(required=True)
     end_on = fields.Date(required=True, metadata={"description": "last day covered"})
 
