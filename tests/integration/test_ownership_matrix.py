@@ -105,8 +105,8 @@ def clinic(tmp_path_factory) -> Clinic:  # type: ignore[no-untyped-def]
     for login, appointment_id in appointments.items():
         completed = on_scheduling.post(
             f"/appointments/{appointment_id}/complete", headers=auth("therapist", login),
-            json={"techniques": [{"technique": "swedish", "minutes": 30,
-                                  "body_regions": ["neck"]}], "soap_note": SOAP})
+            json={"techniques": [{"technique": "myofascial_release", "minutes": 30,
+                                  "body_regions": ["lower_back"]}], "soap_note": SOAP})
         assert completed.status_code == 201, completed.json
     hand_over(scheduling, screening, SCREENING_SUBSCRIPTIONS, "screening")
 

@@ -43,12 +43,14 @@ def upgrade() -> None:
         "coding_edits",
         sa.Column("payer_id", sa.String(80), nullable=False, server_default=""),
     )
-    # Nothing refers to coding_edits, so SQLite may rebuild it to change the key.
+    # Nothing refers to coding_edits, so SQLite may rebuild it to change the key. The
+    # default only filled the existing rows: every insert names its payer (or "").
     with op.batch_alter_table("coding_edits") as batch:
         batch.drop_constraint("uq_coding_edit_start", type_="unique")
         batch.create_unique_constraint(
             "uq_coding_edit_start", ["payer_id", "column1", "column2", "effective_from"]
         )
+        batch.alter_column("payer_id", existing_type=sa.String(80), server_default=None)
 
 
 def downgrade() -> None:

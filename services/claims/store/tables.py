@@ -127,7 +127,7 @@ coding_edits = Table(
     Column("modifier", String(2), nullable=False),
     Column("effective_from", Date, nullable=False),
     Column("effective_to", Date, nullable=True),
-    Column("payer_id", String(80), nullable=False, server_default=""),  # "": every payer
+    Column("payer_id", String(80), nullable=False),  # "": every payer
     UniqueConstraint(
         "payer_id", "column1", "column2", "effective_from", name="uq_coding_edit_start"
     ),
