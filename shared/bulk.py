@@ -45,25 +45,28 @@ def execute_many(
     if prepared is None:
         return connection.execute(statement, list(rows)).rowcount
     sql, columns, processed = prepared
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
-    if not processed:
-        parameters = [values(row) for row in rows]
-    else:
-        # A batch's rows mostly share one value in a converted column (the same ``now``),
-        # so each column's last conversion is kept and reused for the same object.
-        last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(processed)
-        parameters = []
-        for row in rows:
-            row_values = list(values(row))
-            for slot, (position, process) in enumerate(processed):
-                value = row_values[position]
-                seen, converted = last[slot]
-                if value is not seen:
-                    converted = process(value)
-                    last[slot] = (value, converted)
-                row_values[position] = converted
-            parameters.append(tuple(row_values))
+    # Column by column, then zipped into the driver's tuples: the loops run in C.
+    values = [list(map(itemgetter(column), rows)) for column in columns]
+    for position, process in processed:
+        column = values[position]
+        if column[0] is column[-1]:
+            values[position] = _convert_shared(column, process)
+        else:
+            values[position] = list(map(process, column))
+    parameters = list(zip(*values, strict=True))
     return connection.exec_driver_sql(sql, parameters).rowcount
+
+
+def _convert_shared(column: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """Convert a column whose rows mostly share one value (a batch's ``now``) once per run
+    of the same object."""
+    converted: list[Any] = []
+    last, result = _NOTHING, None
+    for value in column:
+        if value is not last:
+            last, result = value, process(value)
+        converted.append(result)
+    return converted
 
 
 def _prepare(connection: Connection, statement: UpdateBase, keys: tuple[str, ...]) -> _Prepared:
