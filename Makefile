@@ -27,8 +27,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Every benchmark on both databases; each run's figures also land in var/bench/<name>-<db>.json.
+BENCHES := bus booking claims remittance
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; PYTHONPATH=. $(BIN)/python $$script || exit 1; done
+	@mkdir -p var/bench
+	@for db in sqlite postgres; do for name in $(BENCHES); do echo "== bench/$$name.py --db $$db"; \
+		PYTHONPATH=. $(BIN)/python bench/$$name.py --db $$db --json var/bench/$$name-$$db.json || exit 1; \
+	done; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,18 +1,19 @@
 """Benchmark: outbox relay publish rate and consumer apply rate vs raw kafka-python.
 
 Prints, for the same broker in the same run:
-- raw produce (KafkaProducer, acks=all) vs the outbox relay (SQLite rows -> Kafka, marked sent);
+- raw produce (KafkaProducer, acks=all) vs the outbox relay (database rows -> Kafka, marked
+  sent);
 - raw consume (KafkaConsumer, no processing) vs the consumer runner (one insert per event
-  in SQLite, event id recorded, offsets committed).
+  in the database, event id recorded, offsets committed).
+``--db sqlite|postgres`` (a temporary PostgreSQL server), ``--json PATH``, ``--profile`` (the
+relay's busiest functions): bench/support.py.
 Targets (2-core machine): relay >= 5,000/s, consumer >= 2,000/s, each >= 40% of raw.
 Run from the repository root: ``PYTHONPATH=. .venv/bin/python bench/bus.py`` (``make bench``).
 """
 
 from __future__ import annotations
 
-import platform
 import statistics
-import tempfile
 import threading
 import time
 import uuid
@@ -20,6 +21,7 @@ import uuid
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy import func, insert, select
 
+from bench import support
 from deploy.kafka import obtain_broker
 from shared.config import KafkaSettings
 from shared.db import utcnow, write_transaction
@@ -117,7 +119,9 @@ def consumer_rate(engine, settings, registry, event_type, count) -> float:  # ty
 
 
 def main() -> None:
-    with obtain_broker() as broker, tempfile.TemporaryDirectory() as tmp:
+    args = support.arguments(__doc__.splitlines()[0]).parse_args()
+    figures = support.Figures("bus", args.db)
+    with obtain_broker() as broker, support.database(args.db, "bus") as url:
         settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         registry, event_type = event_type_for(f"bench{uuid.uuid4().hex[:8]}")
         raw_topic = f"{event_type.topic}.raw"
@@ -126,18 +130,24 @@ def main() -> None:
         payloads = [(e.subject.encode(), encode(e)) for e in events]
 
         raw_out = median_of_runs(lambda: raw_produce(settings, raw_topic, payloads))
-        engine = prepare_database(f"sqlite:///{tmp}/bench.db")
-        relay = relay_rate(engine, settings, events)
+        engine = prepare_database(url)
+        idle_mb = support.resident_mb()
+        with support.profiled(args.profile, figures):
+            relay = relay_rate(engine, settings, events)
         raw_in = median_of_runs(lambda: raw_consume(settings, event_type.topic, EVENTS))
         applied = consumer_rate(engine, settings, registry, event_type, EVENTS)
+        engine.dispose()
 
-        print(f"bench/bus.py  {time.strftime('%Y-%m-%d')}  {platform.machine()} "
-              f"{platform.python_version()}  broker: {broker.source}  events: {EVENTS}")
-        print(f"{'':28}{'events/s':>10}{'baseline/s':>12}{'ratio':>8}{'target':>14}")
-        print(f"{'outbox relay (publish)':28}{relay:>10.0f}{raw_out:>12.0f}"
-              f"{relay / raw_out:>8.0%}{'>=5000, >=40%':>14}")
-        print(f"{'consumer (apply, SQLite)':28}{applied:>10.0f}{raw_in:>12.0f}"
-              f"{applied / raw_in:>8.0%}{'>=2000, >=40%':>14}")
+    figures.add("outbox relay (publish), events/s", relay, "per s", raw_out)
+    figures.add("consumer (apply), events/s", applied, "per s", raw_in)
+    figures.add("resident memory before (bench process)", idle_mb, "MB")
+    figures.add("resident memory after (bench process)", support.resident_mb(), "MB")
+    figures.note("events", EVENTS)
+    figures.note("broker", broker.source)
+    figures.note("targets", "relay >= 5,000/s and >= 40% of raw produce; "
+                            "consumer >= 2,000/s and >= 40% of raw consume")
+    figures.print()
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

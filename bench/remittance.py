@@ -1,6 +1,7 @@
 """Remittance benchmark: 835 claim payments posted per second, beside parsing them alone.
 
     python bench/remittance.py [--claims 2000] [--per-835 500] [--db sqlite|postgres]
+                               [--json PATH] [--profile]
 
 2,000 accepted claims (two lines each, as a session bills them) are paid by 835s the way
 payers pay: most at the fee schedule, some leaving a deductible and coinsurance to the
@@ -10,23 +11,20 @@ database as the mailbox poller keeps them, then posted with the command the poll
 payments with their lines, adjustments and remarks, move each claim through the lifecycle,
 announce claim.adjusted and the step's event), one unit of work per 835. The baseline is
 ``parse_835`` alone on the same texts in the same run. ``--db postgres`` uses a temporary
-PostgreSQL server (the machine's server binaries, as the tests use them).
+PostgreSQL server (bench/support.py, as the tests start theirs).
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import logging
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
+from bench import support
 from services.claims.app import migrate
 from services.claims.commands.remittances import post_report
 from services.claims.config import ClaimsConfig
@@ -151,46 +149,37 @@ def _timed(work) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started
 
 
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh claims database URL: a SQLite file, or a temporary PostgreSQL server's."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tempfile.mkdtemp(prefix='remittance-bench-')}/claims.db"
-        return
-    from tests.support.postgres import TemporaryPostgres
-
-    server = TemporaryPostgres()
-    server.start()
-    try:
-        yield server.create_database()
-    finally:
-        server.stop()
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = support.arguments(__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=2_000)
     parser.add_argument("--per-835", type=int, default=500)
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    with database(args.db) as url:
+    figures = support.Figures("remittance", args.db)
+    with support.database(args.db, "claims") as url:
         migrate(ClaimsConfig(Settings(service="claims", database_url=url)))
         engine = make_engine(url)
         claim_ids = accepted_claims(engine, args.claims)
         texts = remittances(claim_ids, args.per_835)
         report_ids = keep_for_posting(engine, texts)
         parsed = parse_rate(texts)
-        posted, outcomes = post_rate(engine, report_ids)
+        idle_mb = support.resident_mb()
+        cpu = time.process_time()
+        with support.profiled(args.profile, figures):
+            posted, outcomes = post_rate(engine, report_ids)
+        cpu = time.process_time() - cpu
         engine.dispose()
     assert sum(outcomes.values()) == args.claims, outcomes
-    print(f"835s: {len(texts)} for {args.claims} claims ({args.db}); "
-          f"outcomes: {dict(sorted(outcomes.items()))}")  # fmt: skip
-    print(f"parse_835 alone (same-run baseline) : {parsed:10,.0f} claim payments/s")
-    print(
-        f"posted (parse, match, store, step)  : {posted:10,.0f} claim payments/s "
-        f"({posted / parsed:.0%} of parsing; target >= 2,000)"
-    )
+    figures.add("claim payments posted", posted, "per s", parsed)
+    figures.add("parse_835 alone (baseline)", parsed, "per s")
+    figures.add("CPU per claim payment posted", cpu / args.claims * 1e6, "us")
+    figures.add("resident memory before posting", idle_mb, "MB")
+    figures.add("resident memory after posting", support.resident_mb(), "MB")
+    figures.note("835s", f"{len(texts)} for {args.claims} claims")
+    figures.note("outcomes", dict(sorted(outcomes.items())))
+    figures.note("target", ">= 2,000 claim payments/s posted")
+    figures.print()
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

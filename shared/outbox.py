@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from shared.bulk import execute_many
 from shared.db import UtcDateTime, utcnow, write_transaction
 from shared.events.envelope import Event, encode
 from shared.events.registry import EVENTS, EventType
@@ -89,7 +90,8 @@ def add_all_to_outbox(connection: Connection, events: list[Event]) -> None:
     if not events:
         return
     now = utcnow()
-    connection.execute(
+    execute_many(
+        connection,
         _INSERT,
         [
             {

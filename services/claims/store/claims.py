@@ -19,6 +19,7 @@ from services.claims.domain.remittance_matching import SentClaim, sent_claim
 from services.claims.domain.resubmission import ClaimStanding
 from services.claims.store.tables import claim_history, claim_lines, claims
 from services.claims.x12.model import ClaimFrequency
+from shared.bulk import execute_many
 from shared.db import utcnow
 
 BILLED_STATUSES = tuple(sorted(state.value for state in BILLED))
@@ -60,6 +61,8 @@ _NEEDING_REVIEW = (
 
 def reasons_json(reasons: Iterable[Reason]) -> str:
     """Reasons as stored: a JSON list of {code, text}."""
+    if not reasons:  # most claim payments have none: no encoder run for them
+        return "[]"
     return json.dumps([{"code": r.code, "text": r.text} for r in reasons])
 
 
@@ -164,7 +167,7 @@ def record_history(
 def record_histories(connection: Connection, entries: Sequence[dict[str, Any]]) -> None:
     """Append history entries (``history_entry``) of several claims, in one statement."""
     if entries:
-        connection.execute(_INSERT_HISTORY, list(entries))
+        execute_many(connection, _INSERT_HISTORY, entries)
 
 
 def record_notes(
@@ -198,9 +201,10 @@ def change_states(connection: Connection, changes: Sequence[dict[str, Any]]) -> 
                        claims.c.status == bindparam("_from_status"))
                 .values({column: bindparam(f"_{column}") for column in columns})
             )  # fmt: skip
-        moved += connection.execute(
-            statement, [{f"_{key}": value for key, value in change.items()} for change in same]
-        ).rowcount
+        moved += execute_many(
+            connection, statement,
+            [{f"_{key}": value for key, value in change.items()} for change in same],
+        )  # fmt: skip
     return moved
 
 

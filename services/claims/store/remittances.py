@@ -32,6 +32,7 @@ from services.claims.store.tables import (
     remittances,
 )
 from services.claims.x12.remittance import ProviderAdjustment, Remittance
+from shared.bulk import execute_many
 
 POSTED = "posted"  # every claim payment was posted or held on its own
 HELD = "held"  # the remittance does not add up: nothing in it was posted
@@ -176,7 +177,7 @@ class PaymentRows:
             (_INSERT_REMARK, self.remarks),
         ):
             if rows:
-                connection.execute(statement, rows)
+                execute_many(connection, statement, rows)
                 rows.clear()
 
 

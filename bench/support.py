@@ -1,0 +1,154 @@
+"""What every benchmark shares: the database to run on, its figures as JSON, memory, profiles.
+
+- ``--db sqlite|postgres``: a fresh SQLite file, or a database on a temporary PostgreSQL
+  server started the way the tests start theirs (tests/support/postgres.py);
+- ``--json PATH``: the run's figures as one object, each named figure
+  ``{"value", "unit", "baseline", "ratio"}`` (baseline: the same-run reference it is
+  compared with, or null);
+- ``--profile``: the run's busiest functions (cProfile, by own time), for
+  docs/PERFORMANCE.md;
+- resident memory of a process (the bench's own, or a server it started), from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+DATABASES = ("sqlite", "postgres")
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    """A parser with the options every benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--db", choices=DATABASES, default="sqlite")
+    parser.add_argument("--json", metavar="PATH", help="write the figures to PATH as JSON")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the busiest functions of the measured work")  # fmt: skip
+    return parser
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[Any]:
+    """A temporary PostgreSQL server (the machine's server binaries), removed afterwards."""
+    from tests.support.postgres import TemporaryPostgres
+
+    server = TemporaryPostgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def database(kind: str, name: str = "bench") -> Iterator[str]:
+    """A fresh database URL: a SQLite file in a temporary directory, or a new database on a
+    temporary PostgreSQL server that lives as long as the ``with``."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"{name}-bench-") as directory:
+            yield f"sqlite:///{directory}/{name}.db"
+        return
+    with postgres_server() as server:
+        yield server.create_database()
+
+
+def resident_mb(pid: int | None = None) -> float:
+    """Resident memory (VmRSS) of a process, in MB; this process by default."""
+    status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    """The direct child processes of ``pid`` (e.g. gunicorn's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+class Figures:
+    """The named figures of one run, printed as a table and written as JSON."""
+
+    def __init__(self, bench: str, db: str) -> None:
+        self.bench, self.db = bench, db
+        self.figures: dict[str, dict[str, Any]] = {}
+        self.notes: dict[str, Any] = {}
+
+    def add(self, name: str, value: float, unit: str, baseline: float | None = None,
+            ratio: float | None = None) -> None:  # fmt: skip
+        """Record a figure; the ratio is value / baseline unless given."""
+        if ratio is None and baseline:
+            ratio = value / baseline
+        self.figures[name] = {
+            "value": round(value, 3), "unit": unit,
+            "baseline": None if baseline is None else round(baseline, 3),
+            "ratio": None if ratio is None else round(ratio, 4),
+        }  # fmt: skip
+
+    def note(self, name: str, value: Any) -> None:
+        """Something about the run that is not a figure (counts, outcomes, profile)."""
+        self.notes[name] = value
+
+    def print(self) -> None:
+        print(f"== {self.bench} on {self.db}  ({time.strftime('%Y-%m-%d %H:%M')}, "
+              f"{platform.python_version()}, {os.cpu_count()} CPUs, load "
+              f"{os.getloadavg()[0]:.1f})")  # fmt: skip
+        for name, figure in self.figures.items():
+            baseline = figure["baseline"]
+            against = "" if baseline is None else f"   baseline {baseline:>12,.1f}"
+            ratio = "" if figure["ratio"] is None else f"   ratio {figure['ratio']:.0%}"
+            print(f"  {name:46} {figure['value']:>12,.1f} {figure['unit']:<10}{against}{ratio}")
+        for name, value in self.notes.items():
+            if name != "profile":
+                print(f"  {name}: {value}")
+
+    def write(self, path: str | None) -> None:
+        """Write the figures as one JSON object (nothing without a path)."""
+        if not path:
+            return
+        Path(path).write_text(json.dumps({
+            "bench": self.bench, "db": self.db, "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "load_average": round(os.getloadavg()[0], 2), "figures": self.figures,
+            "notes": self.notes,
+        }, indent=2, default=str) + "\n")  # fmt: skip
+
+
+@contextlib.contextmanager
+def profiled(enabled: bool, figures: Figures, top: int = 12) -> Iterator[None]:
+    """Profile the block when ``enabled``: its top entries by own time, printed and kept."""
+    if not enabled:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats("tottime").print_stats(top)
+        entries = [line.strip() for line in out.getvalue().splitlines()
+                   if line.strip() and line.strip()[0].isdigit()]  # fmt: skip
+        figures.note("profile", entries)
+        print("\n".join(["  profile (ncalls tottime percall cumtime percall function):",
+                         *(f"    {entry}" for entry in entries)]))  # fmt: skip

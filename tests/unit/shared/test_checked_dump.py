@@ -1,0 +1,152 @@
+"""The one-pass dump and check of event payloads never lets through what marshmallow refuses.
+
+``EventRegistry.build`` trusts ``checked_dump`` for the payloads it vouches for, so these
+tests hold it to marshmallow's own verdict: for every contract in the catalogue, on
+generated payloads both valid and not, whatever it vouches for is exactly marshmallow's
+dump and loads without an error; and an invalid payload still fails ``build``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import Schema, fields, validate
+
+import shared.events.contracts  # noqa: F401  (registers every contract)
+from shared.events import EVENTS
+from shared.events.checked_dump import UNSURE, NotCompiled, compile_schema
+from shared.events.contracts.claims import CLAIM_ADJUSTED
+from shared.events.registry import EventRegistry, EventType
+
+EVENT_TYPES = list(EVENTS)
+UTC = dt.UTC
+
+
+def _value(field: fields.Field) -> st.SearchStrategy[Any]:
+    """Values a service might put in ``field``: right ones, and wrong ones of every kind."""
+    wrong = st.one_of(st.none(), st.integers(), st.text(max_size=4), st.booleans(),
+                      st.decimals(allow_nan=True, places=2))  # fmt: skip
+    choices = [v.choices for v in field.validators if isinstance(v, validate.OneOf)]
+    patterns = [v.regex.pattern for v in field.validators if isinstance(v, validate.Regexp)]
+    kind = type(field)
+    if kind is fields.String:
+        right: st.SearchStrategy[Any] = st.text(max_size=12)
+        if choices:
+            right = st.sampled_from(list(choices[0])) | right
+        if patterns:
+            right = st.from_regex(patterns[0], fullmatch=True) | right
+    elif kind is fields.Integer:
+        right = st.integers(-(10**6), 10**6)
+    elif kind is fields.Boolean:
+        right = st.booleans()
+    elif kind is fields.Decimal:
+        right = st.decimals(min_value=-(10**6), max_value=10**6, places=2) | st.just(
+            Decimal("Infinity")
+        )
+    elif kind is fields.Date:
+        right = st.dates() | st.datetimes(timezones=st.just(UTC))
+    elif kind in (fields.DateTime, fields.AwareDateTime):
+        right = st.datetimes(timezones=st.just(UTC) | st.none()) | st.dates()
+    elif kind is fields.Nested:
+        right = _payload(field.schema)
+    elif kind is fields.List:
+        right = st.lists(_value(field.inner), max_size=3) | st.tuples(_value(field.inner))
+    elif kind is fields.Dict:
+        right = st.dictionaries(_value(field.key_field), _value(field.value_field), max_size=3)
+    else:
+        raise AssertionError(f"no strategy for {kind.__name__}")
+    return st.one_of(right, right, right, wrong)
+
+
+def _payload(schema: Schema) -> st.SearchStrategy[dict[str, Any]]:
+    """A payload for ``schema``: any field may be missing, wrong or right."""
+    return st.fixed_dictionaries(
+        {}, optional={name: _value(field) for name, field in schema.dump_fields.items()}
+    )
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.topic)
+def test_every_contract_has_a_one_pass_dump(event_type: EventType):
+    assert event_type.checked_dump is not None
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.topic)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_what_the_one_pass_dump_vouches_for_is_marshmallows_dump_and_loads_cleanly(
+    event_type: EventType, data: st.DataObject
+):
+    schema = event_type.writer
+    payload = data.draw(_payload(schema))
+    fast = event_type.checked_dump(payload)
+    if fast is UNSURE:
+        return  # build then takes marshmallow's two passes, exactly as before
+    assert schema.validate(fast) == {}
+    dumped = schema.dump(payload)
+    assert fast == dumped
+    assert list(fast) == list(dumped)  # the same JSON, field for field, in the same order
+
+
+def _adjusted(**changes: Any) -> dict[str, Any]:
+    payload = {
+        "claim_id": "c1", "client_id": "cl_1", "trace_number": "EFT1", "outcome": "paid_in_full",
+        "paid": Decimal("62.34"), "patient_responsibility": Decimal("0.00"),
+        "adjustments": {"CO-45": Decimal("27.66")},
+        "posted_at": dt.datetime(2026, 12, 2, 1, 0, tzinfo=UTC),
+    }  # fmt: skip
+    payload.update(changes)
+    return {k: v for k, v in payload.items() if v is not ...}
+
+
+def test_a_payload_a_service_builds_is_dumped_in_one_pass():
+    assert CLAIM_ADJUSTED.checked_dump(_adjusted()) == {
+        "claim_id": "c1", "client_id": "cl_1", "trace_number": "EFT1", "outcome": "paid_in_full",
+        "paid": "62.34", "patient_responsibility": "0.00", "adjustments": {"CO-45": "27.66"},
+        "posted_at": "2026-12-02T01:00:00+00:00",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"claim_id": ...},  # required, missing
+        {"client_id": None},  # not nullable
+        {"outcome": "paid_twice"},  # not one of the outcomes
+        {"paid": Decimal("NaN")},
+        {"posted_at": dt.datetime(2026, 12, 2, 1, 0)},  # naive
+        {"adjustments": {"XX-1": Decimal("1.00")}},  # not a group-CARC code
+        {"adjustments": {"CO-45": None}},
+    ],
+    ids=str,
+)
+def test_an_invalid_payload_is_still_refused_by_build(wrong: dict[str, Any]):
+    with pytest.raises(ValueError, match="payload invalid"):
+        EVENTS.build(CLAIM_ADJUSTED, source="claims", subject="cl_1", data=_adjusted(**wrong))
+
+
+def test_a_string_where_a_time_belongs_is_refused_by_marshmallows_dump_as_before():
+    with pytest.raises(TypeError):
+        EVENTS.build(CLAIM_ADJUSTED, source="claims", subject="cl_1",
+                     data=_adjusted(posted_at="yesterday"))  # fmt: skip
+
+
+def test_a_contract_with_something_the_one_pass_does_not_model_is_checked_by_marshmallow():
+    class Renamed(Schema):
+        client_id = fields.String(required=True, data_key="clientId")
+        kind = fields.Email(required=True)
+
+    with pytest.raises(NotCompiled):
+        compile_schema(Renamed())
+    events = EventRegistry()
+    renamed = events.register(EventType("test.thing.renamed", 1, Renamed))
+    assert renamed.checked_dump is None
+    assert events.build(renamed, source="t", subject="s", data={
+        "client_id": "cl_1", "kind": "a@example.org"}).data == {
+        "clientId": "cl_1", "kind": "a@example.org"}  # fmt: skip
+    with pytest.raises(ValueError, match="payload invalid"):
+        events.build(renamed, source="t", subject="s", data={"client_id": "cl_1", "kind": "x"})
