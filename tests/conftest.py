@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from deploy.kafka import Broker, obtain_broker
 from deploy.kafka.local import LocalKafka
@@ -17,6 +18,14 @@ from shared.config import KafkaSettings
 from tests.support.postgres import TemporaryPostgres
 
 logging.getLogger("kafka").setLevel(logging.WARNING)
+
+# Property tests judge what the code does, not how fast a busy 2-core machine generates
+# their inputs: no per-example deadline and no "too slow" health check (both failed runs
+# only when other work shared the machine).
+settings.register_profile(
+    "medmassage", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("medmassage")
 
 
 @pytest.fixture(scope="session")
