@@ -9,7 +9,10 @@ answer from the rules alone and checks the service agrees:
   422 naming it, or stored as something X12 can carry and that fits its element;
 - a name or address line with a hidden character is refused with 400 (it could hide
   what it shows); otherwise it is stored exactly as written, for display, and its
-  transliteration is X12-safe; a billed person's name must transliterate to something.
+  transliteration is X12-safe; a billed person's name must transliterate to something;
+- what screening then publishes, read by claims and rendered into an 837P beside another
+  client's clean claim, makes an interchange pyx12 accepts, shaped exactly like one of two
+  clean claims: one bad record can never reach (and spoil) an interchange.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from services.claims.domain.event_data import client_from_data
 from services.screening.domain.physician import split_unambiguous
+from shared.events.contracts.screening import CLIENT_REGISTERED
 from shared.web.fields import is_single_line_text
 from shared.x12_text import (
     AUTHORIZATION_NUMBER,
@@ -43,9 +48,12 @@ from tests.integration.screening.builders import (
     a_coverage,
     a_referral,
     an_address,
+    queued_events,
     register,
 )
 from tests.integration.screening.conftest import migrated_app
+from tests.unit.claims.interchanges import built, render, shape
+from tests.unit.claims.pyx12_validation import pyx12_errors
 
 HOSTILE = st.one_of(
     st.sampled_from(list("~*:^")),  # our delimiters
@@ -130,6 +138,13 @@ def test_a_registration_either_is_refused_or_stores_only_what_x12_can_carry(
     for shown in (first_name, last_name, line1):
         rendered = transliterate(shown)
         assert is_x12_safe(rendered) and rendered  # what the claim will carry
+
+    published = [e for e in queued_events(http.application, CLIENT_REGISTERED)
+                 if e.subject == response.json["client_id"]]
+    client = client_from_data(published[-1].data)
+    interchange = render(built("C-HOSTILE", client=client), built("C-CLEAN"))
+    assert pyx12_errors(interchange) == []
+    assert shape(interchange) == shape(render(built("C-HOSTILE"), built("C-CLEAN")))
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,11 @@
 PRV*PE, the structured referring name and transliteration at render — all valid to pyx12."""
 
 from dataclasses import replace
-from datetime import datetime
 
 import pytest
 
-from services.claims.domain.claim import prepare_claim
-from services.claims.x12.assemble import x12_claim, x12_parties
-from services.claims.x12.model import ClaimBatch, ClaimFrequency
-from services.claims.x12.render_837p import InterchangeControl, render_837p
+from services.claims.x12.assemble import x12_parties
+from services.claims.x12.model import ClaimFrequency
 from shared.x12_text import transliterate
 from tests.unit.claims.domain_builders import (
     BILLING_NPI,
@@ -20,6 +17,7 @@ from tests.unit.claims.domain_builders import (
     a_session,
     inputs,
 )
+from tests.unit.claims.interchanges import built, render
 from tests.unit.claims.pyx12_validation import pyx12_errors
 from tests.unit.claims.test_service_837p import PROVIDER
 from tests.unit.claims.x12_text import names, segments
@@ -39,20 +37,6 @@ EIGHT_DIAGNOSES = a_referral(
         ("M62.838", frozenset({"neck", "left_shoulder", "right_shoulder"})),
     ),
 )
-
-
-def render(*claims, provider=None) -> str:  # type: ignore[no-untyped-def]
-    submitter, receiver, billing = x12_parties(provider or PROVIDER)
-    control = InterchangeControl(9, 9, 1, datetime(2024, 3, 5, 9, 30))
-    return render_837p(ClaimBatch(submitter, receiver, billing, tuple(claims)), control)
-
-
-def built(claim_id: str, frequency=ClaimFrequency.ORIGINAL, reference=None, **overrides):  # type: ignore[no-untyped-def]
-    facts = inputs(**overrides)
-    prepared = prepare_claim(facts)
-    assert prepared.status == "ready", prepared.reasons
-    return x12_claim(claim_id, facts.session, facts.client, facts.referral, facts.payer,
-                     prepared.lines, frequency, reference)
 
 
 def test_with_many_diagnoses_and_regions_each_sv1_points_at_its_own_regions_and_is_valid():
