@@ -2,10 +2,9 @@
 
 import json
 import logging
-import threading
 from collections.abc import Iterable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +18,7 @@ from deploy.sandbox_clearinghouse.clearinghouse import (
 from deploy.sandbox_clearinghouse.faults import Fault
 from deploy.sandbox_clearinghouse.rules import RejectionRules
 from deploy.sandbox_clearinghouse.submission import NotAnInterchange
+from deploy.sandbox_server import SandboxHttp, SandboxHttpServer
 from shared.config import PRODUCTION, ConfigurationError
 
 DEFAULT_API_KEYS = ("sandbox-key",)
@@ -28,7 +28,7 @@ X12_CONTENT_TYPES = ("text/plain", "application/edi-x12")
 logger = logging.getLogger(__name__)
 
 
-class SandboxServer:
+class SandboxServer(SandboxHttp):
     """A running (or ready to run) sandbox clearinghouse on one port."""
 
     def __init__(
@@ -41,41 +41,7 @@ class SandboxServer:
         self.clearinghouse = clearinghouse
         self.api_keys = frozenset(api_keys)
         self.faults = clearinghouse.faults
-        self.stopping = threading.Event()
-        self._httpd = _HTTPServer((host, port), _Handler, self)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. http://127.0.0.1:8009."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "SandboxServer":
-        """Serve in a background thread and return self."""
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted."""
-        self._httpd.serve_forever()
-
-    def stop(self) -> None:
-        """Stop serving, cut short any slow-fault sleep, and free the port."""
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    def __enter__(self) -> "SandboxServer":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(_Handler, host, port)
 
 
 def make_server(
@@ -114,14 +80,8 @@ def check_api_keys(mode: str, api_keys: Iterable[str]) -> None:
         )
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    def __init__(self, address: tuple[str, int], handler: type, sandbox: SandboxServer) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, handler)
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
+    server: SandboxHttpServer
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from deploy.sandbox_server import SandboxHttp, SandboxHttpServer
 from deploy.sandbox_sms.faults import Fault, Faults
 from deploy.sandbox_sms.provider import Provider, Refused
 
@@ -27,7 +27,7 @@ DEFAULT_CALLBACK_SECRET = "sandbox-sms-callback-secret"
 log = logging.getLogger(__name__)
 
 
-class SmsSandbox:
+class SmsSandbox(SandboxHttp):
     """A running (or ready to run) sandbox SMS provider on one port."""
 
     def __init__(self, provider: Provider, api_keys: Iterable[str], host: str = "127.0.0.1",
@@ -35,40 +35,7 @@ class SmsSandbox:
         self.provider = provider
         self.api_keys = frozenset(api_keys)
         self.faults = Faults()
-        self.stopping = threading.Event()
-        self._httpd = _HTTPServer((host, port), _Handler, self)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. http://127.0.0.1:8010."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> SmsSandbox:
-        """Serve in a background thread and return self."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted."""
-        self._httpd.serve_forever()
-
-    def stop(self) -> None:
-        """Stop serving, cut short any slow-fault sleep, and free the port."""
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    def __enter__(self) -> SmsSandbox:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(_Handler, host, port)
 
 
 def make_server(port: int = 0, host: str = "127.0.0.1",
@@ -80,16 +47,8 @@ def make_server(port: int = 0, host: str = "127.0.0.1",
     return SmsSandbox(provider, api_keys, host, port)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type, sandbox: SmsSandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, handler)
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
+    server: SandboxHttpServer
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
