@@ -70,11 +70,8 @@ class TechniqueMinutes(Contract):
     body_regions = fields.List(body_region(), required=True, validate=validate.Length(min=1))
 
 
-class SessionCompletedPayload(Contract):
-    """What a claim is built from: units per code and the minutes behind them.
-
-    The SOAP note and any override reason stay in scheduling: claims does not need them.
-    """
+class SessionFacts(Contract):
+    """What every version of session.completed says about the visit itself."""
 
     session_id = fields.String(required=True)
     appointment_id = fields.String(required=True)
@@ -87,6 +84,14 @@ class SessionCompletedPayload(Contract):
         required=True, metadata=why("Claims: DTP*472, in the clinic's time zone.")
     )
     place_of_service = fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
+
+
+class SessionCompletedPayload(SessionFacts):
+    """What a claim is built from: units per code and the minutes behind them.
+
+    The SOAP note and any override reason stay in scheduling: claims does not need them.
+    """
+
     counting_method = fields.String(
         required=True,
         validate=validate.OneOf(COUNTING_METHODS),
@@ -121,24 +126,13 @@ class BilledLine(Contract):
     body_regions = fields.List(body_region(), required=True, validate=validate.Length(min=1))
 
 
-class SessionCompletedV2Payload(Contract):
+class SessionCompletedV2Payload(SessionFacts):
     """v2: per code, the technique, minutes, units counted and body regions treated.
 
     Claims owns billing interpretation: it recounts units under the payer's rule and
     never re-maps techniques to codes (docs/DOMAIN.md). v1 events still read.
     """
 
-    session_id = fields.String(required=True)
-    appointment_id = fields.String(required=True)
-    client_id = fields.String(required=True)
-    referral_id = fields.String(required=True)
-    rendering_provider = fields.Nested(
-        Physician, required=True, metadata=why("Claims: rendering provider (2310B), the therapist.")
-    )
-    date_of_service = fields.Date(
-        required=True, metadata=why("Claims: DTP*472, in the clinic's time zone.")
-    )
-    place_of_service = fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
     counting_method = fields.String(
         required=True,
         validate=validate.OneOf(COUNTING_METHODS),
