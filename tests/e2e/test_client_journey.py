@@ -36,7 +36,7 @@ LEE_PHONE = "+15185550177"
 SERVICE = "Medical massage 60 min"
 # Refused requests a page makes on purpose are not errors of the page.
 EXPECTED = tuple(f"Failed to load resource: the server responded with a status of {status}"
-                 for status in (401,))
+                 for status in (401, 404))
 
 
 @pytest.fixture(scope="module")
@@ -218,3 +218,15 @@ def test_a_new_client_books_moves_and_the_freed_time_goes_to_the_waitlist(
     [moved] = appointments_of(clinic, rosa_id)
     assert moved["start"] != booked["start"] and moved["status"] == "booked"
 
+
+
+def test_an_offer_link_that_is_not_valid_says_what_to_do(browser: Browser, clinic: Clinic):
+    page, problems = open_page(browser)
+    page.goto(f"{clinic.stack.url('scheduling')}/widget/#offer={'x' * 43}")
+    # The widget's front page hands an offer link to the offer page.
+    expect(page.locator("#status")).to_have_text(re.compile("This offer link is not valid"))
+    assert page.url.endswith("/widget/offer.html")
+    expect(page.locator("#offer")).to_be_hidden()
+    no_serious_violations(page)
+    page.context.close()
+    assert problems == []
