@@ -84,6 +84,9 @@ class Stack:
                "NOTIFICATIONS_SMTP_PORT": str(self.smtp_port)}
         if "notifications" in self.ports:
             env["NOTIFICATIONS_PUBLIC_URL"] = self.url("notifications")
+        if "scheduling" in self.ports and "SCHEDULING_WAITLIST_LINK_BASE" not in self.env:
+            # Offer links in messages open the widget of this stack's scheduling.
+            env["SCHEDULING_WAITLIST_LINK_BASE"] = f"{self.url('scheduling')}/widget/offer.html"
         for name, port in self.ports.items():
             env[f"{name.upper()}_PORT"] = str(port)
             # The console calls each service's API (services/console/config.py).

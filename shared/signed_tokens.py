@@ -29,11 +29,16 @@ def sign(key: str, purpose: str, value: Any) -> str:
     return URLSafeTimedSerializer(key, salt=purpose).dumps(value)
 
 
-def verify(key: str, purpose: str, token: str, max_age: timedelta) -> Any:
-    """The value a token carries if it is genuine, for ``purpose`` and younger than max_age."""
+def verify(key: str, purpose: str, token: str, max_age: timedelta | None) -> Any:
+    """The value a token carries if it is genuine, for ``purpose`` and younger than max_age.
+
+    ``max_age=None`` is for links that must keep working however old the message that
+    carried them (an email's unsubscribe link): the signature is still checked.
+    """
     serializer = URLSafeTimedSerializer(key, salt=purpose)
     try:
-        return serializer.loads(token, max_age=max_age.total_seconds())
+        return serializer.loads(
+            token, max_age=None if max_age is None else max_age.total_seconds())
     except SignatureExpired:
         raise TokenRefused(expired=True) from None
     except BadSignature:

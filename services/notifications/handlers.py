@@ -18,12 +18,13 @@ from shared.events.contracts.scheduling import (
     APPOINTMENT_BOOKED,
     APPOINTMENT_CANCELLED,
     APPOINTMENT_RESCHEDULED,
+    CLIENT_SIGN_IN_LINK,
     REFERRAL_EXHAUSTED,
     REFERRAL_EXPIRING,
     WAITLIST_OFFER_CLOSED,
     WAITLIST_OFFERED,
 )
-from shared.events.contracts.screening import CLIENT_CONTACT
+from shared.events.contracts.screening import CLIENT_CONTACT, INTAKE_SUBMITTED
 from shared.events.envelope import Event
 from shared.kafka.consumer import Subscription
 from shared.uow import UnitOfWork
@@ -76,6 +77,18 @@ def on_referral_exhausted(config: NotificationsConfig, uow: UnitOfWork, event: E
     planning.referral_exhausted(uow, payload, config.clock())
 
 
+def on_sign_in_link(config: NotificationsConfig, uow: UnitOfWork, event: Event,
+                    payload: dict[str, Any]) -> None:
+    """Email the client their sign-in link now (the link itself is never logged)."""
+    planning.sign_in_link_requested(uow, event.id, payload, config.clock())
+
+
+def on_intake_submitted(config: NotificationsConfig, uow: UnitOfWork, event: Event,
+                        payload: dict[str, Any]) -> None:
+    """Tell the front desk a new intake waits for confirmation."""
+    planning.intake_submitted(uow, payload, config.clock())
+
+
 def subscriptions(config: NotificationsConfig) -> list[Subscription]:
     """The events this service's consumer group applies, with the service's config bound."""
 
@@ -91,4 +104,6 @@ def subscriptions(config: NotificationsConfig) -> list[Subscription]:
         Subscription(WAITLIST_OFFER_CLOSED, bound(on_waitlist_offer_closed)),
         Subscription(REFERRAL_EXPIRING, bound(on_referral_expiring)),
         Subscription(REFERRAL_EXHAUSTED, bound(on_referral_exhausted)),
+        Subscription(CLIENT_SIGN_IN_LINK, bound(on_sign_in_link)),
+        Subscription(INTAKE_SUBMITTED, bound(on_intake_submitted)),
     ]

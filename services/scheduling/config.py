@@ -44,7 +44,7 @@ class SchedulingConfig:
     # How often the waitlist worker closes offers that ran out and offers freed time.
     waitlist_interval_seconds: float = 15.0
     # Where a waitlist offer's accept/decline link points (the token follows as #offer=).
-    waitlist_link_base: str = "http://localhost:8002/widget/"
+    waitlist_link_base: str = "http://localhost:8002/widget/offer.html"
     # scheduling.referral.expiring goes out this many days before a referral's end_on.
     referral_notice_days: int = 14
     # How often the referral follow-up worker looks (bookings are checked as they happen).
@@ -89,7 +89,7 @@ class SchedulingConfig:
             waitlist_interval_seconds=float(
                 extra.get("SCHEDULING_WAITLIST_INTERVAL_SECONDS", 15.0)),
             waitlist_link_base=extra.get("SCHEDULING_WAITLIST_LINK_BASE",
-                                         "http://localhost:8002/widget/"),
+                                         "http://localhost:8002/widget/offer.html"),
             referral_notice_days=int(extra.get("SCHEDULING_REFERRAL_NOTICE_DAYS", 14)),
             follow_up_interval_seconds=float(
                 extra.get("SCHEDULING_FOLLOW_UP_INTERVAL_SECONDS", 6 * 3600.0)),

@@ -1,14 +1,29 @@
-"""End-to-end fixtures: one running stack per test module, and its logs when a test fails."""
+"""End-to-end fixtures: one running stack per test module, one browser for the whole
+session, and the stack's logs when a test fails."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from deploy.kafka import Broker
 from deploy.stack import Stack
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.support import REJECTED_MEMBER_ID, log_tails, running_stack
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright: one for every page test of the session
+    (each test opens its own context). Chromium missing is a failure, not a skip."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run deploy/ensure-tools.sh"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="module")

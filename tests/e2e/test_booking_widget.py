@@ -14,12 +14,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
@@ -36,10 +35,6 @@ from tests.integration.scheduling.clinic import (
     eligible_client,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 CLINIC_ZONE = ZoneInfo("America/New_York")
 BROWSER_ZONE = "Asia/Tokyo"
 REFUSED = tuple(f"Failed to load resource: the server responded with a status of {status}"
@@ -91,16 +86,6 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     yield Clinic(url, app.extensions["medmassage"].engine, service["id"], service["name"])
     server.shutdown()
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run deploy/ensure-tools.sh"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser: Browser, **options: object) -> tuple[Page, list[str]]:

@@ -21,9 +21,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select
 from werkzeug.serving import make_server
 
@@ -39,12 +38,9 @@ from shared.events import EVENTS, Event, decode
 from shared.events.contracts.scheduling import CLIENT_SIGN_IN_LINK
 from shared.outbox import outbox
 from shared.uow import unit_of_work
+from tests.e2e.browser import focus_is_visible, no_serious_violations
 from tests.support.http import auth
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 CLINIC_ZONE = ZoneInfo("America/New_York")
 ADMIN, FRONT_DESK = auth("admin"), auth("front_desk")
 NPI = "1234567893"
@@ -123,16 +119,6 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     stop_screening()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright: one for the whole session."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run deploy/ensure-tools.sh"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(timezone_id="Europe/Berlin", locale="en-US",
@@ -163,21 +149,6 @@ def relay_screening_to_scheduling(clinic: Clinic, seen: set[str]) -> None:
         with unit_of_work(clinic.scheduling.engine, "scheduling",
                           correlation_id=event.id) as uow:
             HANDLERS[event.type](uow, event, EVENTS.load_payload(event))
-
-
-def no_serious_violations(page: Page) -> None:
-    """axe-core finds nothing serious or critical on the page as it is now."""
-    violations = Axe().run(page).response["violations"]
-    serious = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
-
-
-def focus_is_visible(page: Page) -> None:
-    """The focused element draws an outline (the pages' :focus-visible style)."""
-    style = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-    focused = page.evaluate("document.activeElement.id")
-    assert style not in ("", "none"), f"no visible focus on #{focused}"
 
 
 def fill_intake(page: Page) -> None:

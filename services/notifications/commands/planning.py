@@ -19,11 +19,13 @@ from services.notifications.domain.messages import (
     CLIENT,
     CLINIC,
     EMAIL,
+    INTAKE_WAITING,
     REFERRAL_EXHAUSTED,
     REFERRAL_EXPIRING,
     REMINDER,
     RENEWAL_REQUEST,
     RESCHEDULED,
+    SIGN_IN,
     WAITLIST_OFFER,
     event_key,
     reminder_key,
@@ -113,7 +115,27 @@ def waitlist_offered(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> No
             channel=channel, audience=CLIENT, client_id=data["client_id"], due_at=now,
             deadline=data["hold_until"],
             details={"visit_at": data["start"].isoformat(),
-                     "hold_until": data["hold_until"].isoformat()}))
+                     "hold_until": data["hold_until"].isoformat(),
+                     # The client's accept/decline link (single-use, dies with the hold).
+                     "link": data.get("respond_url")}))
+
+
+def sign_in_link_requested(uow: UnitOfWork, event_id: str, data: dict[str, Any],
+                           now: datetime) -> None:
+    """Email the client the sign-in link they asked for, while it works (one per request)."""
+    messages.queue(uow.connection, NewMessage(
+        key=event_key(SIGN_IN, event_id, EMAIL), kind=SIGN_IN, channel=EMAIL, audience=CLIENT,
+        client_id=data["client_id"], due_at=now, deadline=data["expires_at"],
+        details={"link": data["link"], "link_until": data["expires_at"].isoformat()}))
+
+
+def intake_submitted(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> None:
+    """Tell the front desk a new client's intake waits for them to confirm it."""
+    submission_id = data["submission_id"]
+    messages.queue(uow.connection, NewMessage(
+        key=event_key(INTAKE_WAITING, submission_id, EMAIL), kind=INTAKE_WAITING,
+        channel=EMAIL, audience=CLINIC, client_id=data["client_id"], due_at=now,
+        details={"submission_id": submission_id}))
 
 
 def waitlist_offer_closed(uow: UnitOfWork, data: dict[str, Any]) -> None:

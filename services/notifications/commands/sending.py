@@ -21,12 +21,14 @@ from services.notifications.config import NotificationsConfig
 from services.notifications.domain.decisions import LATER, SEND, Decision, Situation, decide
 from services.notifications.domain.links import unsubscribe_token
 from services.notifications.domain.messages import (
+    ASKED_FOR,
     CATEGORY_OF,
     CLINIC,
     DELIVERED,
     EMAIL,
     FAILED,
     SCHEDULED,
+    SECRET_DETAILS,
     SENDING,
     SENT,
     Recipient,
@@ -86,6 +88,8 @@ def _situation(connection: Connection, config: NotificationsConfig, claim: Any,
                contact: dict | None, zone: ZoneInfo) -> Situation:
     if claim.audience == CLINIC:
         recipient = Recipient(config.clinic_email)
+    elif claim.kind in ASKED_FOR:
+        recipient = choose_recipient(claim.channel, contact, frozenset({claim.channel}), False)
     else:
         wanted = choices.channels_for(connection, claim.client_id)[CATEGORY_OF[claim.kind]]
         address = contact and (contact["email"] if claim.channel == EMAIL else contact["phone"])
@@ -106,11 +110,20 @@ def _record_decision(connection: Connection, claim: Any, decision: Decision) -> 
     if decision.action == LATER:
         messages.finish(connection, claim, SCHEDULED, due_at=decision.at, reason=decision.reason)
     else:
-        messages.finish(connection, claim, decision.action, reason=decision.reason)
+        messages.finish(connection, claim, decision.action, reason=decision.reason,
+                        details=_without_secrets(claim.details))
+
+
+def _without_secrets(details: str) -> str:
+    """The message's details once it is done with: a link that is a credential is dropped."""
+    kept = json.loads(details)
+    for name in SECRET_DETAILS:
+        kept.pop(name, None)
+    return json.dumps(kept)
 
 
 def _unsubscribe_url(config: NotificationsConfig, claim: Any, address: str) -> str | None:
-    if claim.channel != EMAIL or claim.audience == CLINIC:
+    if claim.channel != EMAIL or claim.audience == CLINIC or claim.kind in ASKED_FOR:
         return None
     token = unsubscribe_token(config.secret, claim.client_id, EMAIL, address)
     return f"{config.public_url}/unsubscribe/{token}"
@@ -129,6 +142,8 @@ def _context(config: NotificationsConfig, contact: dict | None, zone: ZoneInfo,
         visits_left=details.get("visits_left"), unsubscribe_url=url,
         client_id=claim.client_id if claim.audience == CLINIC else None,
         referral_id=details.get("referral_id") if claim.audience == CLINIC else None,
+        submission_id=details.get("submission_id") if claim.audience == CLINIC else None,
+        link=details.get("link"), link_until=moment("link_until"),
     )
 
 
@@ -139,11 +154,11 @@ def record_outcome(uow: UnitOfWork, config: NotificationsConfig, outgoing: Outgo
     if outcome.sent:
         return messages.finish(uow.connection, claim, SENT, sent_at=now,
                                recipient=outgoing.address, provider_id=outcome.provider_id,
-                               reason=None)
+                               reason=None, details=_without_secrets(claim.details))
     if outcome.permanent or claim.attempts >= config.max_attempts:
         state = outcome.state if outcome.permanent else FAILED
         return messages.finish(uow.connection, claim, state, recipient=outgoing.address,
-                               reason=outcome.reason)
+                               reason=outcome.reason, details=_without_secrets(claim.details))
     retry_at = now + timedelta(seconds=config.retry.backoff(claim.attempts))
     return messages.finish(uow.connection, claim, SCHEDULED, due_at=retry_at,
                            reason=outcome.reason)

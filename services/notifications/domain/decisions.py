@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain.messages import (
+    ASKED_FOR,
     CANCELLED,
     CLINIC,
-    REMINDER,
     SKIPPED,
     WITHDRAWN,
     Recipient,
@@ -65,11 +65,13 @@ def decide(situation: Situation, now: datetime, quiet: QuietHours | None,
     if s.recipient.address is None:
         if s.recipient.reason == "no_contact" and s.audience != CLINIC:
             give_up = s.due_at + contact_grace
-            if s.kind == REMINDER and s.deadline is not None:
+            if s.deadline is not None:
                 give_up = min(give_up, s.deadline)
             if now < give_up:
                 return Decision(LATER, "waiting_for_contact", min(now + CONTACT_RETRY, give_up))
         return Decision(SKIPPED, s.recipient.reason)
+    if s.kind in ASKED_FOR:
+        return Decision(SEND, address=s.recipient.address)  # they are waiting for it now
     allowed = outside_quiet_hours(now, s.zone, quiet, s.deadline, not_before=now)
     if allowed is None:
         return Decision(SKIPPED, "quiet_hours")

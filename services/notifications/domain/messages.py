@@ -25,8 +25,18 @@ WAITLIST_OFFER = "waitlist_offer"
 REFERRAL_EXPIRING = "referral_expiring"
 REFERRAL_EXHAUSTED = "referral_exhausted"
 RENEWAL_REQUEST = "renewal_request"  # to the clinic: ask the physician for a renewal
+INTAKE_WAITING = "intake_waiting"  # to the clinic: a new client's intake waits for staff
+# The client's self-service sign-in link: a credential they just asked for. By email only
+# (a phone number may be shared or recycled), at once (no quiet hours: they are waiting),
+# whatever their notice preferences or unsubscribes (it is not a notice they subscribed to).
+SIGN_IN = "sign_in"
 KINDS = (REMINDER, BOOKED, RESCHEDULED, CANCELLED, WAITLIST_OFFER, REFERRAL_EXPIRING,
-         REFERRAL_EXHAUSTED, RENEWAL_REQUEST)
+         REFERRAL_EXHAUSTED, RENEWAL_REQUEST, INTAKE_WAITING, SIGN_IN)
+CLINIC_KINDS = (RENEWAL_REQUEST, INTAKE_WAITING)
+ASKED_FOR = (SIGN_IN,)
+# Details that are credentials (a sign-in link, an offer's answer link): kept only until the
+# message is sent or given up, never logged, never shown to staff.
+SECRET_DETAILS = ("link",)
 APPOINTMENT_KINDS = (REMINDER, BOOKED, RESCHEDULED, CANCELLED)
 
 CATEGORY_OF = {

@@ -16,12 +16,15 @@ from zoneinfo import ZoneInfo
 from services.notifications.domain.messages import (
     BOOKED,
     CANCELLED,
+    CLINIC_KINDS,
     EMAIL,
+    INTAKE_WAITING,
     REFERRAL_EXHAUSTED,
     REFERRAL_EXPIRING,
     REMINDER,
     RENEWAL_REQUEST,
     RESCHEDULED,
+    SIGN_IN,
     WAITLIST_OFFER,
 )
 
@@ -39,8 +42,11 @@ class MessageContext:
     end_on: date | None = None
     visits_left: int | None = None
     unsubscribe_url: str | None = None
-    client_id: str | None = None  # renewal requests to the clinic only
+    client_id: str | None = None  # messages to the clinic only
     referral_id: str | None = None  # renewal requests to the clinic only
+    submission_id: str | None = None  # intake notices to the clinic only
+    link: str | None = None  # the sign-in link, or the waitlist offer's answer link
+    link_until: datetime | None = None  # when the sign-in link stops working
 
 
 @dataclass(frozen=True)
@@ -86,10 +92,21 @@ def _lines(kind: str, c: MessageContext) -> tuple[str, str, str]:
                 f"To book again, call us at {phone}.")
     if kind == WAITLIST_OFFER:
         hold = when(c.hold_until, c.zone) if c.hold_until else ""
+        action = (f"To take it or let it go, open {c.link} or call us at {phone}." if c.link
+                  else f"To take it, book it in the clinic's booking page or call us at {phone}.")
         return (f"A time opened up at {clinic}",
                 f"a time you were waiting for opened up at {clinic}: {visit}. "
-                f"We hold it for you until {hold}.",
-                f"To take it, book it in the clinic's booking page or call us at {phone}.")
+                f"We hold it for you until {hold}.", action)
+    if kind == SIGN_IN:
+        until = when(c.link_until, c.zone) if c.link_until else ""
+        return (f"Your sign-in link for {clinic}",
+                f"here is your link to see and change your visits at {clinic}: {c.link}\n"
+                f"It works once, until {until}.",
+                f"If you did not ask for it, ignore this email; questions: {phone}.")
+    if kind == INTAKE_WAITING:
+        return ("New client intake to confirm",
+                f"client {c.client_id} sent their intake (submission {c.submission_id}).",
+                "Please review and confirm it so they can book.")
     if kind == REFERRAL_EXPIRING:
         ends = day(c.end_on) if c.end_on else ""
         return (f"Your prescription for {clinic} ends soon",
@@ -111,7 +128,7 @@ def _lines(kind: str, c: MessageContext) -> tuple[str, str, str]:
 def render(kind: str, channel: str, context: MessageContext) -> Rendered:
     """The message of ``kind`` for ``channel`` (email: with the unsubscribe link)."""
     subject, news, action = _lines(kind, context)
-    greeting = "Hello" if kind == RENEWAL_REQUEST else f"Hi {context.first_name}"
+    greeting = "Hello" if kind in CLINIC_KINDS else f"Hi {context.first_name}"
     if channel != EMAIL:
         return Rendered(subject, f"{greeting}, {news} {action} Reply STOP to opt out.")
     body = f"{greeting},\n\n{news[0].upper()}{news[1:]}\n{action}\n\n{context.clinic_name}\n"

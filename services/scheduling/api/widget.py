@@ -44,8 +44,11 @@ FILES = {
     # Self-service (issue #14): the client's own visits, after signing in.
     "account.html": "text/html",
     "account.js": "text/javascript",
+    # A waitlist offer's answer page (issue #14 item 4): the link's #offer= secret.
+    "offer.html": "text/html",
+    "offer.js": "text/javascript",
 }
-PAGES = ("index.html", "account.html")
+PAGES = ("index.html", "account.html", "offer.html")
 # The page runs only its own script and style and talks only to this service.
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "

@@ -29,6 +29,12 @@
   var el = function (id) { return document.getElementById(id); };
 
   if (params.get("theme") === "dark") document.documentElement.dataset.theme = "dark";
+  /* A waitlist offer link made for the widget's front page: its own page answers it (the
+     fragment, with its secret, moves along and never reaches a server). */
+  if (new URLSearchParams(location.hash.slice(1)).get("offer")) {
+    location.replace("offer.html" + location.hash);
+    return;
+  }
 
   /* A link from the clinic carries the code after "#code=": a fragment never reaches a
      server or its logs. It fills the field, then leaves the address bar and history. */

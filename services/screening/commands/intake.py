@@ -9,7 +9,6 @@ confirm (``confirm_intake``), with the rules and date of that day.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,11 +29,10 @@ from services.screening.domain.intake_errors import (
 )
 from services.screening.store import document_files
 from services.screening.store import intake as store
-from shared.events.contracts.screening import CLIENT_CONTACT, INTAKE_SUBMITTED
+from shared.events.contracts.screening import INTAKE_SUBMITTED
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.screening.intake")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
 def invite(uow: UnitOfWork, email: str | None, now: datetime, days: int,
@@ -72,18 +70,20 @@ def submit_intake(
                   for name, messages in (invalid.errors or {"_schema": [str(invalid)]}).items()}
         raise domain.InvalidQuestionnaire(invalid.detail, errors=errors) from None
     try:
-        client = register_client(uow, intake["client"])
+        # The secondary payer is the client's, like the primary: kept on their record for
+        # claims (register_client checks it and emits the contact and sign-in key events).
+        # The page sends it beside the client; a client body may carry it itself.
+        secondary = intake["secondary_coverage"] or intake["client"].get("secondary_coverage")
+        client = register_client(uow, {**intake["client"], "secondary_coverage": secondary})
     except domain.DuplicateClient:
         # A public page must not tell who is a client: no id, only what to do.
         raise AlreadyRegistered() from None
-    uow.emit(CLIENT_CONTACT, client["client_id"], contact_data(client))
     submission = store.add_submission(uow.connection, {
         "submission_id": store.new_id("in"), "client_id": client["client_id"],
         "invitation_id": invitation_id, "questionnaire": answers,
         "preliminary_outcome": preliminary.outcome,
         "preliminary_reasons": [{"code": r.code, "text": r.text} for r in preliminary.reasons],
         "rules_version": preliminary.rules_version,
-        "secondary_coverage": intake["secondary_coverage"],
         "consent_version": consent.version, "consent_text": consent.text,
         "signature": intake["consent"]["signature"], "signed_at": now,
         "signed_from": signed_from, "submitted_at": now})
@@ -141,25 +141,6 @@ def upload_document(uow: UnitOfWork, upload_token: str, content: bytes, *, link_
     log.info("intake document stored", extra={"submission_id": submission_id,
                                               "document_id": row["document_id"]})
     return row
-
-
-def contact_data(client: dict[str, Any]) -> dict[str, Any]:
-    """A ``ClientContactPayload``: how to reach the client, for notifications and sign-in."""
-    return {"client_id": client["client_id"], "version": client["version"],
-            "first_name": client["first_name"], "email": client.get("email"),
-            "phone": e164(client.get("phone")), "time_zone": None}
-
-
-def e164(phone: str | None) -> str | None:
-    """A phone number as E.164 when it can be read as one (10 digits: a US number)."""
-    if not phone:
-        return None
-    digits = re.sub(r"[^\d+]", "", phone)
-    if re.fullmatch(r"\d{10}", digits):
-        digits = "+1" + digits
-    elif re.fullmatch(r"1\d{10}", digits):
-        digits = "+" + digits
-    return digits if _E164.match(digits) else None
 
 
 def _usable_invitation(uow: UnitOfWork, token: str | None, open_to_all: bool, key: str,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 # The client record's own coverage (de)serialisers: a secondary coverage is stored the same.
-from services.screening.store.clients import _coverage_from_json, _coverage_to_json
+from services.screening.store.clients import _coverage_from_json
 from services.screening.store.tables import (
     clients,
     intake_documents,
@@ -56,13 +56,16 @@ def add_submission(connection: Connection, row: dict[str, Any]) -> dict[str, Any
     """Store a new pending submission."""
     values = {**row, "status": PENDING, "confirmed_by": None, "confirmed_at": None,
               "screening_id": None}
-    connection.execute(insert(intake_submissions).values(
-        **{**values, "secondary_coverage": _coverage_to_json(row["secondary_coverage"])}))
+    connection.execute(insert(intake_submissions).values(**values))
     return values
 
 
-_WITH_NAMES = select(intake_submissions, clients.c.first_name, clients.c.last_name,
-                     clients.c.birth_date).join(
+# The secondary coverage staff review is the client's record's, where intake puts it (the
+# submission's own column is no longer written).
+_WITH_NAMES = select(*(column for column in intake_submissions.c
+                       if column.name != "secondary_coverage"),
+                     clients.c.secondary_coverage,
+                     clients.c.first_name, clients.c.last_name, clients.c.birth_date).join(
     clients, clients.c.client_id == intake_submissions.c.client_id)
 
 

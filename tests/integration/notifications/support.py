@@ -19,12 +19,13 @@ from shared.events.contracts.scheduling import (
     APPOINTMENT_BOOKED,
     APPOINTMENT_CANCELLED,
     APPOINTMENT_RESCHEDULED,
+    CLIENT_SIGN_IN_LINK,
     REFERRAL_EXHAUSTED,
     REFERRAL_EXPIRING,
     WAITLIST_OFFER_CLOSED,
     WAITLIST_OFFERED,
 )
-from shared.events.contracts.screening import CLIENT_CONTACT
+from shared.events.contracts.screening import CLIENT_CONTACT, INTAKE_SUBMITTED
 from shared.uow import unit_of_work
 
 
@@ -77,10 +78,12 @@ def cancelled_event(client_id: str, appointment_id: str) -> Event:
     return EVENTS.build(APPOINTMENT_CANCELLED, source="scheduling", subject=client_id, data=data)
 
 
-def offered_event(client_id: str, start: datetime, hold_until: datetime) -> Event:
+def offered_event(client_id: str, start: datetime, hold_until: datetime,
+                  respond_url: str | None = None) -> Event:
     data = {"offer_id": new_id("offer"), "entry_id": new_id("entry"), "client_id": client_id,
             "therapist_id": "therapist-1", "service": "MM60", "start": start,
-            "end": start + timedelta(hours=1), "hold_until": hold_until}
+            "end": start + timedelta(hours=1), "hold_until": hold_until,
+            "respond_url": respond_url}
     return EVENTS.build(WAITLIST_OFFERED, source="scheduling", subject=client_id, data=data)
 
 
@@ -90,6 +93,17 @@ def offer_closed_event(offered: Event, outcome: str) -> Event:
             "closed_at": utcnow()}
     return EVENTS.build(WAITLIST_OFFER_CLOSED, source="scheduling", subject=offered.subject,
                         data=data)
+
+
+def sign_in_link_event(client_id: str, link: str, expires_at: datetime) -> Event:
+    data = {"client_id": client_id, "link": link, "expires_at": expires_at}
+    return EVENTS.build(CLIENT_SIGN_IN_LINK, source="scheduling", subject=client_id, data=data)
+
+
+def intake_submitted_event(client_id: str, submission_id: str) -> Event:
+    data = {"submission_id": submission_id, "client_id": client_id, "invitation_id": None,
+            "submitted_at": utcnow()}
+    return EVENTS.build(INTAKE_SUBMITTED, source="screening", subject=client_id, data=data)
 
 
 def expiring_event(client_id: str, referral_id: str, end_on: Any) -> Event:

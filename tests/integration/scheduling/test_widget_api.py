@@ -29,7 +29,8 @@ from tests.support.http import auth
 
 TUESDAY_10 = local(2026, 3, 3, 10)
 WIDGET_FILES = {"": "text/html", "widget.js": "text/javascript", "widget.css": "text/css",
-                "embed.js": "text/javascript"}
+                "embed.js": "text/javascript", "offer.html": "text/html",
+                "offer.js": "text/javascript"}
 
 
 def code_for(http: FlaskClient, client_id: str) -> dict[str, str]:
@@ -88,6 +89,17 @@ def test_the_widget_page_runs_only_its_own_script_and_no_site_frames_it_until_co
     assert '<script src="widget.js"></script>' in page
     assert not re.search(r"<script>|<script [^>]*>[^<]+</script>|\son[a-z]+=", page)
     assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing from a CDN
+
+
+def test_the_waitlist_offer_page_runs_only_its_own_script_and_sends_no_referrer(files):
+    response = files.get("/widget/offer.html")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    page = response.get_data(as_text=True)
+    assert '<script src="offer.js"></script>' in page
+    assert '<meta name="referrer" content="no-referrer">' in page  # the secret is no one's
+    assert not re.search(r"<script>|<script [^>]*>[^<]+</script>|\son[a-z]+=", page)
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
 
 
 @pytest.mark.parametrize("name", sorted(WIDGET_FILES))

@@ -101,7 +101,11 @@ def test_an_invited_client_sends_intake_and_it_waits_for_staff(app: Flask, http:
     assert receipt["status"] == "pending" and receipt["bookable_after_review"] is True
     assert not queued_events(app, SCREENING_COMPLETED)  # nobody books on their own word
     [registered] = queued_events(app, CLIENT_REGISTERED)
-    [contact] = queued_events(app, CLIENT_CONTACT)
+    # The secondary payer is on the client's record, for claims to bill it.
+    assert registered.data["secondary_coverage"]["member_id"] == "U99"
+    assert http.get(f"/clients/{registered.data['client_id']}", headers=FRONT_DESK).json[
+        "secondary_coverage"]["payer_id"] == "87726"
+    [contact] = queued_events(app, CLIENT_CONTACT)  # once: register_client's
     assert contact.data["email"] == "maria@example.org"
     assert contact.data["phone"] == "+15185550100"
     [key] = queued_events(app, CLIENT_SIGN_IN_KEY)

@@ -22,7 +22,9 @@ from tests.support.http import auth
 from tests.support.webapp import make_app
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("screening", "scheduling", "claims")
+SERVICES = ("screening", "scheduling", "claims", "notifications")
+# Each service's own production secret, set where a test is about something else.
+OTHER_SECRETS = {"CLAIMS_CLEARINGHOUSE_API_KEY": "k" * 40, "NOTIFICATIONS_SECRET": "n" * 40}
 OWN_KEY = generate_signing_key("clinic-2026-01")
 OWN_KEYS = json.dumps(public_jwks(OWN_KEY))
 
@@ -106,6 +108,7 @@ def test_every_service_refuses_to_start_on_the_kubernetes_secret_as_shipped(
 ):
     for name, value in _kubernetes_secret().items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NOTIFICATIONS_SECRET", "n" * 40)  # not what this test is about
     monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     create_app = importlib.import_module(f"services.{service}.app").create_app
     with pytest.raises(ConfigurationError, match="MEDMASSAGE_JWT_PUBLIC_KEYS"):
@@ -116,7 +119,8 @@ def test_every_service_refuses_to_start_on_the_kubernetes_secret_as_shipped(
 def test_every_service_refuses_the_development_key_in_production(service, monkeypatch, tmp_path):
     monkeypatch.setenv("MEDMASSAGE_MODE", "production")
     monkeypatch.setenv("MEDMASSAGE_JWT_PUBLIC_KEYS", str(dev_keys.PUBLIC_KEYS))
-    monkeypatch.setenv("CLAIMS_CLEARINGHOUSE_API_KEY", "k" * 40)  # not what this test is about
+    for name, value in OTHER_SECRETS.items():
+        monkeypatch.setenv(name, value)  # not what this test is about
     monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     create_app = importlib.import_module(f"services.{service}.app").create_app
     with pytest.raises(ConfigurationError, match=r"MEDMASSAGE_JWT_PUBLIC_KEYS.*development"):
@@ -130,3 +134,12 @@ def test_claims_refuses_the_sandbox_clearinghouse_key_in_production(monkeypatch,
         load_claims_config()
     monkeypatch.setenv("CLAIMS_CLEARINGHOUSE_API_KEY", "k" * 40)
     assert load_claims_config().clearinghouse_api_key == "k" * 40
+
+
+def test_notifications_refuses_the_development_secret_in_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDMASSAGE_MODE", "production")
+    monkeypatch.setenv("MEDMASSAGE_JWT_PUBLIC_KEYS", OWN_KEYS)
+    monkeypatch.setenv("NOTIFICATIONS_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    create_app = importlib.import_module("services.notifications.app").create_app
+    with pytest.raises(ConfigurationError, match="NOTIFICATIONS_SECRET"):
+        create_app()

@@ -108,3 +108,16 @@ def test_stop_and_start_words_are_recognised_as_carriers_define_them():
     assert sms_reply_intent("Unsubscribe") == "stop"
     assert sms_reply_intent("START") == "start"
     assert sms_reply_intent("see you tomorrow") is None
+
+
+def test_a_sign_in_link_asked_for_at_night_goes_at_once_and_not_after_it_expires():
+    night = datetime(2027, 3, 16, 3, 30, tzinfo=UTC)  # 23:30 in New York
+    link = Situation(kind="sign_in", audience="client", due_at=night,
+                     deadline=night + timedelta(minutes=15), appointment_start=None,
+                     appointment_status=None, current_start=None,
+                     recipient=Recipient("ann@example.com"), zone=NEW_YORK)
+    assert decide(link, night, QUIET, GRACE).action == SEND
+    late = decide(link, night + timedelta(minutes=15), QUIET, GRACE)
+    assert (late.action, late.reason) == (SKIPPED, "too_late")
+    waiting = decide(replace(link, recipient=Recipient(None, "no_contact")), night, QUIET, GRACE)
+    assert waiting.action == LATER and waiting.at <= night + timedelta(minutes=15)

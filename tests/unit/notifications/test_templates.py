@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notifications.domain.messages import CHANNELS, EMAIL, KINDS, SMS
+from services.notifications.domain.messages import CHANNELS, CLINIC_KINDS, EMAIL, KINDS, SMS
 from services.notifications.domain.templates import MessageContext, render, when
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -40,7 +40,7 @@ def test_no_template_carries_a_diagnosis_a_code_or_a_clinical_word(kind, channel
     assert not [word for word in CLINICAL_WORDS if word in lowered], text
 
 
-@pytest.mark.parametrize("kind", [k for k in KINDS if k != "renewal_request"])
+@pytest.mark.parametrize("kind", [k for k in KINDS if k not in CLINIC_KINDS])
 def test_client_messages_greet_by_first_name_and_give_the_clinics_phone(kind):
     for channel in CHANNELS:
         body = render(kind, channel, context()).body
@@ -62,4 +62,25 @@ def test_the_context_has_no_field_that_could_hold_clinical_details():
     names = {field.name for field in fields(MessageContext)}
     assert names == {"first_name", "clinic_name", "clinic_phone", "zone", "visit_at",
                      "hold_until", "end_on", "visits_left", "unsubscribe_url", "client_id",
-                     "referral_id"}
+                     "referral_id", "submission_id", "link", "link_until"}
+
+
+def test_the_sign_in_email_carries_the_link_and_until_when_it_works():
+    body = render("sign_in", EMAIL, context(
+        link="https://s.example/widget/account.html#sign-in=abc", unsubscribe_url=None,
+        link_until=datetime(2027, 3, 15, 18, 15, tzinfo=UTC))).body
+    assert "https://s.example/widget/account.html#sign-in=abc" in body
+    assert "until Monday, March 15 at 2:15 PM EDT" in body
+    assert "unsubscribe" not in body.lower()
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_waitlist_offer_carries_its_answer_link(channel):
+    link = "https://s.example/widget/#offer=tok"
+    assert link in render("waitlist_offer", channel, context(link=link)).body
+    assert "booking page" in render("waitlist_offer", channel, context()).body
+
+
+def test_the_clinic_is_told_which_intake_waits():
+    body = render("intake_waiting", EMAIL, context(submission_id="in-9")).body
+    assert "in-9" in body and "client-7" in body
