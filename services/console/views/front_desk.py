@@ -150,23 +150,23 @@ def register() -> Response | tuple[str, int]:
     """Register a client with their insurance coverage."""
     payers = _payers()
     if request.method == "GET":
-        return render_form("front_desk/register.html", form={}, payers=payers,
+        return render_form("front_desk/register.html", form={}, payer_options=payers,
                            idempotency_key=str(uuid.uuid4()))
     try:
         client = current.screening().register(_registration(request.form), _key())
     except ApiProblem as problem:
         existing = problem.body.get("existing_client_id")
         return render_form("front_desk/register.html", problem, form=request.form,
-                           payers=payers, existing=existing,
+                           payer_options=payers, existing=existing,
                            idempotency_key=str(uuid.uuid4()))
     return redirect(url_for("front_desk.client", client_id=client["client_id"],
                             done="registered"))
 
 
-def _payers() -> list[dict[str, Any]]:
-    """The payers billing has set up (front desk may not be allowed to read them: then none)."""
+def _payers() -> list[tuple[str, str]]:
+    """(id, name) of the payers billing has set up (none when front desk may not read them)."""
     try:
-        return current.claims().payers()
+        return [(payer["payer_id"], payer["name"]) for payer in current.claims().payers()]
     except ApiProblem:
         return []
 
