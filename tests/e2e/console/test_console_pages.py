@@ -404,7 +404,8 @@ def test_the_main_pages_fit_a_tablet_without_sideways_scrolling(
         console_stack: ConsoleStack, tab: Staff):
     tablet = open_tab(tab.page.context.browser, width=768, height=1024)
     sign_in(console_stack, tablet, "admin", console_stack.admin_password)
-    for path in ("/home", "/front-desk/clients", "/billing/queue", "/ops/", "/admin/accounts"):
+    for path in ("/home", "/front-desk/clients", "/front-desk/intakes/", "/front-desk/waitlist/",
+                 "/messages/", "/billing/queue", "/billing/setup", "/ops/", "/admin/accounts"):
         tablet.page.goto(f"{console_stack.url}{path}")
         overflow = tablet.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
