@@ -19,13 +19,14 @@ def _flag(value: str) -> bool:
 
 @dataclass(frozen=True)
 class ConsoleConfig:
-    """Where the three APIs are, how sessions and sign-in behave, and the token signing key."""
+    """Where the four APIs are, how sessions and sign-in behave, and the token signing key."""
 
     settings: Settings
     signing_key: SigningKey
     screening_url: str = "http://127.0.0.1:8001"
     scheduling_url: str = "http://127.0.0.1:8002"
     claims_url: str = "http://127.0.0.1:8003"
+    notifications_url: str = "http://127.0.0.1:8004"
     # A session unused this long is over; the next page asks to sign in again.
     idle_timeout: timedelta = timedelta(minutes=15)
     # After this many failed sign-ins in a row the account is locked for lockout_period.
@@ -57,6 +58,7 @@ class ConsoleConfig:
             screening_url=env.get("CONSOLE_SCREENING_URL", default.screening_url),
             scheduling_url=env.get("CONSOLE_SCHEDULING_URL", default.scheduling_url),
             claims_url=env.get("CONSOLE_CLAIMS_URL", default.claims_url),
+            notifications_url=env.get("CONSOLE_NOTIFICATIONS_URL", default.notifications_url),
             idle_timeout=timedelta(minutes=float(env.get("CONSOLE_IDLE_MINUTES", 15))),
             lockout_threshold=int(env.get("CONSOLE_LOCKOUT_THRESHOLD",
                                           default.lockout_threshold)),

@@ -95,7 +95,22 @@ class ServiceApi:
     def call(self, method: str, path: str, body: Any = None,
              params: dict[str, Any] | None = None, idempotency_key: str | None = None) -> Any:
         """The decoded answer; raises ApiProblem for any refusal or an unreachable service."""
-        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
+        response = self._send(method, path, body, params, idempotency_key)
+        if not response.content:
+            return None
+        if "json" not in response.headers.get("Content-Type", ""):
+            return response.text
+        return response.json()
+
+    def document(self, path: str, **params: Any) -> tuple[bytes, str]:
+        """GET a document (a PDF) as it is: its bytes and content type."""
+        response = self._send("GET", path, None, params, None, accept="application/pdf, */*")
+        return response.content, response.headers.get("Content-Type", "application/octet-stream")
+
+    def _send(self, method: str, path: str, body: Any, params: dict[str, Any] | None,
+              idempotency_key: str | None, accept: str = "application/json"
+              ) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token()}", "Accept": accept}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
@@ -107,11 +122,7 @@ class ServiceApi:
                              "Try again in a moment; if it persists, tell operations.") from exc
         if response.status_code >= 400:
             raise problem_of(response)
-        if not response.content:
-            return None
-        if "json" not in response.headers.get("Content-Type", ""):
-            return response.text
-        return response.json()
+        return response
 
     def get(self, path: str, **params: Any) -> Any:
         """GET ``path`` with query ``params``."""

@@ -43,6 +43,18 @@ class ClaimsApi:
         return self.api.post(f"/claims/{claim_id}/write-off",
                              {"reason": reason, "amount": amount or None})
 
+    def cms1500(self, claim_id: str) -> tuple[bytes, str]:
+        """The claim on the CMS-1500 paper form (PDF bytes, content type)."""
+        return self.api.document(f"/claims/{claim_id}/cms1500.pdf")
+
+    def set_payer(self, payer_id: str, payer: dict[str, Any]) -> dict[str, Any]:
+        """Create or replace a payer's billing rules."""
+        return self.api.put(f"/payers/{payer_id}", payer)
+
+    def save_fee(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Add or replace one fee-schedule entry (keyed by payer, code and start date)."""
+        return self.api.post("/fee-schedules", {"entries": [entry]})
+
     def payers(self) -> list[dict[str, Any]]:
         """The payers billing has set up."""
         return self.api.get("/payers")["payers"]

@@ -1,4 +1,4 @@
-"""The three adapters for the signed-in person, each request with a token minted for them."""
+"""The four adapters for the signed-in person, each request with a token minted for them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import current_app, g
 
 from services.console.apis.base import ServiceApi
 from services.console.apis.claims import ClaimsApi
+from services.console.apis.notifications import NotificationsApi
 from services.console.apis.scheduling import SchedulingApi
 from services.console.apis.screening import ScreeningApi
 from services.console.config import ConsoleConfig
@@ -45,3 +46,9 @@ def scheduling() -> SchedulingApi:
 def claims() -> ClaimsApi:
     """The claims service, as the signed-in person."""
     return ClaimsApi(_api("claims", current_app.extensions["console.config"].claims_url))
+
+
+def notifications() -> NotificationsApi:
+    """The notifications service, as the signed-in person."""
+    return NotificationsApi(_api("notifications",
+                                 current_app.extensions["console.config"].notifications_url))

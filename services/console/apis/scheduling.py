@@ -82,3 +82,28 @@ class SchedulingApi:
     def session(self, appointment_id: str) -> dict[str, Any]:
         """The recorded session of an appointment."""
         return self.api.get(f"/appointments/{appointment_id}/session")
+
+    def waitlist(self) -> list[dict[str, Any]]:
+        """Who waits (or holds an offer), in list order, each with its open offer."""
+        return self.api.get("/waitlist")["entries"]
+
+    def join_waitlist(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Put a client at the end of the waitlist."""
+        return self.api.post("/waitlist", entry)
+
+    def leave_waitlist(self, entry_id: str) -> None:
+        """Take a client off the waitlist (an offer they hold goes to the next)."""
+        self.api.call("DELETE", f"/waitlist/{entry_id}")
+
+    def move_on_waitlist(self, entry_id: str, position: int | str) -> dict[str, Any]:
+        """Put an entry at ``position`` (1 = first)."""
+        return self.api.post(f"/waitlist/{entry_id}/position", {"position": position})
+
+    def offer_slot(self, entry_id: str, therapist_id: str, start: str) -> dict[str, Any]:
+        """Hold a chosen slot for a waitlisted client and send them the offer."""
+        return self.api.post(f"/waitlist/{entry_id}/offer",
+                             {"therapist_id": therapist_id, "start": start})
+
+    def answer_offer(self, offer_id: str, answer: str) -> dict[str, Any]:
+        """The client's answer on the phone: ``accept`` books the slot, ``decline`` passes it on."""
+        return self.api.post(f"/waitlist/offers/{offer_id}/{answer}")

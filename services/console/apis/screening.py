@@ -52,3 +52,15 @@ class ScreeningApi:
     def diagnoses(self, text: str) -> list[dict[str, Any]]:
         """ICD-10-CM codes whose code or description contains ``text``."""
         return self.api.get("/diagnoses", q=text)["diagnoses"]
+
+    def invite(self, email: str | None) -> dict[str, Any]:
+        """A single-use intake link for a new client (the answer is the only time it shows)."""
+        return self.api.post("/intake-invitations", {"email": email or None})
+
+    def pending_intakes(self) -> list[dict[str, Any]]:
+        """Online intakes waiting for the front desk to confirm, oldest first."""
+        return self.api.get("/intake-submissions")["submissions"]
+
+    def confirm_intake(self, submission_id: str) -> dict[str, Any]:
+        """Confirm an intake: it becomes the client's screening (with today's rules)."""
+        return self.api.post(f"/intake-submissions/{submission_id}/confirm")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
 from werkzeug.wrappers import Response
 
 from services.console.apis import current
@@ -12,6 +13,7 @@ from services.console.apis.base import ApiProblem
 from services.console.charts import bar_chart
 from services.console.guard import page
 from services.console.views.forms import render_form
+from shared.billing.units import CMS, PER_CODE
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
@@ -30,17 +32,85 @@ def queue() -> str:
                            kind=kind, aging=aging, chart=chart)
 
 
-@bp.get("/setup")
-@page("billing")
-def setup() -> str:
-    """Payers and their fee schedules, with the charge and allowed amount per unit."""
+COUNTING = [(CMS, "The CMS 8-minute rule (total time)"), (PER_CODE, "Each code on its own")]
+SETUP_DONE = {"payer": "The payer is saved.", "fee": "The fee schedule entry is saved."}
+
+
+def _setup_page(problem: ApiProblem | None = None, payer_form: Any = None,
+                fee_form: Any = None) -> tuple[str, int]:
     claims = current.claims()
     payers = claims.payers()
     fees = claims.fee_schedules()
     allowed = bar_chart("Allowed per unit by payer and code",
                         [(f"{f['payer_id']} {f['code']}", f["allowed_per_unit"]) for f in fees
                          if not f.get("effective_to")], unit="$")
-    return render_template("billing/setup.html", payers=payers, fees=fees, chart=allowed)
+    editing = request.args.get("payer")
+    if payer_form is None:
+        payer_form = next((p for p in payers if p["payer_id"] == editing), None) or {
+            "counting_method": CMS, "timely_filing_days": 365, "claim_filing_indicator": "CI"}
+    return render_form("billing/setup.html", problem, payers=payers, fees=fees, chart=allowed,
+                       counting=COUNTING, payer_form=payer_form,
+                       payer_options=[(p["payer_id"], p["name"]) for p in payers],
+                       fee_form=fee_form or {},
+                       notice=SETUP_DONE.get(request.args.get("done", "")))
+
+
+@bp.get("/setup")
+@page("billing")
+def setup() -> tuple[str, int]:
+    """Payers and their fee schedules, with forms to change them (``?payer=`` to edit one)."""
+    return _setup_page()
+
+
+def _in_form(problem: ApiProblem, prefix: str) -> ApiProblem:
+    """The service's field names as the form's (``entries.0.code`` -> ``fee.code``)."""
+    fields: dict[str, list[str]] = {}
+    for name, messages in problem.errors.items():
+        bare = name.removeprefix("entries.0.").removeprefix("entries.")
+        fields.setdefault(f"{prefix}.{bare}", []).extend(messages)
+    problem.errors = fields
+    return problem
+
+
+@bp.post("/setup/payer")
+@page("billing")
+def save_payer() -> Response | tuple[str, int]:
+    """Create or change a payer's billing rules (keyed by its X12 payer id)."""
+    form = request.form
+    payer_id = (form.get("payer.payer_id") or "").strip()
+    days = (form.get("payer.timely_filing_days") or "").strip()
+    body = {"name": (form.get("payer.name") or "").strip(),
+            "counting_method": form.get("payer.counting_method"),
+            "gp_required": form.get("payer.gp_required") == "yes",
+            "timely_filing_days": int(days) if days.isdigit() else days,
+            "claim_filing_indicator": (form.get("payer.claim_filing_indicator") or "CI").strip(),
+            "distinct_modifier": form.get("payer.distinct_modifier") or None,
+            "rendering_taxonomy_required": form.get("payer.rendering_taxonomy_required") == "yes"}
+    shown = {**body, "payer_id": payer_id}
+    if not payer_id:
+        return _setup_page(ApiProblem(400, "Give the payer id.",
+                                      errors={"payer.payer_id": ["Give the X12 payer id."]}),
+                           payer_form=shown)
+    try:
+        current.claims().set_payer(payer_id, body)
+    except ApiProblem as problem:
+        return _setup_page(_in_form(problem, "payer"), payer_form=shown)
+    return redirect(url_for("billing.setup", done="payer"))
+
+
+@bp.post("/setup/fee")
+@page("billing")
+def save_fee() -> Response | tuple[str, int]:
+    """Add a fee-schedule entry, or replace the one with the same payer, code and start."""
+    form = request.form
+    entry = {name: (form.get(f"fee.{name}") or "").strip() or None
+             for name in ("payer_id", "code", "effective_from", "effective_to",
+                          "charge_per_unit", "allowed_per_unit")}
+    try:
+        current.claims().save_fee(entry)
+    except ApiProblem as problem:
+        return _setup_page(_in_form(problem, "fee"), fee_form=entry)
+    return redirect(url_for("billing.setup", done="fee"))
 
 
 def _claim_page(claim_id: str, problem: ApiProblem | None = None,
@@ -57,8 +127,26 @@ def _claim_page(claim_id: str, problem: ApiProblem | None = None,
         client = current.screening().client(claim["client_id"])
     except ApiProblem:
         client = None
+    # A secondary claim follows its primary's 835 (coordination of benefits): each page
+    # links the other, so billing sees what the primary paid before the secondary's balance.
+    secondaries = [c for c in claims.claims(client_id=claim["client_id"])
+                   if c.get("primary_claim_id") == claim_id]
     return render_form("billing/claim.html", problem, claim=claim, x12=x12, client=client,
-                       acknowledgements=acknowledgements, notice=notice)
+                       acknowledgements=acknowledgements, notice=notice,
+                       secondaries=secondaries)
+
+
+@bp.get("/claims/<claim_id>/cms1500.pdf")
+@page("billing")
+def cms1500(claim_id: str) -> FlaskResponse | tuple[str, int]:
+    """The claim on the CMS-1500 form, fetched with the signed-in person's token."""
+    try:
+        content, content_type = current.claims().cms1500(claim_id)
+    except ApiProblem as problem:
+        return _claim_page(claim_id, problem)
+    return FlaskResponse(content, mimetype=content_type.split(";")[0], headers={
+        "Content-Disposition": f'inline; filename="cms1500-{claim_id}.pdf"',
+        "Cache-Control": "no-store"})  # it carries the client's details
 
 
 @bp.get("/claims/<claim_id>")

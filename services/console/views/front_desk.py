@@ -128,14 +128,19 @@ def _registration(form: Any) -> dict[str, Any]:
                     "postal_code": value("address.postal_code")},
         "phone": value("phone"), "email": value("email"), "coverage": None,
     }
-    if value("coverage.payer_id") or value("coverage.member_id"):
-        body["coverage"] = {
-            "payer_id": value("coverage.payer_id"), "payer_name": value("coverage.payer_name"),
-            "member_id": value("coverage.member_id"),
-            "group_number": value("coverage.group_number"),
-            "relationship_to_subscriber": value("coverage.relationship_to_subscriber"),
-            "subscriber": None,
-        }
+    # The secondary payer is billed after the primary (docs/DOMAIN.md, coordination of
+    # benefits); the screening API refuses one without a primary, with its own message.
+    body["secondary_coverage"] = None
+    for name in ("coverage", "secondary_coverage"):
+        if value(f"{name}.payer_id") or value(f"{name}.member_id"):
+            body[name] = {
+                "payer_id": value(f"{name}.payer_id"),
+                "payer_name": value(f"{name}.payer_name"),
+                "member_id": value(f"{name}.member_id"),
+                "group_number": value(f"{name}.group_number"),
+                "relationship_to_subscriber": value(f"{name}.relationship_to_subscriber"),
+                "subscriber": None,
+            }
     return body
 
 
@@ -145,23 +150,23 @@ def register() -> Response | tuple[str, int]:
     """Register a client with their insurance coverage."""
     payers = _payers()
     if request.method == "GET":
-        return render_form("front_desk/register.html", form={}, payers=payers,
+        return render_form("front_desk/register.html", form={}, payer_options=payers,
                            idempotency_key=str(uuid.uuid4()))
     try:
         client = current.screening().register(_registration(request.form), _key())
     except ApiProblem as problem:
         existing = problem.body.get("existing_client_id")
         return render_form("front_desk/register.html", problem, form=request.form,
-                           payers=payers, existing=existing,
+                           payer_options=payers, existing=existing,
                            idempotency_key=str(uuid.uuid4()))
     return redirect(url_for("front_desk.client", client_id=client["client_id"],
                             done="registered"))
 
 
-def _payers() -> list[dict[str, Any]]:
-    """The payers billing has set up (front desk may not be allowed to read them: then none)."""
+def _payers() -> list[tuple[str, str]]:
+    """(id, name) of the payers billing has set up (none when front desk may not read them)."""
     try:
-        return current.claims().payers()
+        return [(payer["payer_id"], payer["name"]) for payer in current.claims().payers()]
     except ApiProblem:
         return []
 
@@ -169,7 +174,8 @@ def _payers() -> list[dict[str, Any]]:
 DONE = {"registered": "The client is registered.", "screened": "The questionnaire is recorded.",
         "referred": "The referral is recorded.", "booked": "The visit is booked.",
         "cancelled": "The appointment is cancelled.", "no_show": "The no-show is recorded.",
-        "rescheduled": "The appointment is moved."}
+        "rescheduled": "The appointment is moved.",
+        "preferences": "The client's message choices are saved."}
 
 
 @bp.get("/clients/<client_id>")
@@ -189,10 +195,28 @@ def client(client_id: str) -> str:
     visits = scheduling.appointments(start, end, client_id=client_id)
     for visit in visits:
         visit["local_start"] = clinic_time.local(visit["start"])
+    preferences, messages = _messages_of(client_id)
     return render_template(
         "front_desk/client.html", client=record, screening=screenings[0] if screenings else None,
         referrals=referrals, eligibility=eligibility, visits=visits,
+        preferences=preferences, messages=messages, categories=MESSAGE_CATEGORIES,
         notice=DONE.get(request.args.get("done", "")), code=None)
+
+
+# The kinds of message a client chooses channels for (the notifications API's categories).
+MESSAGE_CATEGORIES = {"reminders": "Visit reminders",
+                      "appointment_changes": "Bookings, changes and cancellations",
+                      "waitlist": "Waitlist offers", "referral": "Referral running out"}
+
+
+def _messages_of(client_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The client's message choices and latest messages (none when notifications is away)."""
+    notifications = current.notifications()
+    try:
+        return (notifications.preferences(client_id),
+                notifications.messages(client_id=client_id, limit=10))
+    except ApiProblem:
+        return None, []
 
 
 @bp.post("/clients/<client_id>/booking-code")
@@ -251,11 +275,19 @@ def _referral(form: Any) -> dict[str, Any]:
         value = (form.get(name) or "").strip()
         return int(value) if value.isdigit() else (value or None)
 
+    def text(name: str) -> str | None:
+        return (form.get(name) or "").strip() or None
+
+    diagnoses = [code.strip().upper() for code in
+                 (form.get("diagnoses") or "").replace(";", ",").split(",") if code.strip()]
     return {
-        "physician_name": (form.get("physician_name") or "").strip(),
-        "physician_npi": (form.get("physician_npi") or "").strip(),
-        "diagnoses": [code.strip().upper() for code in
-                      (form.get("diagnoses") or "").replace(";", ",").split(",") if code.strip()],
+        # The physician in parts, as the 837P names them (the service composes the name).
+        "physician_last_name": text("physician_last_name"),
+        "physician_first_name": text("physician_first_name"),
+        "physician_credential": text("physician_credential"),
+        "physician_npi": text("physician_npi") or "",
+        "diagnoses": diagnoses,
+        "diagnosis_regions": _diagnosis_regions(form, diagnoses),
         "codes": form.getlist("codes"),
         "techniques": form.getlist("techniques"),
         "body_regions": form.getlist("body_regions"),
@@ -264,6 +296,24 @@ def _referral(form: Any) -> dict[str, Any]:
         "authorization_number": (form.get("authorization_number") or "").strip() or None,
         "start_on": form.get("start_on") or None, "end_on": form.get("end_on") or None,
     }
+
+
+# Diagnoses the referral form maps to regions, one row each (a referral names up to 12; the
+# first few are what a prescription pad carries).
+MAPPED_DIAGNOSES = 4
+
+
+def _diagnosis_regions(form: Any, diagnoses: list[str]) -> list[dict[str, Any]] | None:
+    """Which prescribed regions each diagnosis covers (the claim's diagnosis pointers).
+
+    Row n of the form belongs to the n-th code typed; rows left empty are left out, and with
+    nothing chosen the map is left out (the service asks for it only with several diagnoses
+    and several regions, and says so next to the field).
+    """
+    rows = [{"diagnosis": code, "body_regions": form.getlist(f"diagnosis_regions.{n}")}
+            for n, code in enumerate(diagnoses[:MAPPED_DIAGNOSES])]
+    chosen = [row for row in rows if row["body_regions"]]
+    return chosen or None
 
 
 @bp.route("/clients/<client_id>/referral", methods=["GET", "POST"])
@@ -275,7 +325,7 @@ def refer(client_id: str) -> Response | tuple[str, int]:
     search = request.args.get("q", "").strip()
     found = screening.diagnoses(search) if search else None
     context = {"client": record, "rules": rules, "search": search, "found": found,
-               "today": clinic_time.today()}
+               "today": clinic_time.today(), "mapped": range(MAPPED_DIAGNOSES)}
     if request.method == "GET":
         return render_form("front_desk/referral.html", form={},
                            idempotency_key=str(uuid.uuid4()), **context)

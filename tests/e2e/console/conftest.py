@@ -1,8 +1,9 @@
 """The clinic console against the real stack, driven in headless Chromium.
 
-One stack per module (console first, then the three services and the sandbox
-clearinghouse, which rejects member id BAD123), the demo clinic loaded through the APIs, and
-one console account per role: the admin's made by ``create-user`` as ``make run`` does.
+One stack per module (console first, then the four services, the sandbox clearinghouse,
+which rejects member id BAD123, and the sandbox SMS provider and mail sink), the demo clinic
+loaded through the APIs, and one console account per role: the admin's made by
+``create-user`` as ``make run`` does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from deploy.stack import Stack
 from tests.e2e.support import (
     GROUP_PREFIX_SETTING,
     REJECTED_MEMBER_ID,
+    SERVICES,
     log_tails,
     new_group_prefix,
     stack_environment,
@@ -73,8 +75,10 @@ def console_stack(kafka_broker: Broker,
     prefix = new_group_prefix()
     stack = Stack(
         kafka_broker.bootstrap_servers,
-        ports={name: free_port() for name in ("console", "screening", "scheduling", "claims")},
-        sandbox_port=free_port(),
+        ports={name: free_port() for name in ("console", *SERVICES)},
+        # The outside parties too, so that this stack shares no port with another run's.
+        sandbox_port=free_port(), sms_port=free_port(), mail_port=free_port(),
+        smtp_port=free_port(),
         env={**stack_environment(directory), GROUP_PREFIX_SETTING: prefix,
              "CONSOLE_DATABASE_URL": ""},
         log_dir=str(directory / "logs"), sandbox_rules=str(rules))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 from kafka import KafkaProducer
@@ -81,9 +82,12 @@ def test_front_desk_registers_screens_refers_and_books_a_client(
     page.get_by_label("City").fill("New York")
     page.get_by_label("State (two letters)").fill("NY")
     page.get_by_label("ZIP code").fill("1000")  # wrong: the service's message shows by it
-    page.get_by_label("Payer id").fill(demo.ACME.payer_id)
-    page.get_by_label("Payer name").fill(demo.ACME.name)
-    page.get_by_label("Member id").fill("ACM555001")
+    page.get_by_label("Payer id", exact=True).fill(demo.ACME.payer_id)
+    page.get_by_label("Payer name", exact=True).fill(demo.ACME.name)
+    page.get_by_label("Member id", exact=True).fill("ACM555001")
+    page.get_by_label("Secondary payer id").fill("87726")
+    page.get_by_label("Secondary payer name").fill("UHC")
+    page.get_by_label("Secondary member id").fill("U99")
     page.get_by_role("button", name="Register").click()
     expect(page.locator("#address-postal_code-error")).to_contain_text("Use a ZIP code")
     expect(page.get_by_label("ZIP code")).to_have_attribute("aria-invalid", "true")
@@ -91,6 +95,7 @@ def test_front_desk_registers_screens_refers_and_books_a_client(
     page.get_by_label("ZIP code").fill("10001")
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("status")).to_have_text("The client is registered.")
+    expect(page.locator("#secondary-coverage")).to_have_text("UHC (87726), member U99")
 
     page.get_by_role("link", name="Record the health questionnaire").click()
     page.get_by_label("Injury 1: kind").select_option("wound")
@@ -104,7 +109,9 @@ def test_front_desk_registers_screens_refers_and_books_a_client(
     page.get_by_label("Words or part of a code").fill("low back pain")
     page.get_by_role("button", name="Search ICD-10-CM").click()
     expect(page.locator("#diagnosis-results")).to_contain_text("M54.50")
-    page.get_by_label("Referring physician's name").fill("Dr. Helen Osei")
+    page.get_by_label("Physician's last name").fill("Osei")
+    page.get_by_label("Physician's first name").fill("Helen")
+    page.get_by_label("Physician's credential").fill("MD")
     page.get_by_label("Physician's NPI").fill("1234567890")
     page.get_by_label("Diagnosis codes, principal first").fill("M54.50, M62.830")
     page.get_by_label("lower back").check()
@@ -115,8 +122,17 @@ def test_front_desk_registers_screens_refers_and_books_a_client(
     check(tab, "referral")
     page.get_by_label("Physician's NPI").fill(demo.REFERRING_PHYSICIAN["physician_npi"])
     page.get_by_label("lower back").check()
+    page.get_by_label("neck", exact=True).check()
+    # Two diagnoses and two regions: the claim needs to know which region each one covers.
+    page.get_by_role("button", name="Record the referral").click()
+    expect(page.locator("#diagnosis_regions-error")).to_be_visible()
+    page.get_by_label("Diagnosis 1 covers").select_option(["lower_back"])
+    page.get_by_label("Diagnosis 2 covers").select_option(["neck"])
+    check(tab, "referral-diagnosis-regions")
     page.get_by_role("button", name="Record the referral").click()
     expect(page.get_by_role("status")).to_have_text("The referral is recorded.")
+    expect(page.get_by_role("table", name="Physician referrals")).to_contain_text(
+        "M54.50 (lower back); M62.830 (neck)")
 
     client_url = page.url.split("?")[0]
 
@@ -170,6 +186,84 @@ def _booked_visit(console: ConsoleStack, member_id: str) -> tuple[str, str]:
         "client_id": client_id, "service_id": service, "therapist_id": slot["therapist_id"],
         "room_id": slot["room_id"], "start": slot["start"]}, 201)
     return client_id, visit["id"]
+
+
+def _intake_sent(console: ConsoleStack, link: str, last_name: str) -> None:
+    """The client fills in the intake at the link (the intake page's own API)."""
+    screening = console.stack.url("screening")
+    consent = requests.get(f"{screening}/intake/api/form", timeout=15).json()["consent"]
+    answer = requests.post(f"{screening}/intake/api/submissions", timeout=15, json={
+        "invitation": link.split("#invitation=")[1],
+        "client": {"first_name": "Maria", "last_name": last_name, "birth_date": "1985-04-12",
+                   "sex": "F", "address": {"line1": "5 Oak Ave", "line2": None,
+                                           "city": "New York", "state": "NY",
+                                           "postal_code": "10001"},
+                   "phone": None, "email": f"maria.{last_name.lower()}@example.org",
+                   "coverage": None},
+        "secondary_coverage": None,
+        "questionnaire": {"conditions": [], "medications": [], "injuries": [],
+                          "platelet_count": None, "notes": ""},
+        "consent": {"version": consent["version"], "signature": f"Maria {last_name}",
+                    "agreed": True}})
+    assert answer.status_code == 201, answer.text
+
+
+def test_front_desk_confirms_an_online_intake_and_works_the_waitlist_and_messages(
+        console_stack: ConsoleStack, tab: Staff):
+    page, last_name = tab.page, name()
+    sign_in(console_stack, tab, "frontdesk")
+    page.get_by_role("navigation").get_by_role("link", name="Intakes").click()
+    page.get_by_label("Client's email (optional)").fill("maria@example.org")
+    page.get_by_role("button", name="Create an intake link").click()
+    link = page.get_by_label("Intake link").input_value()
+    assert "/intake/#invitation=" in link
+    _intake_sent(console_stack, link, last_name)
+    page.reload()  # the form was posted: show the list afresh
+    page.get_by_role("navigation").get_by_role("link", name="Intakes").click()
+    row = page.locator("#pending-intakes tr", has_text=last_name)
+    expect(row).to_contain_text("Cleared for massage")
+    check(tab, "front-desk-intakes")
+    row.get_by_role("button", name=re.compile("^Confirm")).click()
+    expect(page.get_by_role("status")).to_have_text("The questionnaire is recorded.")
+    expect(page.locator("#screening-outcome")).to_have_text("Cleared for massage")
+
+    # A bookable client waits for a time with the first open therapist; the front desk
+    # offers one on the phone and the client accepts.
+    client_id, _ = _booked_visit(console_stack, f"M{uuid.uuid4().hex[:8].upper()}")
+    page.goto(f"{console_stack.url}/front-desk/clients/{client_id}")
+    page.get_by_role("link", name="Put on the waitlist").click()
+    expect(page.get_by_label("Client id")).to_have_value(client_id)
+    page.get_by_role("button", name="Put on the waitlist").click()
+    expect(page.get_by_role("status")).to_have_text("The client is on the waitlist.")
+    row = page.locator("#waitlist tbody tr", has_text="Ivo")
+    expect(row).to_contain_text("waiting")
+    service = console_stack.clinic.services["Medical massage 60 min"]
+    today = demo.clinic_today()
+    start = (today + timedelta(days=2)).isoformat() + "T00:00:00-05:00"
+    end = (today + timedelta(days=9)).isoformat() + "T00:00:00-05:00"
+    slot = call(console_stack, "front_desk", "GET", "scheduling", "/availability",
+                params={"service": service, "from": start, "to": end})["slots"][-1]
+    local = datetime.fromisoformat(slot["start"]).astimezone(ZoneInfo(demo.TIME_ZONE))
+    row.locator("select[name=therapist_id]").select_option(slot["therapist_id"])
+    row.locator("input[name=start]").fill(local.strftime("%Y-%m-%dT%H:%M"))
+    row.get_by_role("button", name="Offer").click()
+    expect(page.get_by_role("status")).to_have_text("The slot is offered to the client.")
+    row = page.locator("#waitlist tbody tr", has_text="Ivo")
+    expect(row.locator(".waitlist-state")).to_contain_text(local.strftime("%d %b %H:%M"))
+    check(tab, "front-desk-waitlist")
+    row.get_by_role("button", name=re.compile("^Accept")).click()
+    expect(page.get_by_role("status")).to_have_text("The offer is accepted: the visit is booked.")
+    expect(page.locator("#waitlist")).not_to_contain_text("Ivo")
+
+    page.goto(f"{console_stack.url}/front-desk/clients/{client_id}")
+    page.get_by_label("Visit reminders by text message").uncheck()
+    page.get_by_role("button", name="Save message choices").click()
+    expect(page.get_by_role("status")).to_have_text("The client's message choices are saved.")
+    expect(page.get_by_label("Visit reminders by text message")).not_to_be_checked()
+    page.get_by_role("navigation").get_by_role("link", name="Messages").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Messages to clients")
+    expect(page.locator("#delivery-trouble")).to_contain_text("bounced")
+    check(tab, "front-desk-messages")
 
 
 def test_a_visit_is_completed_with_its_units_shown_as_minutes_are_entered(
@@ -245,11 +339,26 @@ def test_billing_corrects_the_member_id_of_a_rejected_claim_and_resubmits_it(
     wait_for(accepted, 90, 1, "the replacement claim to be accepted")
     expect(page.locator("pre.x12")).not_to_contain_text(REJECTED_MEMBER_ID)
 
+    pdf = page.request.get(console_stack.url + (page.locator("#cms1500-link").get_attribute(
+        "href") or ""))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+
     page.goto(f"{console_stack.url}/billing/queue")
     page.get_by_role("link", name="Payers and fee schedules").click()
     expect(page.locator("#payers")).to_contain_text(demo.ACME.name)
     expect(page.locator("#fees")).to_contain_text("97140")
     check(tab, "billing-payers-and-fees")
+    page.locator("#payers").get_by_role("link", name=f"Change {demo.ACME.name}").click()
+    expect(page.get_by_label("Payer name")).to_have_value(demo.ACME.name)
+    page.get_by_label("Timely filing (days)").fill("0")
+    page.get_by_role("button", name="Save the payer").click()
+    expect(page.locator("#payer-timely_filing_days-error")).to_be_visible()
+    check(tab, "billing-payer-form-with-errors")
+    page.get_by_label("Timely filing (days)").fill("180")
+    page.get_by_role("button", name="Save the payer").click()
+    expect(page.get_by_role("status")).to_have_text("The payer is saved.")
+    expect(page.locator("#payers")).to_contain_text("180 days")
 
 
 def test_ops_replays_a_dead_letter_and_the_replay_is_audited(
@@ -295,7 +404,8 @@ def test_the_main_pages_fit_a_tablet_without_sideways_scrolling(
         console_stack: ConsoleStack, tab: Staff):
     tablet = open_tab(tab.page.context.browser, width=768, height=1024)
     sign_in(console_stack, tablet, "admin", console_stack.admin_password)
-    for path in ("/home", "/front-desk/clients", "/billing/queue", "/ops/", "/admin/accounts"):
+    for path in ("/home", "/front-desk/clients", "/front-desk/intakes/", "/front-desk/waitlist/",
+                 "/messages/", "/billing/queue", "/billing/setup", "/ops/", "/admin/accounts"):
         tablet.page.goto(f"{console_stack.url}{path}")
         overflow = tablet.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from services.console.app import create_app, migrate
@@ -76,3 +80,16 @@ def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> Tes
 def current_code(secret: str) -> str:
     """What the person's authenticator app shows now."""
     return pyotp.TOTP(secret).now()
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """A service's app answering real HTTP on a free loopback port (the console calls it so)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
