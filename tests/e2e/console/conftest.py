@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from deploy import demo
 from deploy.kafka import Broker
@@ -35,10 +35,6 @@ from tests.e2e.support import (
 from tests.support.console import PASSWORD, build_console
 from tests.support.http import staff_token
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 # The README's pictures are refreshed only when asked (MEDMASSAGE_UPDATE_SCREENSHOTS=1), so
 # that a test run leaves the work tree as it found it; otherwise they go to a temp folder.
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "console"
@@ -109,16 +105,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     running = getattr(item, "funcargs", {}).get("console_stack")
     if report.failed and isinstance(running, ConsoleStack) and running.stack.log_dir:
         report.sections.append(("stack logs (tail)", log_tails(running.stack.log_dir)))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run deploy/ensure-tools.sh"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @dataclass
