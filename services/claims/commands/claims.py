@@ -35,6 +35,7 @@ from services.claims.store import projections, setup
 from services.claims.x12.assemble import x12_claim
 from services.claims.x12.model import ClaimFrequency
 from services.claims.x12.stored import claim_to_data
+from shared.clock import clinic_now
 from shared.db import utcnow
 from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW
 from shared.uow import UnitOfWork
@@ -152,7 +153,8 @@ def evaluate(
         edits=billing.edits,
         billing_npi=billing.provider["npi"] if billing.provider else None,
         visits_used=claim_store.visits_billed(connection, session.referral_id, session.session_id),
-        today=utcnow().date(),
+        # The clinic's clock (shared/clock.py): a test clock moves it in development only.
+        today=clinic_now().date(),
         units_same_day=claim_store.units_billed_on(
             connection, session.client_id, session.date_of_service, session.session_id
         ),
