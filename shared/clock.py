@@ -34,7 +34,7 @@ class TestClock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._offset = timedelta(0)
 
     def offset(self) -> timedelta:
@@ -43,7 +43,7 @@ class TestClock:
             stat = self.path.stat()
         except FileNotFoundError:
             return timedelta(0)
-        seen = (stat.st_mtime_ns, stat.st_size)
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if seen != self._seen:
             text = self.path.read_text().strip()
             try:
