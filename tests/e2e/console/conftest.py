@@ -73,8 +73,10 @@ def console_stack(kafka_broker: Broker,
     prefix = new_group_prefix()
     stack = Stack(
         kafka_broker.bootstrap_servers,
-        ports={name: free_port() for name in ("console", "screening", "scheduling", "claims")},
-        sandbox_port=free_port(),
+        ports={name: free_port() for name in ("console", "screening", "scheduling", "claims",
+                                              "notifications")},
+        sandbox_port=free_port(), sms_port=free_port(), mail_port=free_port(),
+        smtp_port=free_port(),
         env={**stack_environment(directory), GROUP_PREFIX_SETTING: prefix,
              "CONSOLE_DATABASE_URL": ""},
         log_dir=str(directory / "logs"), sandbox_rules=str(rules))
