@@ -18,12 +18,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import requests
 
 from deploy import demo
 from deploy.kafka import obtain_broker
-from shared.config import DEFAULT_PORTS, KafkaSettings
+from shared.clock import CLOCK_FILE_SETTING
+from shared.config import DEFAULT_PORTS, DEVELOPMENT, KafkaSettings, load_mode
 from shared.events import EVENTS
 from shared.kafka.clients import ensure_topics, topics_for
 from shared.logs import configure_logging
@@ -207,7 +209,13 @@ def main() -> None:
     with obtain_broker(port=port) as broker:
         # Screening dates referrals and screenings by the clinic's day, like scheduling does.
         zone = os.environ.get("SCREENING_CLINIC_TIMEZONE", demo.TIME_ZONE)
-        stack = Stack(broker.bootstrap_servers, env={"SCREENING_CLINIC_TIMEZONE": zone})
+        env = {"SCREENING_CLINIC_TIMEZONE": zone}
+        if load_mode() == DEVELOPMENT:
+            # The demo's test clock: `python -m shared.clock advance 24` lets a visit booked
+            # for tomorrow be recorded now (docs/OPERATIONS.md §Test clock).
+            env[CLOCK_FILE_SETTING] = (os.environ.get(CLOCK_FILE_SETTING)
+                                       or str(Path("var", "clock").resolve()))
+        stack = Stack(broker.bootstrap_servers, env=env)
         try:
             stack.start()
             print(f"\nmedmassage is running (kafka: {broker.source} {broker.bootstrap_servers})")
@@ -218,6 +226,9 @@ def main() -> None:
             print(f"  {'sandbox SMS provider':<22} {stack.url('sms')}/v1/messages")
             print(f"  {'SMTP sink':<22} 127.0.0.1:{stack.smtp_port}; sent mail: "
                   f"{stack.url('mail')}/ (JSON: /messages; maildir var/mail)")
+            if CLOCK_FILE_SETTING in env:
+                print(f"  {'test clock':<22} {CLOCK_FILE_SETTING}={env[CLOCK_FILE_SETTING]} "
+                      "python -m shared.clock advance HOURS")
             load_demo_and_print_access(stack)
             print("Ctrl-C stops everything.\n", flush=True)
             while not stop.is_set():

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from flask import Blueprint, Flask
 
+from shared.clock import check_clock_setting
 from shared.config import DEVELOPMENT, Settings
 from shared.db import make_engine
 from shared.kafka.clients import make_producer
@@ -42,6 +43,7 @@ def create_service_app(
     """
     settings = config.settings
     verifier = checked_token_verifier(settings)
+    check_clock_setting(settings)
     engine = make_engine(settings.database_url)
     app = Flask(f"services.{settings.service}")
     for blueprint in blueprints:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from services.notifications.domain.timing import QuietHours, parse_lead
+from shared.clock import clinic_now
 from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
-from shared.db import utcnow
 from shared.kafka.retry import RetryPolicy
 
 SMTP_SECURITY = ("none", "starttls", "tls")
@@ -58,7 +58,7 @@ class NotificationsConfig:
             initial_backoff=5.0, multiplier=2.0, max_backoff=900.0, jitter=0.2
         )
     )
-    clock: Callable[[], datetime] = utcnow  # what "now" is for the sender; tests set it
+    clock: Callable[[], datetime] = clinic_now  # what "now" is for the sender; tests set it
 
     @property
     def send_lease(self) -> timedelta:

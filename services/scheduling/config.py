@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from services.scheduling.domain.booking_codes import DEFAULT_DAYS
 from services.scheduling.domain.waitlist import OfferPolicy
 from shared.billing.techniques import load_technique_codes
+from shared.clock import clinic_now
 from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
-from shared.db import utcnow
 
 SERVICE = "scheduling"
 # Signs client tokens in development and tests only; production refuses to start with it.
@@ -29,7 +29,7 @@ class SchedulingConfig:
     # framed by any site that likes to).
     widget_frame_ancestors: str = "'none'"
     # What "now" is for booking rules; tests pass a clock they control.
-    clock: Callable[[], datetime] = utcnow
+    clock: Callable[[], datetime] = clinic_now
     # How long a booking code the front desk issues keeps working.
     booking_code_days: int = DEFAULT_DAYS
     # Self-service (docs/ARCHITECTURE.md, auth): the key signing client tokens, how long a

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from services.screening.domain import ScreeningRules, load_rules
 from services.screening.domain.intake import Consent, load_consent
+from shared.clock import clinic_now
 from shared.config import PRODUCTION, ConfigurationError, Settings, load_settings
 
 ONE_DAY_SECONDS = 24 * 60 * 60
@@ -69,7 +70,7 @@ class IntakeSettings:
 
 def clinic_today(timezone: ZoneInfo) -> Callable[[], date]:
     """A clock answering today's date in the clinic's time zone."""
-    return lambda: datetime.now(timezone).date()
+    return lambda: clinic_now().astimezone(timezone).date()
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from services.notifications.config import NotificationsConfig
 from services.notifications.handlers import subscriptions as notifications_subscriptions
 from services.scheduling.handlers import SUBSCRIPTIONS as SCHEDULING_SUBSCRIPTIONS
 from services.screening.handlers import SUBSCRIPTIONS as SCREENING_SUBSCRIPTIONS
+from shared.clock import CLOCK_FILE_SETTING, TestClock, advance
 from shared.config import KafkaSettings, Settings
 from shared.events import EVENTS
 from shared.kafka.clients import ensure_topics, topics_for
@@ -53,15 +55,37 @@ SUBMIT_TIMEOUT_SECONDS = 2
 CLAIMS_TIMEOUT = 90  # a completed session to the clearinghouse's answer, faults included
 
 
-# The stacks run on the real clock and book the first open slot, always in the future; a
-# therapist may record a session only once it has started, so the tests record it as an
-# admin, who may do so early with a reason (kept on the session and in the audit trail).
+# The tests record a session as an admin on the therapist's behalf (the reason is kept on the
+# session and in the audit trail), once the stack's clock has reached the visit: see
+# ``live_until``.
 RECORDING_ROLE = "admin"
 # Accepted by the payer's front end, or already past it: the sandbox pays (835) about a
 # second after it accepts, so a claim may be seen paid before it is ever seen accepted.
 ACCEPTED_OR_LATER = frozenset({"accepted", "paid", "partially_paid", "patient_balance",
                                "denied", "closed"})
-EARLY_RECORDING = {"admin_override_reason": "End-to-end test: the slot it booked is ahead."}
+ON_BEHALF = {"admin_override_reason": "End-to-end test: the office records the therapist's visit."}
+
+
+# Each stack runs on a test clock (shared/clock.py, development only): a visit booked for
+# tomorrow is recorded after the test moves the stack's clock past its start, so the rules
+# (no recording before the visit starts, no date of service in the future) stay on.
+def clock_file(environment: Mapping[str, str]) -> Path:
+    """The test clock file of a stack started with ``environment``."""
+    return Path(environment[CLOCK_FILE_SETTING])
+
+
+def stack_now(environment: Mapping[str, str]) -> datetime:
+    """Now, for the stack's services."""
+    return TestClock(clock_file(environment))()
+
+
+def live_until(environment: Mapping[str, str], moment: datetime | str) -> None:
+    """Move the stack's clock forward until ``moment`` has come (a minute past it)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    behind = moment + timedelta(minutes=1) - stack_now(environment)
+    if behind > timedelta(0):
+        advance(clock_file(environment), behind)
 
 
 def new_group_prefix() -> str:
@@ -122,6 +146,7 @@ def stack_environment(directory: Path) -> dict[str, str]:
         # Staff tokens: the development key pair, whatever the shell exports.
         "MEDMASSAGE_MODE": "development",
         "MEDMASSAGE_JWT_PUBLIC_KEYS": "",
+        CLOCK_FILE_SETTING: str(directory / "clock"),
         "PYTHONUNBUFFERED": "1",  # a failing test shows the logs up to the moment it failed
         # Empty wins over a DATABASE_URL the developer's shell may export: SQLite under var.
         "DATABASE_URL": "",

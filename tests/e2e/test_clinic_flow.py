@@ -25,11 +25,13 @@ from shared.events.registry import EventType
 from tests.e2e.support import (
     ACCEPTED_OR_LATER,
     CLAIMS_TIMEOUT,
-    EARLY_RECORDING,
     EVENTS_TIMEOUT,
+    ON_BEHALF,
     RECORDING_ROLE,
     REJECTED_MEMBER_ID,
     consumer_group,
+    live_until,
+    stack_now,
 )
 from tests.support.http import auth, staff_token
 from tests.support.waiting import wait_for
@@ -131,9 +133,9 @@ def wait_until_bookable(clinic: Clinic, client_id: str) -> None:
 
 
 def first_open_slot(clinic: Clinic) -> dict[str, Any]:
-    """The earliest free 60-minute slot from tomorrow on (clinic time)."""
-    tomorrow = datetime.combine(demo.clinic_today() + timedelta(days=1), time(0),
-                                ZoneInfo(demo.TIME_ZONE))
+    """The earliest free 60-minute slot from tomorrow on (clinic time, by the stack's clock)."""
+    today = stack_now(clinic.stack.env).astimezone(ZoneInfo(demo.TIME_ZONE)).date()
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), ZoneInfo(demo.TIME_ZONE))
     window = {"service": clinic.hour_service, "from": tomorrow.isoformat(),
               "to": (tomorrow + timedelta(days=7)).isoformat()}
     found = clinic.call("front_desk", "GET", "scheduling", "/availability", params=window)
@@ -155,10 +157,13 @@ def book(clinic: Clinic, client_id: str) -> dict[str, Any]:
 
 
 def complete(clinic: Clinic, appointment_id: str) -> dict[str, Any]:
-    """The session is recorded: 23 min myofascial release, 30 min Swedish."""
+    """The session is recorded once the visit has started (by the stack's clock): 23 min
+    myofascial release, 30 min Swedish."""
+    visit = clinic.call("front_desk", "GET", "scheduling", f"/appointments/{appointment_id}")
+    live_until(clinic.stack.env, visit["start"])
     path = f"/appointments/{appointment_id}/complete"
     return clinic.call(RECORDING_ROLE, "POST", "scheduling", path,
-                       {"techniques": SESSION, "soap_note": SOAP_NOTE, **EARLY_RECORDING}, 201)
+                       {"techniques": SESSION, "soap_note": SOAP_NOTE, **ON_BEHALF}, 201)
 
 
 def claims_of(clinic: Clinic, client_id: str) -> list[dict[str, Any]]:

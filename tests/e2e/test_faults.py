@@ -26,10 +26,11 @@ from deploy.stack import Stack
 from tests.e2e.support import (
     ACCEPTED_OR_LATER,
     CLAIMS_TIMEOUT,
-    EARLY_RECORDING,
     EVENTS_TIMEOUT,
+    ON_BEHALF,
     RECORDING_ROLE,
     SUBMIT_TIMEOUT_SECONDS,
+    live_until,
     running_stack,
 )
 from tests.e2e.test_clinic_flow import (
@@ -310,11 +311,12 @@ def test_scheduling_killed_while_sessions_are_completed_loses_no_session(clinic,
     for client_id in clients:
         wait_until_bookable(clinic, client_id)
         appointments.append(book(clinic, client_id))
+    live_until(clinic.stack.env, max(datetime.fromisoformat(a["start"]) for a in appointments))
 
     answers = run_batch(clinic.stack, "scheduling", [
         lambda a=appointment: post_until_answered(
             clinic.stack, RECORDING_ROLE, "scheduling", f"/appointments/{a['id']}/complete",
-            {"techniques": SESSION, "soap_note": SOAP_NOTE, **EARLY_RECORDING})
+            {"techniques": SESSION, "soap_note": SOAP_NOTE, **ON_BEHALF})
         for appointment in appointments])
 
     # Completion honours Idempotency-Key: a repeat whose first answer was cut off by the

@@ -37,17 +37,19 @@ from deploy.kafka.local import free_port
 from deploy.sandbox_clearinghouse.server import SandboxServer, make_server
 from services.claims.store.tables import claims as claims_table
 from services.scheduling.store.tables import appointments as appointments_table
+from shared.clock import CLOCK_FILE_SETTING
 from shared.config import KafkaSettings
 from shared.db import make_engine
 from tests.e2e.support import (
     ACCEPTED_OR_LATER,
     CLAIMS_TIMEOUT,
-    EARLY_RECORDING,
     EVENTS_TIMEOUT,
     GROUP_PREFIX_SETTING,
+    ON_BEHALF,
     READY_TIMEOUT,
     RECORDING_ROLE,
     SUBMIT_TIMEOUT_SECONDS,
+    live_until,
     log_tails,
     new_group_prefix,
     start_groups_at_the_end,
@@ -373,7 +375,7 @@ def all_accepted(engine: sa.Engine, session_ids: Sequence[str]) -> bool:
 def complete(scheduling: ServiceProcess, appointment_ids: Sequence[str]) -> list[str]:
     """Each session is recorded; returns the session ids."""
     return [call(scheduling, RECORDING_ROLE, "POST", f"/appointments/{appointment_id}/complete",
-                 {"techniques": SESSION, "soap_note": SOAP_NOTE, **EARLY_RECORDING}, 201)["id"]
+                 {"techniques": SESSION, "soap_note": SOAP_NOTE, **ON_BEHALF}, 201)["id"]
             for appointment_id in appointment_ids]
 
 
@@ -401,6 +403,8 @@ def cluster(kafka_settings: KafkaSettings, sandbox: SandboxServer,
         # Staff tokens: the development key pair, whatever the shell exports.
         "MEDMASSAGE_MODE": "development",
         "MEDMASSAGE_JWT_PUBLIC_KEYS": "",
+        # The stack's test clock: moved past the visits before they are recorded.
+        CLOCK_FILE_SETTING: str(tmp_path / "clock"),
         "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": "",
         "SCREENING_CLINIC_TIMEZONE": demo.TIME_ZONE,
@@ -463,6 +467,7 @@ def test_two_of_each_service_with_one_killed_never_double_book_nor_double_bill(
         claims_db = make_engine(databases["claims"])
         ordered = [visit.id for visit in sorted(visits, key=lambda v: v.start)]
         half = len(ordered) // 2
+        live_until(cluster.environment, max(visit.start for visit in visits))
         session_ids = complete(scheduling_survivor, ordered[:half])
         wait_for(lambda: claims_in(claims_db), EVENTS_TIMEOUT, 0.02, "the first claims")
         time.sleep(random.uniform(0, 0.2))  # land the kill at a different point each run

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 
 import pytest
 import requests
-from kafka import KafkaProducer
 
 from deploy import demo
 from deploy.kafka import Broker
 from deploy.stack import Stack
-from shared.events import EVENTS, encode
-from shared.events.contracts.screening import CLIENT_UPDATED
 from tests.e2e.support import CLAIMS_TIMEOUT, running_stack
 from tests.e2e.test_clinic_flow import (
     Clinic,
@@ -65,26 +61,20 @@ def clinic(e2e_stack: Stack) -> Clinic:
 
 
 def add_secondary_coverage(clinic: Clinic, client_id: str) -> None:
-    """The client's Northstar coverage reaches claims as screening announces it.
-
-    XXX: screening records secondary coverage in the "clean" branch (issue #13 item 1); until
-    it is merged this publishes the client.updated that screening will publish, on the real
-    broker, with the next version. Once merged: PUT /clients/<id> with secondary_coverage.
-    """
+    """The front desk adds the client's Northstar coverage (PUT /clients/<id>, the whole
+    record); screening announces it (client.updated) and claims projects it."""
     client = clinic.call("front_desk", "GET", "screening", f"/clients/{client_id}")
-    data = {key: client[key] for key in ("client_id", "first_name", "last_name", "birth_date",
-                                         "sex", "address", "coverage")}  # fmt: skip
-    data["birth_date"] = date.fromisoformat(client["birth_date"])
-    data |= {"version": client["version"] + 1, "secondary_coverage": {
+    record = {key: client[key] for key in ("first_name", "last_name", "birth_date", "sex",
+                                           "address", "phone", "email", "time_zone",
+                                           "coverage")}  # fmt: skip
+    record["secondary_coverage"] = {
         "payer_id": SECONDARY.payer_id, "payer_name": SECONDARY.name,
         "member_id": SECONDARY_MEMBER, "group_number": None,
         "relationship_to_subscriber": "self", "subscriber": None,
-    }}  # fmt: skip
-    event = EVENTS.build(CLIENT_UPDATED, source="screening", subject=client_id, data=data)
-    producer = KafkaProducer(bootstrap_servers=clinic.stack.bootstrap_servers, acks="all")
-    producer.send(event.type, key=client_id.encode(), value=encode(event))
-    producer.flush()
-    producer.close()
+    }  # fmt: skip
+    updated = clinic.call("front_desk", "PUT", "screening", f"/clients/{client_id}", record)
+    assert updated["version"] == client["version"] + 1
+    assert updated["secondary_coverage"]["member_id"] == SECONDARY_MEMBER
 
 
 def claim_in(clinic: Clinic, client_id: str, status: str, payer_id: str) -> dict:

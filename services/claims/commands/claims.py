@@ -10,11 +10,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Any
 
+from services.claims.commands import coordination
+from services.claims.commands.claim_records import (
+    X12_INVALID,
+    Evaluation,
+    insert,
+    priced_data,
+    review_data,
+)
 from services.claims.commands.transitions import take_step
-from services.claims.domain import lifecycle
 from services.claims.domain.claim import (
     READY,
     ClaimInputs,
@@ -29,31 +36,17 @@ from services.claims.domain.event_data import (
     session_from_data,
 )
 from services.claims.domain.lifecycle import Step
-from services.claims.domain.records import Client, Payer, Reason, Referral, Session
+from services.claims.domain.records import Client, Payer, Referral, Session
 from services.claims.store import claims as claim_store
 from services.claims.store import projections, setup
 from services.claims.x12.assemble import x12_claim
 from services.claims.x12.model import ClaimFrequency
 from services.claims.x12.stored import claim_to_data
+from shared.clock import clinic_now
 from shared.db import utcnow
-from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.claims")
-
-X12_INVALID = Reason(
-    "x12_invalid",
-    "some claim data cannot be written as an 837P; check names, addresses and ids",
-)
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A prepared claim and what it was built from (kept with the claim, as billed)."""
-
-    prepared: PreparedClaim
-    snapshot: dict[str, Any]
-
 
 def create_claim(uow: UnitOfWork, session_data: Mapping[str, Any]) -> str | None:
     """Make the one claim of a completed session; None when the session already has one.
@@ -85,9 +78,7 @@ def rescrub_client(uow: UnitOfWork, client_id: str) -> int:
         if row.primary_claim_id is None:
             evaluation = evaluate(uow, row.claim_id, session, corrections, frequency, original)
         else:  # a secondary claim bills the primary's lines to the secondary coverage
-            from services.claims.commands.coordination import evaluate_again
-
-            evaluation = evaluate_again(uow, row)
+            evaluation = coordination.evaluate_again(uow, row)
         prepared = evaluation.prepared
         claim_store.write_lines(uow.connection, row.claim_id, prepared.lines)
         claim_store.update_claim(
@@ -104,10 +95,10 @@ def rescrub_client(uow: UnitOfWork, client_id: str) -> int:
             became_ready += 1
             log.info("claim ready after re-scrub", extra={"claim_id": row.claim_id})
             take_step(uow, row, Step.PASS_RESCRUB, reasons=(), note="scrubbed again",
-                      data=_priced(row.claim_id, session, prepared))
+                      data=priced_data(row.claim_id, session, prepared))
         elif claim_store.reasons_json(prepared.reasons) != row.reasons:
             take_step(uow, row, Step.FAIL_RESCRUB, reasons=prepared.reasons,
-                      note="scrubbed again", data=_review(row.claim_id, session, prepared))
+                      note="scrubbed again", data=review_data(row.claim_id, session, prepared))
     return became_ready
 
 
@@ -152,7 +143,8 @@ def evaluate(
         edits=billing.edits,
         billing_npi=billing.provider["npi"] if billing.provider else None,
         visits_used=claim_store.visits_billed(connection, session.referral_id, session.session_id),
-        today=utcnow().date(),
+        # The clinic's clock (shared/clock.py): a test clock moves it in development only.
+        today=clinic_now().date(),
         units_same_day=claim_store.units_billed_on(
             connection, session.client_id, session.date_of_service, session.session_id
         ),
@@ -200,86 +192,3 @@ def _as_837p(
         log.info("claim cannot be written as 837P", extra={"claim_id": claim_id})
         return replace(prepared, reasons=(*prepared.reasons, X12_INVALID)), None
     return prepared, claim_to_data(claim)
-
-
-def insert(
-    uow: UnitOfWork,
-    claim_id: str,
-    session: Session,
-    session_data: Mapping[str, Any],
-    evaluation: Evaluation,
-    attempt: int,
-    replaces: str | None = None,
-) -> bool:
-    """Store a new claim and announce it (created; needs_review when parked).
-
-    False when the session already has a claim of this attempt.
-    """
-    prepared = evaluation.prepared
-    step = Step.CREATE if prepared.status == READY else Step.CREATE_FOR_REVIEW
-    status = lifecycle.apply(None, step)
-    frequency = evaluation.snapshot["frequency"]
-    inserted = claim_store.insert_claim(
-        uow.connection,
-        {
-            "claim_id": claim_id,
-            "session_id": session.session_id,
-            "attempt": attempt,
-            "client_id": session.client_id,
-            "referral_id": session.referral_id,
-            "payer_id": prepared.payer_id,
-            "status": status.value,
-            "transition": step.value,
-            "date_of_service": session.date_of_service,
-            "total_charge": prepared.total_charge,
-            "expected_allowed": prepared.expected_allowed,
-            "reasons": claim_store.reasons_json(prepared.reasons),
-            "session": json.dumps(dict(session_data)),
-            "snapshot": json.dumps(evaluation.snapshot),
-            "corrections": json.dumps(evaluation.snapshot["corrections"]),
-            "frequency": frequency,
-            "replaces_claim_id": replaces,
-            "correlation_id": uow.correlation_id,
-            "ready_at": utcnow() if status == READY else None,
-        },
-        prepared.lines,
-    )
-    if not inserted:
-        return False
-    log.info(
-        "claim created",
-        extra={"claim_id": claim_id, "session_id": session.session_id, "status": status},
-    )
-    announcements = {
-        CLAIM_CREATED.topic: (CLAIM_CREATED, {
-            **_priced(claim_id, session, prepared), "status": status.value,
-            "frequency": frequency, "replaces_claim_id": replaces,
-        }),
-        CLAIM_NEEDS_REVIEW.topic: (CLAIM_NEEDS_REVIEW, _review(claim_id, session, prepared)),
-    }
-    for topic in lifecycle.events_of(step):
-        event_type, data = announcements[topic]
-        uow.emit(event_type, session.client_id, data)
-    return True
-
-
-def _priced(claim_id: str, session: Session, prepared: PreparedClaim) -> dict[str, Any]:
-    """What claim.created and claim.ready both say: whose claim, for whom, and its amounts."""
-    return {
-        "claim_id": claim_id,
-        "client_id": session.client_id,
-        "session_id": session.session_id,
-        "payer_id": prepared.payer_id,
-        "total_charge": prepared.total_charge,
-        "expected_allowed": prepared.expected_allowed,
-    }
-
-
-def _review(claim_id: str, session: Session, prepared: PreparedClaim) -> dict[str, Any]:
-    """What claim.needs_review says: the claim and every reason it is parked."""
-    return {
-        "claim_id": claim_id,
-        "client_id": session.client_id,
-        "session_id": session.session_id,
-        "reasons": [{"code": r.code, "text": r.text} for r in prepared.reasons],
-    }

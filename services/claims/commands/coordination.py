@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.claims.commands import transitions
-from services.claims.commands.claims import X12_INVALID, Evaluation, insert
+from services.claims.commands.claim_records import X12_INVALID, Evaluation, insert
 from services.claims.domain.claim import ClaimLine, PreparedClaim
 from services.claims.domain.claim_ids import new_claim_id
 from services.claims.domain.coordination import (

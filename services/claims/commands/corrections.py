@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from services.claims.commands import coordination
-from services.claims.commands.claims import Evaluation, evaluate, insert
+from services.claims.commands.claim_records import Evaluation, insert
+from services.claims.commands.claims import evaluate
 from services.claims.commands.transitions import supersede
 from services.claims.domain import resubmission
 from services.claims.domain.claim import PreparedClaim

@@ -42,13 +42,18 @@ def scrub(facts: ScrubFacts, pointers_by_line: list[tuple[int, ...]]) -> list[Re
 
 
 def _service_reasons(facts: ScrubFacts) -> list[Reason]:
-    """Where and by whom: a place on the CMS list, a rendering taxonomy when wanted."""
+    """Where and when: a place on the CMS list, a day that has come, a rendering taxonomy."""
     session = facts.session
     reasons = []
     if not is_place_of_service(session.place_of_service):
         reasons.append(
             Reason("place_of_service_invalid",
                    f"place of service {session.place_of_service!r} is not on the CMS list")
+        )
+    if session.date_of_service > facts.today:
+        reasons.append(
+            Reason("date_of_service_in_future",
+                   f"the date of service {session.date_of_service} has not come yet")
         )
     if (facts.payer is not None and facts.payer.rendering_taxonomy_required
             and not session.rendering_taxonomy):

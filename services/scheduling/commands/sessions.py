@@ -54,7 +54,8 @@ def complete_session(
     Raises NotFound for another therapist's appointment, ChangeRefused when the visit is
     not booked (completing twice included) or has not started (an admin may override
     these two with a reason), SessionRejected (field errors) when the record breaks a rule:
-    a place not on the CMS list, a region outside the referral without a reason.
+    a place not on the CMS list, a day still to come (no override), a region outside the
+    referral without a reason.
     """
     details = details or VisitDetails()
     connection = uow.connection
@@ -64,8 +65,11 @@ def complete_session(
     assert therapist is not None  # appointments reference therapists by foreign key
     overrode = admin_overrides(appointment, therapist.staff_subject, completer, now)
     restrictions = restrictions_of(screening_of(connection, row.client_id))
-    date_of_service = load_settings(connection).local_day(row.start)
+    settings = load_settings(connection)
+    date_of_service = settings.local_day(row.start)
     visit = VisitFacts(
+        date_of_service=date_of_service,
+        today=settings.local_day(now),
         place_of_service=details.place_of_service,
         prescribed_regions=prescribed_regions(connection, row.referral_id),
         outside_referral_reason=details.outside_referral_reason,

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from services.scheduling.domain.calendar import Appointment
 from services.scheduling.domain.care import is_own
@@ -95,6 +95,8 @@ class VisitFacts:
     did not say, so nothing is checked against it).
     """
 
+    date_of_service: date
+    today: date
     place_of_service: str = OFFICE
     prescribed_regions: frozenset[str] | None = None
     outside_referral_reason: str | None = None
@@ -134,9 +136,9 @@ def record_session(
 ) -> CompletedSession:
     """Check a therapist's session record and count the units it bills.
 
-    With ``visit``: the place of service must be on the CMS list, and a region the
-    referral does not prescribe needs the therapist's reason (it is then flagged on the
-    claim).
+    With ``visit``: the place of service must be on the CMS list, the date of service
+    must have come, and a region the referral does not prescribe needs the therapist's
+    reason (it is then flagged on the claim).
     """
     errors: dict[str, list[str]] = {}
 
@@ -247,6 +249,10 @@ def _visit_problems(
     if not is_place_of_service(visit.place_of_service):
         problems.append(("place_of_service",
                          f"{visit.place_of_service!r} is not a CMS place-of-service code"))
+    if visit.date_of_service > visit.today:
+        # No claim for a day still to come, whoever records it (docs/DOMAIN.md §Claims).
+        problems.append(("date_of_service",
+                         f"{visit.date_of_service} has not come yet; complete it on the day"))
     if outside and reason is None:
         # Medical massage treats only the prescribed areas (docs/DOMAIN.md §Medical massage).
         problems.append(("outside_referral_reason",

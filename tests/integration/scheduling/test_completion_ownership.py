@@ -183,3 +183,16 @@ def test_an_admin_links_one_login_to_one_therapist(http, clinic):
     assert http.put(f"/therapists/{cara}", headers=FRONT_DESK, json=body).status_code == 403
     assert http.post("/therapists", headers=FRONT_DESK, json=body).status_code == 403
 
+
+def test_no_one_completes_a_visit_on_a_day_still_to_come_not_even_an_admin(
+    http, clinic, engine, clock
+):
+    appointment_id = book(http, clinic, eligible_client(engine), TUESDAY_10).json["id"]
+    clock.now = local(2026, 3, 2, 16)  # the day before
+
+    answer = complete(http, appointment_id, auth("admin", "owner"),
+                      admin_override_reason="Entering it ahead")
+
+    assert answer.status_code == 422
+    assert "date_of_service" in answer.json["errors"]
+    assert outbox_events(engine, "scheduling.session.completed.v2") == []

@@ -63,7 +63,8 @@ def test_an_expiry_closes_the_referrals_window_for_booking_too(http, app):
     assert payload_of(closing) == {
         "referral_id": ended["referral_id"], "client_id": client["client_id"], "version": 2,
         "status": "expired", "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31),
-        "authorized_visits": 8, "closed_on": TODAY, "body_regions": ["lower_back"]}
+        "authorized_visits": 8, "closed_on": TODAY, "frequency": "2x/week for 4 weeks",
+        "body_regions": ["lower_back"]}
 
 
 def test_two_expiry_jobs_running_at_once_announce_each_referral_once(http, app):

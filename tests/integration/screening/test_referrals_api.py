@@ -168,6 +168,7 @@ def test_booking_learns_each_referral_version_as_its_window_alone(http, app):
     windows = queued_events(app, REFERRAL_WINDOW)
     window = {"referral_id": referral["referral_id"], "client_id": client["client_id"],
               "start_on": date(2026, 3, 2), "end_on": date(2026, 3, 31),
+              "frequency": "2x/week for 4 weeks",  # for the referral follow-up notice
               "body_regions": ["lower_back"]}  # prescribed regions, for the therapist
     assert [payload_of(e) for e in windows] == [
         window | {"version": 1, "status": "active", "authorized_visits": 8, "closed_on": None},

@@ -1,7 +1,6 @@
 """Issue #13: what each claim line says and why — units, codes, regions, modifiers, fees.
 
 Each test here pins one finding of the issue; on the code before it each one failed.
-Not here: a date of service in the future (see the branch report).
 """
 
 from dataclasses import replace
@@ -14,6 +13,7 @@ from services.claims.domain.units import UnitLimit
 from tests.unit.claims.domain_builders import (
     DEFAULT_EDIT,
     RENDERING_NPI,
+    VISIT_DAY,
     a_code,
     a_payer,
     a_referral,
@@ -262,6 +262,12 @@ def test_place_of_service_00_is_held_for_review():
     claim = prepare_claim(inputs(session=a_session(place_of_service="00")))
 
     assert "place_of_service_invalid" in reason_codes(claim)
+
+
+def test_a_date_of_service_in_the_future_is_held_for_review():
+    claim = prepare_claim(inputs(today=VISIT_DAY.replace(day=VISIT_DAY.day - 1)))
+
+    assert "date_of_service_in_future" in reason_codes(claim)
 
 
 def test_a_payer_wanting_the_rendering_taxonomy_holds_a_claim_without_one():

@@ -1,5 +1,7 @@
 """Recording a session: refusals with field-level messages, and the units it bills."""
 
+from datetime import date
+
 import pytest
 
 from services.scheduling.domain.completion import (
@@ -167,8 +169,9 @@ def test_all_problems_are_reported_at_once():
 # -- issue #13: where, when, and what the referral prescribes --------------------------------
 
 
-def visited(place="11", prescribed=None, reason=None):
-    return VisitFacts(place, frozenset(prescribed) if prescribed is not None else None, reason)
+def visited(place="11", day=(2026, 3, 10), today=(2026, 3, 10), prescribed=None, reason=None):
+    return VisitFacts(date(*day), date(*today), place,
+                        frozenset(prescribed) if prescribed is not None else None, reason)
 
 
 def record_visit(techniques, visit):
@@ -190,6 +193,11 @@ def test_place_of_service_00_is_refused_naming_the_field():
 def test_a_place_of_service_on_the_cms_list_is_recorded():
     session = record_visit([technique()], visited(place="12"))
     assert session.place_of_service == "12"
+
+
+def test_a_date_of_service_still_to_come_is_refused():
+    errors = visit_rejection([technique()], visited(day=(2026, 3, 11), today=(2026, 3, 10)))
+    assert "date_of_service" in errors
 
 
 def test_a_region_the_referral_does_not_prescribe_needs_a_reason():
