@@ -4,7 +4,8 @@ sink (read back from its page's JSON), texts through the sandbox SMS provider.
 
 A new client sends their intake in screening's page -> the front desk confirms the pending
 screening and records the referral (API) -> the client signs in with the link emailed to
-them and books in the self-service page -> the booking confirmation reaches the SMTP server
+them and books in the self-service page -> the booking confirmation, and two days before
+the visit (the stack's clinic clock moved there) the reminder, reach the SMTP server
 -> they move the visit -> the time they freed is offered to another client on the waitlist,
 who takes it through the link in their email (also texted) on the widget's offer page.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from deploy import demo
 from deploy.kafka import Broker
 from deploy.stack import Stack
 from tests.e2e.browser import focus_is_visible, no_serious_violations
-from tests.e2e.support import EVENTS_TIMEOUT, running_stack
+from tests.e2e.support import EVENTS_TIMEOUT, live_until, running_stack
 from tests.e2e.test_client_self_service import choose_day, fill_intake
 from tests.e2e.test_clinic_flow import Clinic, letters, refer, screen, wait_until_bookable
 from tests.support.http import staff_token
@@ -166,6 +167,13 @@ def test_a_new_client_books_moves_and_the_freed_time_goes_to_the_waitlist(
     confirmation = wait_for_mail(stack, ROSA, "is booked")
     assert "Hi Rosa" in confirmation["body"]
     assert confirmation["list_unsubscribe"].startswith(f"<{stack.url('notifications')}/")
+
+    # -- two days before the visit (the stack's clinic clock moved there), the 48-hour
+    # reminder reaches the SMTP server, once ------------------------------------------------
+    live_until(stack.env, datetime.fromisoformat(booked["start"]) - timedelta(hours=48))
+    reminder = wait_for_mail(stack, ROSA, "Reminder: your appointment")
+    assert "Hi Rosa" in reminder["body"]
+    assert len(mail_to(stack, ROSA, "Reminder: your appointment")) == 1
 
     # -- someone else waits for any hour -----------------------------------------------------
     lee_id, lee_email = a_waiting_client(clinic)
