@@ -95,9 +95,13 @@ def appointment_cancelled(uow: UnitOfWork, data: dict[str, Any], changed_at: dat
 
 def contact_changed(uow: UnitOfWork, config: NotificationsConfig, data: dict[str, Any],
                     now: datetime) -> bool:
-    """Keep the newest contact; re-time the client's reminders if their zone changed."""
+    """Keep the newest contact; send what waited for it; re-time the client's reminders if
+    their zone changed."""
     if not projections.save_contact(uow.connection, data):
         return False
+    # A booking's event may overtake the contact's (another topic): its confirmation waits
+    # for the address and goes as soon as it is known, not at the next retry.
+    messages.wake_waiting_for_contact(uow.connection, data["client_id"], now)
     zone = zone_of(data.get("time_zone"), config.clinic_time_zone)
     for row in messages.scheduled_reminders(uow.connection, data["client_id"]):
         lead = timedelta(minutes=row.lead_minutes)

@@ -23,6 +23,7 @@ from services.notifications.domain.timing import QuietHours, outside_quiet_hours
 
 SEND = "send"
 LATER = "later"
+WAITING_FOR_CONTACT = "waiting_for_contact"  # a LATER's reason: woken when the contact comes
 CONTACT_RETRY = timedelta(minutes=1)  # how often a message waiting for contact details looks
 
 
@@ -68,7 +69,7 @@ def decide(situation: Situation, now: datetime, quiet: QuietHours | None,
             if s.deadline is not None:
                 give_up = min(give_up, s.deadline)
             if now < give_up:
-                return Decision(LATER, "waiting_for_contact", min(now + CONTACT_RETRY, give_up))
+                return Decision(LATER, WAITING_FOR_CONTACT, min(now + CONTACT_RETRY, give_up))
         return Decision(SKIPPED, s.recipient.reason)
     if s.kind in ASKED_FOR:
         return Decision(SEND, address=s.recipient.address)  # they are waiting for it now

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
 
+from services.notifications.domain.decisions import WAITING_FOR_CONTACT
 from services.notifications.domain.messages import (
     REMINDER,
     SCHEDULED,
@@ -105,6 +106,15 @@ def scheduled_reminders(connection: Connection, client_id: str) -> list[Any]:
     return list(connection.execute(select(messages).where(
         messages.c.client_id == client_id, messages.c.kind == REMINDER,
         messages.c.state == SCHEDULED)))
+
+
+def wake_waiting_for_contact(connection: Connection, client_id: str, now: datetime) -> int:
+    """Make the client's messages that wait for contact details due now; how many."""
+    result = connection.execute(update(messages).where(
+        messages.c.client_id == client_id, messages.c.state == SCHEDULED,
+        messages.c.reason == WAITING_FOR_CONTACT, messages.c.due_at > now,
+    ).values(due_at=now, updated_at=utcnow()))
+    return result.rowcount
 
 
 def set_due(connection: Connection, message_id: str, due_at: datetime) -> None:
