@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import ctypes
+import fcntl
 import logging
 import os
 import secrets
@@ -55,31 +56,31 @@ def _pom() -> str:
 
 
 def ensure_jars() -> Path:
-    """Download the broker and its dependencies once; return the directory of jars."""
+    """Download the broker and its dependencies once; return the directory of jars.
+
+    Several test sessions (``make test`` runs three) may ask at once on a fresh machine:
+    one downloads while the others wait on a lock, then find the marker.
+    """
     libs = cache_dir() / "libs"
     marker = cache_dir() / ".complete"
     if marker.exists():
         return libs
-    if shutil.which("mvn") is None:
-        raise RuntimeError("Maven (mvn) is needed to fetch the Kafka jars; install maven")
     work = cache_dir()
     work.mkdir(parents=True, exist_ok=True)
-    (work / "pom.xml").write_text(_pom())
-    log.info("downloading kafka jars", extra={"kafka_version": KAFKA_VERSION})
-    subprocess.run(
-        [
-            "mvn",
-            "-q",
-            "-B",
-            "-f",
-            str(work / "pom.xml"),
-            "dependency:copy-dependencies",
-            f"-DoutputDirectory={libs}",
-            "-DincludeScope=runtime",
-        ],
-        check=True,
-    )
-    marker.touch()
+    with open(work / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return libs
+        if shutil.which("mvn") is None:
+            raise RuntimeError("Maven (mvn) is needed to fetch the Kafka jars; install maven")
+        (work / "pom.xml").write_text(_pom())
+        log.info("downloading kafka jars", extra={"kafka_version": KAFKA_VERSION})
+        subprocess.run(
+            ["mvn", "-q", "-B", "-f", str(work / "pom.xml"), "dependency:copy-dependencies",
+             f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
+            check=True,
+        )
+        marker.touch()
     return libs
 
 
