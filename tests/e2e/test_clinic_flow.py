@@ -84,8 +84,10 @@ def letters() -> str:
     return "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:8]).capitalize()
 
 
-def register(clinic: Clinic, member_id: str | None = None) -> str:
-    """Register a new client covered by the demo payer; returns the client id."""
+def register(clinic: Clinic, member_id: str | None = None,
+             contact: dict[str, Any] | None = None) -> str:
+    """Register a new client covered by the demo payer (reachable at ``contact``'s email,
+    phone and time zone, if given); returns the client id."""
     body = {
         "first_name": letters(), "last_name": letters(), "birth_date": "1975-03-14", "sex": "F",
         "address": {"line1": "40 Grove St", "line2": None, "city": "Brooklyn", "state": "NY",
@@ -95,6 +97,7 @@ def register(clinic: Clinic, member_id: str | None = None) -> str:
                      "member_id": member_id or f"M{uuid.uuid4().hex[:9].upper()}",
                      "group_number": None, "relationship_to_subscriber": "self",
                      "subscriber": None},
+        **(contact or {}),
     }
     return clinic.call("front_desk", "POST", "screening", "/clients", body, 201)["client_id"]
 

@@ -3,13 +3,10 @@ by email (read back from the SMTP sink's page) and by SMS (from the sandbox prov
 
 from __future__ import annotations
 
-import requests
-from kafka import KafkaProducer
+import uuid
 
-from deploy.stack import Stack
-from shared.config import KafkaSettings
-from shared.events import EVENTS, encode
-from shared.events.contracts.screening import CLIENT_CONTACT
+import requests
+
 from tests.e2e.test_clinic_flow import (  # noqa: F401 - the module's clinic fixture
     Clinic,
     book,
@@ -22,28 +19,18 @@ from tests.e2e.test_clinic_flow import (  # noqa: F401 - the module's clinic fix
 from tests.support.http import auth
 from tests.support.waiting import wait_for
 
-PHONE = "+15551239876"
-
-
-def publish_contact(stack: Stack, client_id: str, email: str) -> None:
-    """Screening's contact event for the client (as the intake publishes it)."""
-    event = EVENTS.build(CLIENT_CONTACT, source="screening", subject=client_id, data={
-        "client_id": client_id, "version": 1, "first_name": "Ann", "email": email,
-        "phone": PHONE, "time_zone": "America/New_York"})
-    producer = KafkaProducer(
-        **KafkaSettings(bootstrap_servers=stack.bootstrap_servers).client_options())
-    producer.send(event.type, key=client_id.encode(), value=encode(event))
-    producer.flush()
-    producer.close()
+PHONE = "+12025550143"
 
 
 def test_a_booking_reaches_the_client_by_email_and_sms_once(clinic: Clinic):  # noqa: F811
     stack = clinic.stack
-    client_id = register(clinic)
+    email = f"ann.{uuid.uuid4().hex[:8]}@example.com"
+    # Screening publishes the client's contact details (screening.client.contact) for
+    # notifications with the registration.
+    client_id = register(clinic, contact={"email": email, "phone": PHONE,
+                                          "time_zone": "America/New_York"})
     assert screen(clinic, client_id, {}) == "cleared"
     refer(clinic, client_id)
-    email = f"{client_id}@example.com"
-    publish_contact(stack, client_id, email)
     wait_until_bookable(clinic, client_id)
     appointment = book(clinic, client_id)
 
