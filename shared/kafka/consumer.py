@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
-from kafka.errors import CommitFailedError, KafkaError
+from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from prometheus_client import Counter, Gauge
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -46,6 +46,9 @@ from shared.inbox import record_all_processed
 from shared.kafka.clients import make_producer
 from shared.kafka.retry import RetryPolicy
 from shared.uow import UnitOfWork
+
+# How often the last commit is tried when the group is rebalancing as the runner stops.
+FINAL_COMMIT_ATTEMPTS = 3
 
 log = logging.getLogger("shared.consumer")
 
@@ -386,23 +389,36 @@ class ConsumerRunner:
             )
 
     def _commit_finally(self, consumer: KafkaConsumer) -> None:
-        """On the way out: wait until everything settled here is committed (if still ours)."""
-        owned = consumer.assignment()
-        offsets = {
-            tp: OffsetAndMetadata(offset, "", -1)
-            for tp, offset in self._settled.items()
-            if tp in owned
-        }
-        if not offsets:
-            return
-        try:
-            consumer.commit(offsets, timeout_ms=10_000)
-        except (CommitFailedError, KafkaError):
-            log.warning(
-                "final offset commit failed; messages will be redelivered",
-                exc_info=True,
-                extra={"group": self.group_id},
-            )
+        """On the way out: wait until everything settled here is committed (if still ours).
+
+        A commit refused because the group is rebalancing is retried after a poll, which is
+        how the client completes the rebalance (kafka-python's RebalanceInProgressError);
+        anything polled meanwhile is neither applied nor committed, so it is read again.
+        """
+        error: Exception | None = None
+        for _ in range(FINAL_COMMIT_ATTEMPTS):
+            owned = consumer.assignment()
+            offsets = {
+                tp: OffsetAndMetadata(offset, "", -1)
+                for tp, offset in self._settled.items()
+                if tp in owned
+            }
+            if not offsets:
+                return
+            try:
+                consumer.commit(offsets, timeout_ms=10_000)
+                return
+            except RebalanceInProgressError as refused:
+                error = refused
+                consumer.poll(timeout_ms=1_000, max_records=1)
+            except (CommitFailedError, KafkaError) as failed:
+                error = failed
+                break
+        log.warning(
+            "final offset commit failed; messages will be redelivered",
+            exc_info=error,
+            extra={"group": self.group_id},
+        )
 
     def _report_lag(self, consumer: KafkaConsumer, batch: dict[TopicPartition, Any]) -> None:
         for partition in batch:
