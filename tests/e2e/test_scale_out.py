@@ -36,6 +36,7 @@ from deploy import demo
 from deploy.kafka.local import free_port
 from deploy.sandbox_clearinghouse.server import SandboxServer, make_server
 from services.claims.store.tables import claims as claims_table
+from services.claims.store.tables import clearinghouse_reports, interchanges
 from services.scheduling.store.tables import appointments as appointments_table
 from shared.clock import CLOCK_FILE_SETTING
 from shared.config import KafkaSettings
@@ -372,6 +373,28 @@ def all_accepted(engine: sa.Engine, session_ids: Sequence[str]) -> bool:
         claim.status in ACCEPTED_OR_LATER for claim in claims)
 
 
+def claims_state(engine: sa.Engine, sandbox: SandboxServer) -> str:
+    """Where every claim, interchange and report stands, and what the clearinghouse got."""
+    with engine.connect() as connection:
+        rows = {
+            "claims": connection.execute(sa.select(
+                claims_table.c.claim_id, claims_table.c.status,
+                claims_table.c.interchange_number)).all(),
+            "interchanges": connection.execute(sa.select(
+                interchanges.c.control_number, interchanges.c.status, interchanges.c.attempts,
+                interchanges.c.next_attempt_at, interchanges.c.lease_until,
+                interchanges.c.last_error)).all(),
+            "reports": connection.execute(sa.select(
+                clearinghouse_reports.c.report_id, clearinghouse_reports.c.kind,
+                clearinghouse_reports.c.interchange_number, clearinghouse_reports.c.status,
+                clearinghouse_reports.c.note)).all(),
+        }
+    rows["receipts"] = [(r.control_number, r.accepted, r.duplicate, r.received_at)
+                        for r in sandbox.clearinghouse.receipts()]
+    return "\n".join(f"{name}:\n" + "\n".join(f"  {tuple(row)}" for row in found)
+                     for name, found in rows.items())
+
+
 def complete(scheduling: ServiceProcess, appointment_ids: Sequence[str]) -> list[str]:
     """Each session is recorded; returns the session ids."""
     return [call(scheduling, RECORDING_ROLE, "POST", f"/appointments/{appointment_id}/complete",
@@ -474,8 +497,12 @@ def test_two_of_each_service_with_one_killed_never_double_book_nor_double_bill(
         claims_victim.kill()
         session_ids += complete(scheduling_survivor, ordered[half:])
 
-        wait_for(lambda: all_accepted(claims_db, session_ids), CLAIMS_TIMEOUT, 0.25,
-                 "every session's claim to be accepted")
+        try:
+            wait_for(lambda: all_accepted(claims_db, session_ids), CLAIMS_TIMEOUT, 0.25,
+                     "every session's claim to be accepted")
+        except AssertionError:
+            print(claims_state(claims_db, sandbox))
+            raise
         claims = claims_in(claims_db)
         assert sorted(claim.session_id for claim in claims) == sorted(session_ids)
         assert {claim.attempt for claim in claims} == {1}
