@@ -365,12 +365,35 @@ def claims_in(engine: sa.Engine) -> list[Any]:
 
 
 def all_accepted(engine: sa.Engine, session_ids: Sequence[str]) -> bool:
-    """Whether every session has its claim and every claim is accepted; fails on a rejection."""
-    claims = claims_in(engine)
-    rejected = [claim.claim_id for claim in claims if claim.status == "rejected"]
-    assert not rejected, f"claims rejected: {rejected}"
+    """Whether every session has its claim and every claim is accepted.
+
+    Fails at once on a rejected claim or one held for review, with its reasons.
+    """
+    with engine.connect() as connection:
+        claims = list(connection.execute(sa.select(
+            claims_table.c.claim_id, claims_table.c.session_id, claims_table.c.status,
+            claims_table.c.reasons)))
+    stuck = [(c.claim_id, c.status, c.reasons) for c in claims
+             if c.status in ("rejected", "needs_review")]
+    assert not stuck, f"claims rejected or held for review: {stuck}"
     return {claim.session_id for claim in claims} == set(session_ids) and all(
         claim.status in ACCEPTED_OR_LATER for claim in claims)
+
+
+def at_most_two_a_day(visits: Sequence[Any]) -> list[Any]:
+    """The visits to record: at most two per client (all of them are on one day).
+
+    The storm may give a client three or more visits that day, and a third session's
+    97124 units would pass the daily unit limit (4, services/claims/data/unit_limits.json;
+    docs/DOMAIN.md §Claims) and be held for review, rightly: not what this test is about.
+    """
+    kept: list[Any] = []
+    per_client: Counter[str] = Counter()
+    for visit in sorted(visits, key=lambda v: v.start):
+        per_client[visit.client_id] += 1
+        if per_client[visit.client_id] <= 2:
+            kept.append(visit)
+    return kept
 
 
 def claims_state(engine: sa.Engine, sandbox: SandboxServer) -> str:
@@ -488,7 +511,7 @@ def test_two_of_each_service_with_one_killed_never_double_book_nor_double_bill(
         # The sessions: one claims process is killed once the first claims exist, before
         # the second half of the sessions is even recorded.
         claims_db = make_engine(databases["claims"])
-        ordered = [visit.id for visit in sorted(visits, key=lambda v: v.start)]
+        ordered = [visit.id for visit in at_most_two_a_day(visits)]
         half = len(ordered) // 2
         live_until(cluster.environment, max(visit.start for visit in visits))
         session_ids = complete(scheduling_survivor, ordered[:half])

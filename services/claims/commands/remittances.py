@@ -13,7 +13,11 @@ posted in one unit of work, every transaction set (remittance) in it in file ord
   lifecycle (domain/remittance_steps.py) and is announced with claim.adjusted; a refusal, or a
   plan the claim's state cannot take, is kept for billing's work queue (an exception) and
   announced with claims.remittance.held;
-- a report that is not a readable 835 is held, like an unreadable 277CA.
+- a report that is not a readable 835 is held, like an unreadable 277CA;
+- an 835 paying a claim whose interchange has no recorded 999 yet (a process died between
+  sending it and recording the answer, so another resends it) waits, as a 277CA does, and
+  is posted once the 999 and the 277CAs before it have moved the claim: posted earlier, it
+  would find the claim still submitted and go to a person for nothing.
 """
 
 from __future__ import annotations
@@ -44,8 +48,8 @@ from services.claims.domain.remittance_matching import SentClaim
 from services.claims.domain.remittance_steps import decide
 from services.claims.domain.work_queue import Kind
 from services.claims.store import claims as claim_store
+from services.claims.store import interchanges, reports
 from services.claims.store import remittances as remittance_store
-from services.claims.store import reports
 from services.claims.store.remittances import PaymentRows
 from services.claims.x12.remittance import (
     ClaimPayment,
@@ -62,6 +66,7 @@ from shared.uow import UnitOfWork
 log = logging.getLogger("services.claims.remittances")
 UNREADABLE_REMITTANCE = "unreadable_remittance"  # the 835 itself: a held report
 DUPLICATE = "duplicate"
+DEFERRED = "deferred"  # the 835 waits for a 999 (see above)
 WRITE_EVERY = 100  # claim payments posted between two writes
 
 
@@ -80,6 +85,14 @@ def post_report(uow: UnitOfWork, report_id: int) -> Counter[str] | None:
     except X12SyntaxError as error:
         _hold_report(uow, report_id, f"unreadable 835: {error}")
         return Counter({"held report": 1})
+    echoes = {p.claim_id for r in remittances for p in r.claims if p.claim_id is not None}
+    waiting = interchanges.awaiting_answer(uow.connection, echoes)
+    if waiting:
+        numbers = ", ".join(f"{number:09d}" for number in waiting)
+        reports.finish_report(uow.connection, report_id, reports.DEFERRED,
+                              f"pays claims of interchange {numbers}: waits for its 999")
+        log.info("835 waits for a 999", extra={"report_id": report_id, "interchanges": numbers})
+        return Counter({DEFERRED: 1})
     counts: Counter[str] = Counter()
     for remittance in remittances:
         counts += _post_remittance(uow, report_id, remittance)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -243,3 +243,22 @@ def count_held(connection: Connection) -> int:
             select(func.count()).select_from(interchanges).where(interchanges.c.status == HELD)
         ).scalar_one()
     )
+
+
+def awaiting_answer(connection: Connection, claim_ids: Iterable[str]) -> list[int]:
+    """The interchanges holding any of these claims whose 999 is not recorded yet.
+
+    Pending (being sent, or sent by a process that died before it recorded the answer) or
+    held for a person: what the clearinghouse says about their claims waits for it.
+    """
+    wanted = sorted(set(claim_ids))
+    found: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(connection.execute(
+            select(interchanges.c.control_number)
+            .join(claims, claims.c.interchange_number == interchanges.c.control_number)
+            .where(claims.c.claim_id.in_(wanted[start : start + 500]),
+                   interchanges.c.status.in_((PENDING, HELD)))
+            .distinct()
+        ).scalars())
+    return sorted(found)

@@ -67,7 +67,8 @@ class AcknowledgementPoller(ClearinghouseLoop):
         posted = 0
         for report_id in waiting:
             with unit_of_work(self.engine, source) as uow:
-                posted += remittances.post_report(uow, report_id) is not None
+                counts = remittances.post_report(uow, report_id)
+            posted += counts is not None and remittances.DEFERRED not in counts
         return posted
 
     def _process_due(self) -> int:

@@ -23,6 +23,7 @@ from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
 from services.claims.workers.submission import SubmissionWorker
 from shared.db import utcnow
+from tests.integration.claims.remittances import exceptions, paid_at_fee_schedule, remittance
 from tests.integration.claims.support import (
     ACCEPTED_OR_LATER,
     API_KEY,
@@ -371,6 +372,30 @@ def test_a_277ca_read_before_its_999_was_recorded_waits_for_it(engine, config, s
     poll_until(poller, engine, visit, "received")
 
     assert [r.status for r in report_rows(engine)] == ["processed"]
+
+
+def test_an_835_read_before_its_claims_999_was_recorded_waits_for_it_and_posts_after(
+    engine, config, scripted
+):
+    # A process sent the interchange and died before recording the 999; the payer answered
+    # meanwhile: 277CAs and the 835 are in the mailbox before the resend records the 999.
+    url, script = scripted
+    visit = a_visit(engine)
+    worker, poller = workers(engine, config, url)
+    Batcher(engine, worker.config).run_round()
+    claim = claim_of(engine, visit)
+    script.add_report("277CA", a_277ca([Loop(claim.claim_id, ("A1:19:PR",))]), interchange=1)
+    script.add_report("277CA", a_277ca([Loop(claim.claim_id, ("A2:20:PR",))]), interchange=1)
+    script.add_report("835", remittance(paid_at_fee_schedule(engine, claim)))
+
+    poller.run_round()
+    assert [r.status for r in report_rows(engine)] == ["deferred", "deferred", "deferred"]
+    assert "waits for its 999" in report_rows(engine)[2].note
+    submit_until_answered(worker, engine)
+    poll_until(poller, engine, visit, "paid")
+
+    assert [r.status for r in report_rows(engine)] == ["processed", "processed", "posted"]
+    assert exceptions(engine) == []  # nothing went to a person
 
 
 def test_an_835_is_kept_then_posted_after_the_277cas_and_reading_goes_on(
