@@ -12,12 +12,16 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
                  "--disable-sync", "--no-first-run"]
 
 
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, in words."""
+    violations = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]}" for v in violations
+            if v.get("impact") in ("serious", "critical")]
+
+
 def no_serious_violations(page: Page) -> None:
     """axe-core finds nothing serious or critical on the page as it is now."""
-    violations = Axe().run(page).response["violations"]
-    serious = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page) == []
 
 
 def focus_is_visible(page: Page) -> None:

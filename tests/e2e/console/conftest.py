@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from deploy import demo
@@ -43,7 +42,6 @@ SCREENSHOTS = (DOCS_SCREENSHOTS if os.environ.get("MEDMASSAGE_UPDATE_SCREENSHOTS
 # The accounts each test signs in with (the therapist's is linked to demo therapist Dana).
 ACCOUNTS = {"frontdesk": "front_desk", "dana.whitfield": "therapist", "billing": "billing",
             "ops": "ops"}
-SERIOUS = ("serious", "critical")
 
 
 @dataclass
@@ -145,13 +143,6 @@ def tab(browser: Browser) -> Iterator[Staff]:
     yield staff
     staff.page.context.close()
     assert staff.problems == []
-
-
-def accessible(page: Page) -> list[str]:
-    """axe-core's serious and critical violations on the page (empty when there are none)."""
-    results = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)"
-            for v in results.response["violations"] if v.get("impact") in SERIOUS]
 
 
 def screenshot(page: Page, name: str) -> None:
