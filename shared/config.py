@@ -7,6 +7,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 DEFAULT_PORTS = {"screening": 8001, "scheduling": 8002, "claims": 8003, "notifications": 8004}
 # MEDMASSAGE_MODE: production refuses to start on development keys or weak settings.
 DEVELOPMENT = "development"
@@ -124,6 +127,19 @@ class Settings:
             raise ConfigurationError(
                 f"MEDMASSAGE_TOKEN_MAX_HOURS={self.token_max_hours}: use a positive number"
             )
+
+    def __repr__(self) -> str:
+        # Settings end up in logs and tracebacks: the database password and the service's
+        # own variables (API keys, SMTP passwords) stay out; the variables' names show.
+        try:
+            database = make_url(self.database_url).render_as_string(hide_password=True)
+        except ArgumentError:  # not a URL at all: nothing of it is shown
+            database = "(not a database URL)"
+        return (
+            f"Settings(service={self.service!r}, database_url={database!r}, kafka={self.kafka!r}, "
+            f"port={self.port}, mode={self.mode!r}, extra=[{', '.join(sorted(self.extra))}], "
+            f"token_max_hours={self.token_max_hours})"
+        )
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (tests and the app factory use this)."""
