@@ -21,6 +21,10 @@ class ScreeningApi:
         """One client's record."""
         return self.api.get(f"/clients/{client_id}")
 
+    def identity(self, client_id: str) -> dict[str, Any]:
+        """A client's name and birth date (what every staff role may see)."""
+        return self.api.get(f"/clients/{client_id}/identity")
+
     def register(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Register a client (a 409 problem names the existing record)."""
         return self.api.post("/clients", body, idempotency_key=idempotency_key)

@@ -13,14 +13,11 @@ from services.console.apis import current
 from services.console.apis.base import ApiProblem
 from services.console.guard import page
 from services.console.views import clinic_time
+from services.console.views.clients import client_names, shown_name
 from services.console.views.forms import render_form
 
 bp = Blueprint("front_desk", __name__, url_prefix="/front-desk")
 CALENDAR_HOURS = range(7, 21)
-# Distinct clients whose name and precautions a calendar page looks up (two calls each).
-FLAG_LOOKUPS = 60
-
-
 def _key() -> str:
     """An Idempotency-Key for one form submission (the form carries it, so a resend repeats it)."""
     return request.form.get("idempotency_key") or str(uuid.uuid4())
@@ -30,15 +27,14 @@ def _key() -> str:
 
 def _clients_seen(client_ids: set[str]) -> dict[str, dict[str, Any]]:
     """Each client's name and current screening as the booking rules see it."""
+    names = client_names(client_ids)
     seen: dict[str, dict[str, Any]] = {}
-    for client_id in sorted(client_ids)[:FLAG_LOOKUPS]:
+    for client_id in sorted(names):
         try:
-            record = current.screening().client(client_id)
             screening = current.scheduling().eligibility(client_id).get("screening") or {}
         except ApiProblem:
             continue
-        seen[client_id] = {"name": f"{record['first_name']} {record['last_name']}",
-                           "screening": screening}
+        seen[client_id] = {"name": names[client_id], "screening": screening}
     return seen
 
 
@@ -71,7 +67,7 @@ def calendar() -> str:
         appointment["room_name"] = rooms.get(appointment["room_id"], appointment["room_id"])
         client = seen.get(appointment["client_id"], {})
         appointment["screening"] = client.get("screening", {})
-        appointment["client_name"] = client.get("name", f"client {appointment['client_id'][:8]}")
+        appointment["client_name"] = client.get("name") or shown_name({}, appointment["client_id"])
         cells.setdefault((appointment["therapist_id"], begins.date(), begins.hour),
                          []).append(appointment)
     dates = [day + timedelta(days=n) for n in range(days)]

@@ -12,6 +12,7 @@ from services.console.apis import current
 from services.console.apis.base import ApiProblem
 from services.console.guard import page
 from services.console.views import clinic_time
+from services.console.views.clients import client_names, shown_name
 from services.console.views.forms import render_form
 from shared.billing.techniques import load_technique_codes, minutes_by_code
 from shared.billing.units import CMS, compute_units
@@ -43,7 +44,9 @@ def today() -> str:
     start, end = clinic_time.day_bounds(day)
     visits = [v for v in scheduling.appointments(start, end, own["id"] if own else None)
               if v["status"] != "cancelled"]
+    clients = client_names(visit["client_id"] for visit in visits)
     for visit in visits:
+        visit["client_name"] = shown_name(clients, visit["client_id"])
         visit["local_start"] = clinic_time.local(visit["start"])
         visit["local_end"] = clinic_time.local(visit["end"])
         visit["therapist_name"] = names.get(visit["therapist_id"], "")
@@ -129,6 +132,12 @@ def _visit_page(appointment_id: str, problem: ApiProblem | None = None,
     scheduling = current.scheduling()
     visit = scheduling.appointment(appointment_id)
     visit["local_start"] = clinic_time.local(visit["start"])
+    try:
+        visit["client"] = current.screening().identity(visit["client_id"])
+    except ApiProblem:
+        visit["client"] = None
+    visit["client_name"] = (f"{visit['client']['first_name']} {visit['client']['last_name']}"
+                            if visit["client"] else shown_name({}, visit["client_id"]))
     screening = _latest_screening(visit["client_id"])
     referral = _active_referral(visit["client_id"], visit["referral_id"])
     session = None

@@ -11,6 +11,7 @@ from services.console.apis import current
 from services.console.apis.base import ApiProblem
 from services.console.guard import page
 from services.console.views import clinic_time
+from services.console.views.clients import client_names
 from services.console.views.forms import render_form
 
 bp = Blueprint("waitlist", __name__, url_prefix="/front-desk/waitlist")
@@ -21,24 +22,12 @@ DONE = {"added": "The client is on the waitlist.", "removed": "The client is off
         "decline": "The offer is declined: the slot goes to the next client."}
 
 
-def _names(client_ids: set[str]) -> dict[str, str]:
-    """Each waiting client's name (the waitlist knows clients by id only)."""
-    names = {}
-    for client_id in client_ids:
-        try:
-            record = current.screening().client(client_id)
-        except ApiProblem:
-            continue
-        names[client_id] = f"{record['first_name']} {record['last_name']}"
-    return names
-
-
 def _listing(problem: ApiProblem | None = None, form: Any = None) -> tuple[str, int]:
     scheduling = current.scheduling()
     services = scheduling.services()
     therapists = scheduling.therapists()
     entries = scheduling.waitlist()
-    names = _names({entry["client_id"] for entry in entries})
+    names = client_names({entry["client_id"] for entry in entries})
     for entry in entries:
         offer = entry.get("offer")
         if offer:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response
 from sqlalchemy import Connection
 
 from services.screening.api.schemas.clients import (
+    ClientIdentitySchema,
     ClientListSchema,
     ClientOutSchema,
     ClientSchema,
@@ -50,6 +51,16 @@ def update_client(uow: UnitOfWork, client_id: str) -> Response:
 def get_client(connection: Connection, client_id: str) -> Response:
     """One client's record."""
     return respond(ClientOutSchema, clients.require(connection, client_id))
+
+
+@bp.get("/clients/<client_id>/identity")
+@allow("front_desk", "therapist", "billing")
+@api("A client's name and birth date", response=ClientIdentitySchema, errors=(404,))
+@reads
+def get_identity(connection: Connection, client_id: str) -> Response:
+    """Name and birth date only: the two identifiers a therapist confirms before treating,
+    without the coverage and contact details of the whole record (minimum necessary)."""
+    return respond(ClientIdentitySchema, clients.require(connection, client_id))
 
 
 @bp.get("/clients")

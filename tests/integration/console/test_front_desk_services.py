@@ -16,9 +16,13 @@ import requests
 from services.scheduling.app import create_app as scheduling_app
 from services.scheduling.app import migrate as migrate_scheduling
 from services.scheduling.config import SchedulingConfig
+from shared.events.contracts.screening import REFERRAL_WINDOW, SCREENING_COMPLETED
 from tests.integration.scheduling.clinic import (
     Clinic,
     Clock,
+    a_referral,
+    a_screening,
+    deliver,
     eligible_client,
     local,
     set_up_clinic,
@@ -243,3 +247,25 @@ def test_a_clients_message_choices_are_shown_and_saved_and_the_message_log_opens
     assert sorted(chosen["appointment_changes"]) == ["email", "sms"]
     log = front_desk.browser.get(f"/messages/?client_id={client_id}&state=bounced")
     assert log.status_code == 200 and "No message matches." in log.get_data(as_text=True)
+
+
+def test_the_therapists_day_and_visit_name_the_client_not_an_id(front_desk: FrontDesk):
+    client_id = register(front_desk, first_name="Ines", last_name="Marsh")
+    deliver(front_desk.scheduling_engine, SCREENING_COMPLETED, a_screening(client_id))
+    deliver(front_desk.scheduling_engine, REFERRAL_WINDOW, a_referral(client_id))
+    booked = requests.post(front_desk.urls["scheduling"] + "/appointments", timeout=10,
+                           headers=auth("front_desk"), json={
+                               "client_id": client_id, "service_id": front_desk.clinic.service_id,
+                               "therapist_id": front_desk.clinic.therapist_id,
+                               "start": local(2026, 3, 2, 10).isoformat()})
+    assert booked.status_code == 201, booked.text
+    front_desk.console.add_account("tess", "therapist")
+    therapist = front_desk.console.client()
+    sign_in(therapist, "tess")
+
+    day = therapist.get("/therapist/today?day=2026-03-02").get_data(as_text=True)
+    visit = therapist.get(f"/therapist/visits/{booked.json()['id']}").get_data(as_text=True)
+
+    assert "<td>Ines Marsh</td>" in day and client_id[:8] not in day
+    assert "Visit with Ines Marsh at 10:00" in visit
+    assert "Confirm the client: Ines Marsh, born 1979-05-06." in visit

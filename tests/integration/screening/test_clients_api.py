@@ -250,3 +250,25 @@ def test_the_same_person_registered_at_once_from_several_desks_gets_one_client(a
     assert len(created) == 1 and len(refused) == 5
     assert {r["existing_client_id"] for r in refused} == {created[0]["client_id"]}
     assert len(queued_events(app, CLIENT_REGISTERED)) == 1
+
+
+def test_a_therapist_reads_a_clients_name_and_birth_date_but_not_the_whole_record(http):
+    created = register(http)
+    therapist = auth("therapist")
+
+    identity = http.get(f"/clients/{created['client_id']}/identity", headers=therapist)
+    whole = http.get(f"/clients/{created['client_id']}", headers=therapist)
+
+    assert identity.status_code == 200
+    assert identity.json == {"client_id": created["client_id"],
+                             "first_name": created["first_name"],
+                             "last_name": created["last_name"],
+                             "birth_date": created["birth_date"]}
+    assert whole.status_code == 403
+
+
+def test_the_identity_of_a_client_nobody_registered_is_not_found(http):
+    answer = http.get("/clients/cl_nobody/identity", headers=auth("therapist"))
+
+    assert answer.status_code == 404
+    assert answer.content_type == "application/problem+json"

@@ -109,6 +109,15 @@ class ClientOutSchema(ClientSchema):
     updated_at = fields.AwareDateTime(required=True)
 
 
+class ClientIdentitySchema(Schema):
+    """Who the client is, and nothing more: what a therapist checks before treating."""
+
+    client_id = fields.String(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+
+
 class ClientSearchSchema(Schema):
     last_name = Text(validate=validate.Length(min=1, max=100))
     birth_date = fields.Date()
