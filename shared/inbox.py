@@ -6,7 +6,7 @@ recognised and skipped (docs/ARCHITECTURE.md, "Idempotent consumers").
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, MetaData, String, Table
+from sqlalchemy import Column, Connection, MetaData, String, Table, bindparam, text
 
 from shared.db import UtcDateTime, dialect_insert, insert_if_absent, utcnow
 
@@ -28,6 +28,16 @@ def record_processed(connection: Connection, consumer: str, event_id: str) -> bo
     )
 
 
+# On PostgreSQL the ids go as one array: one short statement, parsed and planned alike for
+# every batch. (The same insert with a row of values per id spent ~14 ms a batch of 167
+# just in psycopg finding its ~500 placeholders.)
+_RECORD_ALL_POSTGRESQL = text(
+    "INSERT INTO processed_events (consumer, event_id, processed_at) "
+    "SELECT :consumer, unnest(CAST(:event_ids AS VARCHAR[])), :processed_at "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+).bindparams(bindparam("processed_at", type_=UtcDateTime))
+
+
 def record_all_processed(connection: Connection, consumer: str, event_ids: list[str]) -> set[str]:
     """Note a batch of events as applied; returns the ids that were new (one statement).
 
@@ -41,6 +51,9 @@ def record_all_processed(connection: Connection, consumer: str, event_ids: list[
     if not fresh:
         return set()
     now = utcnow()
+    if connection.dialect.name == "postgresql":
+        return set(connection.execute(_RECORD_ALL_POSTGRESQL, {
+            "consumer": consumer, "event_ids": fresh, "processed_at": now}).scalars())  # fmt: skip
     statement = (
         dialect_insert(connection, processed_events)
         .on_conflict_do_nothing()
