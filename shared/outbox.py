@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from prometheus_client import Counter, Gauge
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     Engine,
     Index,
@@ -29,13 +30,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from shared.bulk import execute_many
@@ -104,6 +108,18 @@ def add_all_to_outbox(connection: Connection, events: list[Event]) -> None:
             for event in events
         ],
     )
+
+
+def _one_of(connection: Connection, ids: list[int]) -> ColumnElement[bool]:
+    """``outbox.id`` among ``ids``: on PostgreSQL as one array parameter (``= ANY``).
+
+    ``IN (...)`` renders a placeholder per id, and psycopg parsing the ~1,000 of a batch
+    made marking it sent ~15% of the relay's time there: 16 us of CPU per event, 4 us
+    with the array (docs/PERFORMANCE.md, "Event bus").
+    """
+    if connection.dialect.name == "postgresql":
+        return outbox.c.id == any_(literal(ids, ARRAY(Integer)))
+    return outbox.c.id.in_(ids)
 
 
 def pending_summary(connection: Connection) -> tuple[int, float]:
@@ -217,7 +233,7 @@ class OutboxRelay:
             sent_ids.append(row.id)
         with write_transaction(self.engine) as connection:
             connection.execute(
-                update(outbox).where(outbox.c.id.in_(sent_ids)).values(sent_at=utcnow())
+                update(outbox).where(_one_of(connection, sent_ids)).values(sent_at=utcnow())
             )
         OUTBOX_PUBLISHED.labels(self.service).inc(len(sent_ids))
         self._update_metrics()
