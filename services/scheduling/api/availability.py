@@ -37,11 +37,16 @@ def slots_json(slots: Iterable[Slot], names: dict[str, str]) -> str:
         therapist_id: f'{{"therapist_id":{once(therapist_id)},"therapist_name":{json.dumps(name)}'
         for therapist_id, name in names.items()
     }
-    return "[" + ",".join(
-        f'{heads[slot.therapist_id]},"room_id":{once(slot.room_id)},'
-        f'"start":{once(slot.start)},"end":{once(slot.end)}}}'
-        for slot in slots
-    ) + "]"
+    # A room and start (the end follows) recur once per therapist free then: encoded once.
+    tails: dict[tuple[str, datetime], str] = {}
+    parts = []
+    for therapist_id, room_id, start, end in slots:
+        tail = tails.get((room_id, start))
+        if tail is None:
+            tail = tails[room_id, start] = (
+                f',"room_id":{once(room_id)},"start":{once(start)},"end":{once(end)}}}')
+        parts.append(heads[therapist_id] + tail)
+    return "[" + ",".join(parts) + "]"
 
 
 @bp.get("/availability")
