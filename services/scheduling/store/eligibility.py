@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from services.scheduling.domain.booking import ClientEligibility, Referral
 from services.scheduling.domain.precautions import Restrictions
-from services.scheduling.store.appointments import USING_A_VISIT
+from services.scheduling.store.appointments import USING_A_VISIT, status_is_one_of
 from services.scheduling.store.calendar import takes_row_locks
 from services.scheduling.store.tables import (
     appointments,
@@ -72,7 +72,7 @@ def _newer_or_closing(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
 _USED = (
     sa.select(sa.func.count())
     .where(appointments.c.referral_id == client_referrals.c.referral_id,
-           appointments.c.status.in_(USING_A_VISIT))
+           status_is_one_of(USING_A_VISIT))
     .scalar_subquery()
 )
 _REFERRALS = (
