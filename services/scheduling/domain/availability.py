@@ -45,7 +45,8 @@ class Busy(NamedTuple):
 _BY_START = itemgetter(2)
 _BY_ID = attrgetter("id")
 _ZERO = timedelta(0)
-_make_slot = Slot._make  # from a tuple, without the keyword-checking __new__
+# A Slot from a 4-tuple in C, without the Python-level __new__ or _make a NamedTuple has.
+_new_tuple = tuple.__new__
 
 
 class _Timeline:
@@ -162,7 +163,7 @@ def open_slots(
                 if last < _ZERO:
                     continue
                 therapist_id = therapist.id
-                slots += [_make_slot((therapist_id, room_id, start, end))
+                slots += [_new_tuple(Slot, (therapist_id, room_id, start, end))
                           for start, end, room_id in grid[max(first, 0):last // step + 1]
                           if room_id is not None]
     slots.sort(key=_BY_START)
