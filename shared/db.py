@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -32,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.types import TypeDecorator
 
@@ -48,9 +50,38 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
-    )
+    engine = create_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection unused for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection is alive before use, unless it was in use a moment ago.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip for every request and
+    every unit of work (docs/PERFORMANCE.md, "Booking"). A connection given back less than
+    ``PING_AFTER_IDLE_SECONDS`` ago was working then; one idle for longer (a quiet spell,
+    a database restart) is pinged, and a dead one is replaced (SQLAlchemy's
+    DisconnectionError from a checkout handler: the pool reconnects and tries again).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _given_back(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["given_back_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        given_back_at = record.info.get("given_back_at")
+        if given_back_at is None or time.monotonic() - given_back_at < PING_AFTER_IDLE_SECONDS:
+            return  # new (just connected), or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # whatever the driver raises, the connection is unusable
+            raise DisconnectionError("pooled connection failed its ping") from exc
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -21,7 +21,18 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
 
 from shared.db import UtcDateTime, utcnow, write_transaction
 from shared.web.auth import allow
@@ -87,11 +98,36 @@ def _entry(status: int) -> dict[str, Any] | None:
             "query": _query_terms() if staff else None}
 
 
+_RECORDED = "audit_recorded"  # flask.g: this request's row is already in its own transaction
+
+
+def record_within(connection: Connection, response: Response) -> None:
+    """Write this request's audit row in the caller's open write transaction.
+
+    ``@writes`` calls it with the answer it is about to commit, so a change and the record
+    of who made it commit together (one transaction per booking, docs/PERFORMANCE.md
+    "Booking"), or not at all. It marks the request as recorded only once the caller has
+    committed (``committed_within``); a request whose transaction rolled back (a refusal,
+    a conflict, a failed commit) is recorded after it by ``record_requests`` in a
+    transaction of its own, since it has no other.
+    """
+    entry = _entry(response.status_code)
+    if entry is not None:
+        connection.execute(_INSERT_ENTRY, entry)
+
+
+def committed_within() -> None:
+    """The transaction ``record_within`` wrote in has committed: record nothing more."""
+    g.setdefault(_RECORDED, True)
+
+
 def record_requests(app: Flask) -> None:
     """After each staff request and each refused (401/403) one, append it to the audit log."""
 
     @app.after_request
     def _audit(response: Response) -> Response:
+        if g.pop(_RECORDED, False):
+            return response
         try:
             entry = _entry(response.status_code)
             if entry is None:

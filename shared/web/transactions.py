@@ -6,6 +6,10 @@ reaches a view or a command through ``flask.g``. ``Idempotency-Key`` comes with
 in. A concurrent request with the same key therefore waits (or, on SQLite, is
 serialised) and then finds the stored answer; a crash loses the effect and the key
 together, so a retry runs cleanly.
+
+The request's audit row (``shared.web.audit``) is written in the same transaction as its
+answer, so a write is one transaction, not two; when the view raises, the transaction
+rolls back and the audit hook records the refusal in one of its own.
 """
 
 from __future__ import annotations
@@ -16,11 +20,23 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Response, g, make_response, request
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import UtcDateTime, insert_if_absent, read_only, utcnow
 from shared.uow import unit_of_work
+from shared.web.audit import committed_within, record_within
 from shared.web.context import service_context
 from shared.web.problems import Problem
 
@@ -38,6 +54,12 @@ idempotency_keys = Table(
 
 View = TypeVar("View", bound=Callable[..., Any])
 _PENDING = 0
+# Built once: runs after every write sent with an Idempotency-Key.
+_STORE_ANSWER = (
+    update(idempotency_keys)
+    .where(idempotency_keys.c.key == bindparam("stored_key"),
+           idempotency_keys.c.endpoint == bindparam("stored_endpoint"))
+)
 
 
 def reads(view: View) -> View:
@@ -69,7 +91,10 @@ def writes(view: View) -> View:
                               correlation_id=g.get("correlation_id"), actor=g.get("caller"))
         if key is None:
             with opened as uow:
-                return view(uow, *args, **kwargs)
+                response = make_response(view(uow, *args, **kwargs))
+                record_within(uow.connection, response)
+            committed_within()
+            return response
         # Keys are scoped to the caller (the staff member, else the credentials sent): two
         # callers choosing the same key never see each other's answers.
         caller = g.get("caller") or request.headers.get("Authorization", "")
@@ -81,15 +106,16 @@ def writes(view: View) -> View:
                 row = {"key": key, "endpoint": endpoint, "request_fingerprint": fingerprint,
                        "status_code": _PENDING, "response_body": "", "created_at": utcnow()}
                 if not insert_if_absent(uow.connection, idempotency_keys, row):
-                    return _replay(uow.connection, key, endpoint, fingerprint)
-                response = make_response(view(uow, *args, **kwargs))
-                uow.connection.execute(
-                    update(idempotency_keys)
-                    .where(idempotency_keys.c.key == key, idempotency_keys.c.endpoint == endpoint)
-                    .values(status_code=response.status_code,
-                            response_body=response.get_data(as_text=True))
-                )
-                return response
+                    response = _replay(uow.connection, key, endpoint, fingerprint)
+                else:
+                    response = make_response(view(uow, *args, **kwargs))
+                    uow.connection.execute(
+                        _STORE_ANSWER, {"stored_key": key, "stored_endpoint": endpoint,
+                                        "status_code": response.status_code,
+                                        "response_body": response.get_data(as_text=True)})
+                record_within(uow.connection, response)
+            committed_within()
+            return response
         except IntegrityError as exc:
             raise Problem(409, "Request in progress",
                           "A request with this Idempotency-Key is being processed; retry.",

@@ -19,8 +19,8 @@ from services.scheduling.api.schemas import (
 from services.scheduling.commands.booking import (
     BookingRequest,
     SeriesRequest,
-    book_appointment,
     book_series,
+    book_visit,
     cancel_appointment,
     mark_no_show,
     reschedule_appointment,
@@ -47,8 +47,8 @@ def book(uow: UnitOfWork) -> Response:
     request = BookingRequest(client_id=data["client_id"], service_id=data["service_id"],
                              therapist_id=data["therapist_id"], start=data["start"],
                              room_id=data["room_id"])
-    appointment_id = book_appointment(uow, request, now())
-    return respond(AppointmentSchema, _shown(uow.connection, appointment_id), 201)
+    # The row as stored, without reading it back (one statement fewer per booking).
+    return respond(AppointmentSchema, book_visit(uow, request, now()), 201)
 
 
 @bp.post("/appointments/series")

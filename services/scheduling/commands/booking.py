@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from services.scheduling.commands import openings
 from services.scheduling.commands.slots import (
@@ -43,7 +44,12 @@ from services.scheduling.store.appointments import (
     set_status,
     to_appointment,
 )
-from services.scheduling.store.calendar import load_settings, new_id, require_service
+from services.scheduling.store.calendar import (
+    load_settings,
+    new_id,
+    require_service,
+    require_service_and_settings,
+)
 from services.scheduling.store.eligibility import load_eligibility
 from shared.events.contracts.scheduling import (
     APPOINTMENT_BOOKED,
@@ -81,9 +87,13 @@ class SeriesRequest:
 
 def book_appointment(uow: UnitOfWork, request: BookingRequest, now: datetime) -> str:
     """Book one visit against the client's referral; returns the appointment id."""
+    return book_visit(uow, request, now)["id"]
+
+
+def book_visit(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[str, Any]:
+    """Book one visit against the client's referral; returns the stored appointment row."""
     connection = uow.connection
-    settings = load_settings(connection)
-    service = require_service(connection, request.service_id)
+    service, settings = require_service_and_settings(connection, request.service_id)
     day = settings.local_day(request.start)
     eligibility = load_eligibility(connection, request.client_id, lock=True).eligibility
     reasons = check_eligibility(eligibility, day)
@@ -102,9 +112,9 @@ def book_appointment(uow: UnitOfWork, request: BookingRequest, now: datetime) ->
         end=request.start + service.duration,
         referral_id=referral.id,
     )
-    insert_appointment(connection, appointment, request.service_id, None)
+    stored = insert_appointment(connection, appointment, request.service_id, None)
     _emit_booked(uow, appointment, request.service_id, None, held.therapist.staff_subject)
-    return appointment.id
+    return stored
 
 
 def book_series(uow: UnitOfWork, request: SeriesRequest, now: datetime) -> list[str]:

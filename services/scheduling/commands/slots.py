@@ -24,9 +24,8 @@ from services.scheduling.domain.errors import NotFound, SlotNotOffered, SlotTake
 from services.scheduling.store.appointments import busy_appointments
 from services.scheduling.store.calendar import (
     load_rooms,
-    load_therapists,
+    lock_and_load_one_therapist,
     lock_room,
-    lock_therapist,
     takes_row_locks,
 )
 
@@ -106,13 +105,11 @@ def free_room(
 def lock_and_load_therapist(
     connection: Connection, therapist_id: str, start: datetime, end: datetime
 ) -> Therapist:
-    """Take the therapist's lock, then load them with their time off around [start, end)."""
-    if takes_row_locks(connection) and not lock_therapist(connection, therapist_id):
+    """Take the therapist's lock and load them with their time off around [start, end)."""
+    therapist = lock_and_load_one_therapist(connection, therapist_id, start - _DAY, end + _DAY)
+    if therapist is None:
         raise NotFound("therapist")
-    found = load_therapists(connection, [therapist_id], start - _DAY, end + _DAY)
-    if not found:
-        raise NotFound("therapist")
-    return found[0]
+    return therapist
 
 
 def candidate_rooms(connection: Connection, room_id: str | None) -> list[str]:

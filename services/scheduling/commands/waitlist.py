@@ -3,7 +3,7 @@ the client's (or the front desk's) answer to an offer.
 
 Freed time is noted as an *opening* by the command that freed it
 (``commands/openings.py``) and offered here, by the waitlist worker. An open offer holds
-its slot: ``store.waitlist.held_slots`` adds it to the busy time every booking and
+its slot: ``store.waitlist.held_time`` adds it to the busy time every booking and
 availability query sees. Accepting closes the offer and books through
 ``book_appointment``, under booking's own locks: never a double booking.
 

@@ -12,9 +12,8 @@ from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.appointments import busy_appointments
 from services.scheduling.store.calendar import (
     load_rooms,
-    load_settings,
+    load_service_and_settings,
     load_therapists,
-    require_service,
 )
 
 _DAY = timedelta(days=1)
@@ -29,9 +28,10 @@ def available_slots(
     therapist_id: str | None = None,
 ) -> tuple[list[Slot], dict[str, Therapist]]:
     """Open slots for a service in the window, and the therapists they name."""
-    settings = load_settings(connection)
+    service, settings = load_service_and_settings(connection, service_id)
     check_window(window_from, window_to, now, settings)
-    service = require_service(connection, service_id)
+    if service is None:
+        raise NotFound("service")
     ids = [therapist_id] if therapist_id is not None else None
     therapists = load_therapists(connection, ids, window_from - _DAY, window_to + _DAY)
     if therapist_id is not None and not therapists:

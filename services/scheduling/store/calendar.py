@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, time
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -123,6 +124,43 @@ def load_therapists(
     ]
 
 
+# One therapist with their time off in a window, in one statement; on PostgreSQL it also
+# takes the therapist's row lock (FOR UPDATE OF therapists: the time off is only read).
+_THERAPIST_WITH_TIME_OFF = (
+    sa.select(therapists, time_off.c.start.label("off_start"), time_off.c.end.label("off_end"))
+    .select_from(therapists.outerjoin(time_off, sa.and_(
+        time_off.c.therapist_id == therapists.c.id,
+        time_off.c.start < sa.bindparam("until"), time_off.c.end > sa.bindparam("since"))))
+    .where(therapists.c.id == sa.bindparam("therapist_id"))
+    .order_by(time_off.c.start)
+)
+_LOCK_THERAPIST_WITH_TIME_OFF = _THERAPIST_WITH_TIME_OFF.with_for_update(of=therapists)
+
+
+def lock_and_load_one_therapist(
+    connection: Connection, therapist_id: str, off_from: datetime, off_to: datetime
+) -> Therapist | None:
+    """The therapist, under their row lock where writers take row locks, with their time off
+    overlapping the window; None when there is no such therapist."""
+    statement = _LOCK_THERAPIST_WITH_TIME_OFF if takes_row_locks(connection) else \
+        _THERAPIST_WITH_TIME_OFF
+    rows = connection.execute(statement, {"therapist_id": therapist_id, "since": off_from,
+                                          "until": off_to}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    return Therapist(
+        id=row.id,
+        name=row.name,
+        npi=row.npi,
+        credentials=row.credentials,
+        weekly_hours=hours_from_json(row.weekly_hours),
+        time_off=tuple(Interval(off.off_start, off.off_end) for off in rows
+                       if off.off_start is not None),
+        staff_subject=row.staff_subject,
+    )
+
+
 def load_therapist(connection: Connection, therapist_id: str) -> Therapist | None:
     """One therapist with all their time off, or None."""
     found = load_therapists(connection, [therapist_id])
@@ -196,11 +234,12 @@ def save_room(connection: Connection, room: Room) -> None:
         connection.execute(sa.update(rooms).where(rooms.c.id == room.id).values(name=room.name))
 
 
+_ROOMS = sa.select(rooms.c.id, rooms.c.name).order_by(rooms.c.name, rooms.c.id)
+
+
 def load_rooms(connection: Connection) -> list[Room]:
     """Every room, in the order slots try them (by name)."""
-    rows = connection.execute(sa.select(rooms.c.id, rooms.c.name).order_by(rooms.c.name,
-                                                                             rooms.c.id))
-    return [Room(id=row.id, name=row.name) for row in rows]
+    return [Room(id=row.id, name=row.name) for row in connection.execute(_ROOMS)]
 
 
 def lock_room(connection: Connection, room_id: str) -> bool:
@@ -232,9 +271,12 @@ def load_services(connection: Connection) -> dict[str, Service]:
     }
 
 
+_SERVICE = sa.select(services).where(services.c.id == sa.bindparam("service_id"))
+
+
 def load_service(connection: Connection, service_id: str) -> Service | None:
     """One service, or None."""
-    row = connection.execute(sa.select(services).where(services.c.id == service_id)).first()
+    row = connection.execute(_SERVICE, {"service_id": service_id}).first()
     if row is None:
         return None
     return Service(row.name, row.duration_minutes, tuple(row.default_techniques))
@@ -251,9 +293,50 @@ def require_service(connection: Connection, service_id: str) -> Service:
 # -- clinic settings -----------------------------------------------------------------------
 
 
+_SETTINGS = sa.select(clinic_settings).where(clinic_settings.c.id == 1)
+# The settings beside one service, in one statement (every booking and availability
+# request needs both); the settings' columns are labelled ``settings_<name>``, and are
+# NULL until an admin saves some.
+_SERVICE_AND_SETTINGS = (
+    sa.select(services.c.name, services.c.duration_minutes, services.c.default_techniques,
+              *(column.label(f"settings_{column.name}") for column in clinic_settings.c))
+    .select_from(services.outerjoin(clinic_settings, clinic_settings.c.id == 1))
+    .where(services.c.id == sa.bindparam("service_id"))
+)
+
+
 def load_settings(connection: Connection) -> ClinicSettings:
     """The clinic's booking settings (the defaults until an admin saves some)."""
-    row = connection.execute(sa.select(clinic_settings).where(clinic_settings.c.id == 1)).first()
+    return _settings_from(connection.execute(_SETTINGS).first())
+
+
+def load_service_and_settings(
+    connection: Connection, service_id: str
+) -> tuple[Service | None, ClinicSettings]:
+    """One service (None when there is none) and the clinic's settings, in one statement."""
+    row = connection.execute(_SERVICE_AND_SETTINGS, {"service_id": service_id}).first()
+    if row is None:
+        return None, load_settings(connection)
+    service = Service(row.name, row.duration_minutes, tuple(row.default_techniques))
+    if row.settings_id is None:
+        return service, DEFAULT_SETTINGS
+    prefix = len("settings_")
+    stored = {key[prefix:]: value for key, value in row._mapping.items()
+              if key.startswith("settings_")}
+    return service, _settings_from(SimpleNamespace(**stored))
+
+
+def require_service_and_settings(
+    connection: Connection, service_id: str
+) -> tuple[Service, ClinicSettings]:
+    """One service and the clinic's settings; NotFound when there is no such service."""
+    service, settings = load_service_and_settings(connection, service_id)
+    if service is None:
+        raise NotFound("service")
+    return service, settings
+
+
+def _settings_from(row: Any) -> ClinicSettings:
     if row is None:
         return DEFAULT_SETTINGS
     return ClinicSettings(

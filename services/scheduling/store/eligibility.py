@@ -18,8 +18,14 @@ from sqlalchemy import Connection
 
 from services.scheduling.domain.booking import ClientEligibility, Referral
 from services.scheduling.domain.precautions import Restrictions
-from services.scheduling.store.appointments import visits_used
-from services.scheduling.store.tables import client_referrals, client_screenings, clients
+from services.scheduling.store.appointments import USING_A_VISIT, status_is_one_of
+from services.scheduling.store.calendar import takes_row_locks
+from services.scheduling.store.tables import (
+    appointments,
+    client_referrals,
+    client_screenings,
+    clients,
+)
 from shared.db import save_if_newer
 
 ACTIVE = "active"
@@ -62,15 +68,31 @@ def _newer_or_closing(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
 
 
 # Built once: every booking reads these (see store.appointments on prebuilt statements).
+# Each referral with the visits it has used, counted in the same statement.
+_USED = (
+    sa.select(sa.func.count())
+    .where(appointments.c.referral_id == client_referrals.c.referral_id,
+           status_is_one_of(USING_A_VISIT))
+    .scalar_subquery()
+)
 _REFERRALS = (
-    sa.select(client_referrals)
+    sa.select(client_referrals, _USED.label("used"))
     .where(client_referrals.c.client_id == sa.bindparam("client_id"))
     .order_by(client_referrals.c.referral_id)
 )
-_LOCK_REFERRALS = _REFERRALS.with_for_update()
+# Taken first, in a statement of its own: on PostgreSQL a statement that waited for a lock
+# still counts from the snapshot it started with, so the count comes from the next one,
+# which sees the visits booked by whoever held the lock before (READ COMMITTED).
+_LOCK_REFERRALS = (
+    sa.select(client_referrals.c.referral_id)
+    .where(client_referrals.c.client_id == sa.bindparam("client_id"))
+    .order_by(client_referrals.c.referral_id)
+    .with_for_update()
+)
 _SCREENING = sa.select(client_screenings).where(
     client_screenings.c.client_id == sa.bindparam("client_id")
 )
+_KNOWN = sa.select(clients.c.client_id).where(clients.c.client_id == sa.bindparam("client_id"))
 
 
 @dataclass(frozen=True)
@@ -86,17 +108,17 @@ class EligibilityView:
 def load_eligibility(connection: Connection, client_id: str, lock: bool = False) -> EligibilityView:
     """The client's projection; ``lock`` takes the referral rows' locks (visits are counted)."""
     by_client = {"client_id": client_id}
-    referral_rows = connection.execute(_LOCK_REFERRALS if lock else _REFERRALS, by_client).all()
+    if lock and takes_row_locks(connection):
+        connection.execute(_LOCK_REFERRALS, by_client)
+    referral_rows = connection.execute(_REFERRALS, by_client).all()
     screening = connection.execute(_SCREENING, by_client).first()
     known = screening is not None or bool(referral_rows) or connection.execute(
-        sa.select(clients.c.client_id).where(clients.c.client_id == client_id)
-    ).first() is not None
-    used = visits_used(connection, [row.referral_id for row in referral_rows])
+        _KNOWN, by_client).first() is not None
     referrals = []
     shown = []
     for row in referral_rows:
-        count = used.get(row.referral_id, 0)
-        shown.append({**row._mapping, "visits_used": count,
+        count = int(row.used)
+        shown.append({**_without_count(row._mapping), "visits_used": count,
                       "visits_left": max((row.authorized_visits or 0) - count, 0)})
         if row.start_on is not None:
             referrals.append(Referral(row.referral_id, row.start_on, row.end_on,
@@ -109,6 +131,10 @@ def load_eligibility(connection: Connection, client_id: str, lock: bool = False)
         referrals=tuple(referrals),
     )
     return EligibilityView(eligibility, known, screening, shown)
+
+
+def _without_count(stored: Any) -> dict[str, Any]:
+    return {key: value for key, value in stored.items() if key != "used"}
 
 
 def restrictions_of(screening: Any) -> Restrictions:

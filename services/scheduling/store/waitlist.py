@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from services.scheduling.domain.calendar import Appointment
 from services.scheduling.domain.waitlist import ON_THE_LIST, OPEN, WaitlistEntry, Window
 from services.scheduling.store.tables import waitlist_entries as entries
 from services.scheduling.store.tables import waitlist_offers as offers
@@ -163,32 +162,25 @@ def due_offers(connection: Connection, now: datetime, limit: int = 100) -> list[
     return [row.id for row in rows]
 
 
-_HELD = (
-    sa.select(offers.c.id, offers.c.therapist_id, offers.c.room_id, offers.c.client_id,
-              offers.c.start, offers.c.end)
-    .where(offers.c.status == OPEN, offers.c.start < sa.bindparam("until"),
-           offers.c.end > sa.bindparam("since"))
-)
-
-
-def held_slots(connection: Connection, window: dict[str, datetime],
-               therapist_ids: Iterable[str] | None = None,
-               room_ids: Iterable[str] = ()) -> list[Appointment]:
-    """Slots open offers hold, as busy time (``busy_appointments``' hook).
+def held_time(owned: bool) -> sa.Select:
+    """Slots open offers hold, as busy time: the part ``busy_appointments`` unites with its
+    own query (same columns: therapist_id, room_id, start, end; same bind names).
 
     A held slot keeps its therapist and room from every other booking, and from the
-    availability the widget shows, until the offer closes. ``window`` is the busy query's
-    (``since``/``until``, buffers included); with ``therapist_ids``, only those of these
-    therapists or of ``room_ids``.
+    availability the widget shows, until the offer closes. ``since``/``until`` are the
+    busy query's (buffers included); ``owned`` keeps only those of ``therapist_ids`` or
+    ``room_ids``.
     """
-    query = _HELD
-    if therapist_ids is not None:
-        query = query.where(sa.or_(offers.c.therapist_id.in_(list(therapist_ids)),
-                                   offers.c.room_id.in_(list(room_ids))))
-    rows = connection.execute(query, {"since": window["since"], "until": window["until"]})
-    return [Appointment(id=row.id, therapist_id=row.therapist_id, room_id=row.room_id,
-                        client_id=row.client_id, start=row.start, end=row.end)
-            for row in rows]
+    query = (
+        sa.select(offers.c.therapist_id, offers.c.room_id, offers.c.start, offers.c.end)
+        .where(offers.c.status == OPEN, offers.c.start < sa.bindparam("until"),
+               offers.c.end > sa.bindparam("since"))
+    )
+    if owned:
+        query = query.where(sa.or_(
+            offers.c.therapist_id.in_(sa.bindparam("therapist_ids", expanding=True)),
+            offers.c.room_id.in_(sa.bindparam("room_ids", expanding=True))))
+    return query
 
 
 # -- openings -------------------------------------------------------------------------------

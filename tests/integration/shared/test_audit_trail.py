@@ -9,6 +9,7 @@ import logging
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event, text
 
 from tests.support.http import auth
 from tests.support.webapp import make_app
@@ -110,3 +111,36 @@ def test_text_the_caller_chose_cannot_become_a_spreadsheet_formula(http):
     assert "'=HYPERLINK(\"http://x\")" in {row["actor"] for row in rows}
     assert not any(value.startswith(("=", "+", "-", "@")) for row in rows
                    for value in row.values())
+
+
+def notes_stored(app: Flask) -> int:
+    with app.extensions["medmassage"].engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM notes")).scalar()
+
+
+def test_a_write_and_its_audit_row_commit_in_one_transaction(app, http):
+    commits = []
+    event.listen(app.extensions["medmassage"].engine, "commit", lambda _: commits.append(1))
+    response = http.post("/notes", json={"text": "hi"}, headers=auth("front_desk", "alice"))
+    assert response.status_code == 201
+    assert commits == [1]
+    assert [(e["actor"], e["path"], e["status"]) for e in trail(http, "?actor=alice")] == [
+        ("alice", "/notes", 201)]
+
+
+def test_a_write_refused_inside_its_transaction_is_still_recorded_once(app, http):
+    response = http.post("/notes", json={"text": ""}, headers=auth("front_desk", "alice"))
+    assert response.status_code == 400
+    assert notes_stored(app) == 0
+    assert [(e["actor"], e["path"], e["status"]) for e in trail(http, "?actor=alice")] == [
+        ("alice", "/notes", 400)]
+
+
+def test_a_write_whose_audit_row_cannot_be_written_is_not_kept(app, http, caplog):
+    with app.extensions["medmassage"].engine.begin() as connection:
+        connection.execute(text("DROP TABLE audit_log"))
+    with caplog.at_level(logging.ERROR):
+        response = http.post("/notes", json={"text": "hi"}, headers=auth("front_desk", "alice"))
+    assert response.status_code == 500
+    assert notes_stored(app) == 0  # no change without the record of who made it
+    assert "audit record failed" in caplog.text
