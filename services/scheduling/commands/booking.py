@@ -26,11 +26,13 @@ from services.scheduling.domain.booking import (
     can_reschedule,
     check_eligibility,
     choose_referral,
+    overlaps_a_visit,
     plan_series,
 )
 from services.scheduling.domain.calendar import Appointment
 from services.scheduling.domain.errors import (
     ChangeRefused,
+    ClientBusy,
     InvalidPlan,
     NotEligible,
     SeriesRefusal,
@@ -38,6 +40,7 @@ from services.scheduling.domain.errors import (
     SlotTaken,
 )
 from services.scheduling.store.appointments import (
+    client_bookings,
     insert_appointment,
     move,
     require_appointment,
@@ -101,6 +104,10 @@ def book_visit(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[
         raise NotEligible(reasons)
     referral = choose_referral(eligibility, day)
     assert referral is not None  # check_eligibility found a usable one
+    end = request.start + service.duration
+    if overlaps_a_visit(request.start, end,
+                        client_bookings(connection, request.client_id, request.start, end)):
+        raise ClientBusy()
     held = hold_slot(connection, settings, service, request.therapist_id, request.room_id,
                      request.start, now)
     appointment = Appointment(
@@ -136,9 +143,13 @@ def book_series(uow: UnitOfWork, request: SeriesRequest, now: datetime) -> list[
     lock_rooms(connection, room_ids)
     planned: list[tuple[datetime, str, str]] = []
     conflicts: list[tuple[datetime, list[str]]] = []
+    booked_already = client_bookings(connection, request.client_id, starts[0],
+                                     starts[-1] + service.duration)
     for start in starts:
         day = settings.local_day(start)
         reasons = check_eligibility(eligibility, day)
+        if overlaps_a_visit(start, start + service.duration, booked_already):
+            reasons.append("client_busy")
         try:
             room_id = free_room(connection, settings, service, therapist, room_ids, start, now)
         except SlotTaken:
@@ -215,10 +226,13 @@ def reschedule_appointment(
     if reasons:
         raise NotEligible(reasons)
     service = require_service(connection, row.service_id)
+    new_end = new_start + service.duration
+    if overlaps_a_visit(new_start, new_end, client_bookings(
+            connection, row.client_id, new_start, new_end, excluding=row.id)):
+        raise ClientBusy()
     therapist_id = therapist_id or row.therapist_id
     held = hold_slot(connection, settings, service, therapist_id, room_id, new_start, now,
                      excluding=row.id)
-    new_end = new_start + service.duration
     move(connection, row.id, therapist_id, held.room_id, new_start, new_end, decision.late)
     uow.emit(APPOINTMENT_RESCHEDULED, row.client_id, {
         "appointment_id": row.id, "client_id": row.client_id, "referral_id": row.referral_id,

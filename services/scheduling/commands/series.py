@@ -26,11 +26,16 @@ from services.scheduling.commands.slots import (
     lock_and_load_therapist,
     lock_rooms,
 )
-from services.scheduling.domain.booking import ClientEligibility, check_eligibility, choose_referral
+from services.scheduling.domain.booking import (
+    ClientEligibility,
+    check_eligibility,
+    choose_referral,
+    overlaps_a_visit,
+)
 from services.scheduling.domain.calendar import Appointment, ClinicSettings, Service, Therapist
 from services.scheduling.domain.errors import NotFound, SeriesRefusal, SlotNotOffered, SlotTaken
 from services.scheduling.domain.frequency import parse_frequency, plan_of_care_starts
-from services.scheduling.store.appointments import insert_appointment
+from services.scheduling.store.appointments import client_bookings, insert_appointment
 from services.scheduling.store.calendar import (
     load_settings,
     load_therapists,
@@ -60,8 +65,13 @@ def check_dates(connection: Connection, settings: ClinicSettings, service: Servi
                 starts: Sequence[datetime], now: datetime) -> list[DateCheck]:
     """Check each date as a booking would, counting the earlier bookable dates' visits."""
     checks = []
-    for start in sorted(starts):
+    ordered = sorted(starts)
+    booked_already = client_bookings(connection, eligibility.client_id, ordered[0],
+                                     ordered[-1] + service.duration)
+    for start in ordered:
         check = DateCheck(start, check_eligibility(eligibility, settings.local_day(start)))
+        if overlaps_a_visit(start, start + service.duration, booked_already):
+            check.reasons.append("client_busy")
         try:
             check.room_id = free_room(connection, settings, service, therapist, room_ids,
                                       start, now)

@@ -182,3 +182,14 @@ def _inside_cancellation_window(
     appointment: Appointment, now: datetime, settings: ClinicSettings
 ) -> bool:
     return appointment.start - now < timedelta(hours=settings.cancellation_window_hours)
+
+
+def overlaps_a_visit(start: datetime, end: datetime,
+                     visits: Sequence[tuple[datetime, datetime]]) -> bool:
+    """Whether [start, end) overlaps one of the client's booked visits.
+
+    A client is in one place at a time: two therapists or rooms booked for the same person
+    at once is a front-desk slip, and the second session could never be delivered (or
+    billed). No buffer applies: the buffer is the therapist's and the room's turnover.
+    """
+    return any(start < booked_end and booked_start < end for booked_start, booked_end in visits)

@@ -40,6 +40,17 @@ class SlotTaken(kinds.Conflict):
         super().__init__("The therapist or the room is already booked then.")
 
 
+class ClientBusy(kinds.Conflict):
+    """The client already has a visit booked at an overlapping time (one place at a time)."""
+
+    title = "Client already booked then"
+    slug = "client-busy"
+
+    def __init__(self) -> None:
+        super().__init__("The client already has a visit booked at an overlapping time.",
+                         reasons=["client_busy"])
+
+
 class SlotNotOffered(kinds.Refused):
     """The time is not bookable at all: outside hours, time off, notice, horizon or grid."""
 

@@ -77,6 +77,13 @@ _VISITS_USED = (
            appointments.c.status.in_(USING_A_VISIT))
     .group_by(appointments.c.referral_id)
 )
+_CLIENT_BOOKED = sa.select(appointments.c.start, appointments.c.end).where(
+    appointments.c.client_id == sa.bindparam("client_id"),
+    appointments.c.status == "booked",
+    appointments.c.start < sa.bindparam("until"),
+    appointments.c.end > sa.bindparam("since"),
+    appointments.c.id != sa.bindparam("excluding"),
+)
 _ONE = sa.select(appointments).where(appointments.c.id == sa.bindparam("appointment_id"))
 _LOCK_ONE = _ONE.with_for_update()
 
@@ -106,6 +113,19 @@ def busy_appointments(
             "therapist_ids": list(therapist_ids), "room_ids": list(room_ids),
             "excluding": excluding or ""})
     return [Busy._make(row) for row in rows]
+
+
+def client_bookings(connection: Connection, client_id: str, since: datetime, until: datetime,
+                    excluding: str | None = None) -> list[tuple[datetime, datetime]]:
+    """(start, end) of the client's booked visits touching [since, until), but ``excluding``.
+
+    Read after the client's eligibility lock (load_eligibility(lock=True)), which every
+    booking of the client takes first, so two bookings of one client cannot both miss
+    each other.
+    """
+    rows = connection.execute(_CLIENT_BOOKED, {"client_id": client_id, "since": since,
+                                               "until": until, "excluding": excluding or ""})
+    return [(row.start, row.end) for row in rows]
 
 
 def insert_appointment(

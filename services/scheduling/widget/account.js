@@ -13,6 +13,7 @@
     no_visits_left: "Your referral has no visits left for this date; ask your physician for a renewal.",
     outside_referral_dates: "This date is outside your referral's dates.",
     slot_taken: "This time is already taken.",
+    client_busy: "You already have a visit at this time.",
     slot_not_offered: "The clinic is closed or this time cannot be booked online.",
     late_fee_not_accepted: "Please tick the box to accept the late fee, or keep your visit.",
     inside_minimum_notice: "This time is too soon to book online.",

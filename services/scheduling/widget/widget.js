@@ -20,6 +20,7 @@
     booking_code_revoked: "This booking code no longer works, after too many wrong tries or because the clinic replaced it. Please ask the front desk for a new one.",
     too_many_tries: "Too many tries from your connection. Please wait a minute and try again.",
     slot_taken: "Sorry, someone has just booked that time. Please choose another one.",
+    client_busy: "You already have a visit booked at this time. Please choose another time.",
     slot_not_offered: "This time can no longer be booked online. Please choose another one.",
     busy: "Your booking is still being processed. Please wait a moment and try again."
   };

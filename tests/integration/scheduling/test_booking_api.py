@@ -56,6 +56,58 @@ def test_the_same_slot_cannot_be_booked_twice(http, clinic, engine):
     assert response.json["type"] == "/problems/slot-taken"
 
 
+def test_a_client_cannot_be_booked_with_two_therapists_at_overlapping_times(
+        http, clinic, engine):
+    client_id = eligible_client(engine)
+    assert book(http, clinic, client_id, TUESDAY_10).status_code == 201
+
+    overlapping = book(http, clinic, client_id, local(2026, 3, 3, 10, 30),
+                       therapist_id=clinic.other_therapist_id)
+    right_after = book(http, clinic, client_id, local(2026, 3, 3, 11),
+                       therapist_id=clinic.other_therapist_id)
+
+    assert overlapping.status_code == 409
+    assert overlapping.content_type == "application/problem+json"
+    assert overlapping.json["type"] == "/problems/client-busy"
+    assert overlapping.json["reasons"] == ["client_busy"]
+    assert right_after.status_code == 201  # back to back is fine for the client
+    assert visits_used(engine, client_id) == 2
+
+
+def test_a_visit_cannot_be_moved_onto_another_visit_of_the_same_client(http, clinic, engine):
+    client_id = eligible_client(engine)
+    first = book(http, clinic, client_id, TUESDAY_10).json
+    second = book(http, clinic, client_id, local(2026, 3, 4, 14),
+                  therapist_id=clinic.other_therapist_id).json
+
+    moved = http.post(f"/appointments/{second['id']}/reschedule", headers=FRONT_DESK,
+                      json={"start": local(2026, 3, 3, 10, 15).isoformat(),
+                            "therapist_id": clinic.other_therapist_id})
+    kept_its_own_time = http.post(f"/appointments/{first['id']}/reschedule",
+                                  headers=FRONT_DESK,
+                                  json={"start": local(2026, 3, 3, 10, 30).isoformat()})
+
+    assert moved.status_code == 409 and moved.json["type"] == "/problems/client-busy"
+    assert kept_its_own_time.status_code == 200, kept_its_own_time.json  # not busy with itself
+
+
+def test_a_plan_of_care_names_the_dates_the_client_is_already_booked(http, clinic, engine):
+    client_id = eligible_client(engine)
+    taken = local(2026, 3, 10, 10, 30)
+    assert book(http, clinic, client_id, taken,
+                therapist_id=clinic.other_therapist_id).status_code == 201
+    response = http.post("/appointments/series", headers=FRONT_DESK, json={
+        "client_id": client_id, "service_id": clinic.service_id,
+        "therapist_id": clinic.therapist_id, "first_start": TUESDAY_10.isoformat(),
+        "visits_per_week": 2, "weeks": 2,
+    })
+
+    assert response.status_code == 422, response.json
+    assert response.json["conflicts"] == [
+        {"start": local(2026, 3, 10, 10).isoformat(), "reasons": ["client_busy"]}]
+    assert visits_used(engine, client_id) == 1
+
+
 def test_a_room_in_use_cannot_be_given_to_another_therapist(http, clinic, engine):
     assert book(http, clinic, eligible_client(engine), TUESDAY_10,
                 room_id=clinic.room_id).status_code == 201

@@ -13,6 +13,7 @@ from services.scheduling.domain.booking import (
     can_reschedule,
     check_eligibility,
     choose_referral,
+    overlaps_a_visit,
     plan_series,
 )
 from services.scheduling.domain.calendar import NoShowPolicy
@@ -249,3 +250,16 @@ def test_twice_weekly_then_weekly_plans_chain_into_one_plan_of_care():
     plan = twice + weekly
     assert len(plan) == 12
     assert plan == sorted(plan)
+
+
+def test_a_client_is_busy_only_when_a_visit_overlaps_not_when_it_touches() -> None:
+    ten, eleven = datetime(2026, 3, 3, 15, tzinfo=UTC), datetime(2026, 3, 3, 16, tzinfo=UTC)
+    booked = [(ten, eleven)]
+    half_past = datetime(2026, 3, 3, 15, 30, tzinfo=UTC)
+    noon = datetime(2026, 3, 3, 17, tzinfo=UTC)
+
+    assert overlaps_a_visit(half_past, noon, booked)
+    assert overlaps_a_visit(datetime(2026, 3, 3, 14, 30, tzinfo=UTC), half_past, booked)
+    assert not overlaps_a_visit(eleven, noon, booked)  # back to back
+    assert not overlaps_a_visit(datetime(2026, 3, 3, 14, tzinfo=UTC), ten, booked)
+    assert not overlaps_a_visit(ten, eleven, [])
