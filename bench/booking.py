@@ -243,15 +243,21 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
             if day.weekday() < 5:
                 nine = datetime.combine(day, clock_time(9), tzinfo=zone)
                 starts += [nine + k * STARTS_EVERY for k in range(VISITS_A_DAY)]
-        distinct = [(therapist_id, start) for therapist_id in therapist_ids for start in starts]
+        # A client is in one place at a time (booking refuses an overlap: client-busy), so
+        # the clients of one start are all different: therapist t at start s books client
+        # 20s + t (mod CLIENTS), back at the same hour every other day; a contended request
+        # comes from the client of the same hour the next day but one (s + 6), whose own
+        # visit is another day: it can only lose to the slot, never to its client.
+        distinct = [(t, s) for t in range(len(therapist_ids)) for s in range(len(starts))]
         contended = random.Random(7).sample(distinct, len(distinct) // 10)
-        targets = distinct + contended
+        targets = [(t, s, s) for t, s in distinct] + [
+            (t, s, s + VISITS_A_DAY) for t, s in contended]
         random.Random(11).shuffle(targets)
         bookings = [
-            ("POST", {"client_id": client_ids[i % CLIENTS], "service_id": SERVICE_ID,
-                      "therapist_id": therapist_id,
-                      "start": start.astimezone(UTC).isoformat()})
-            for i, (therapist_id, start) in enumerate(targets)
+            ("POST", {"client_id": client_ids[(len(therapist_ids) * hour + t) % CLIENTS],
+                      "service_id": SERVICE_ID, "therapist_id": therapist_ids[t],
+                      "start": starts[s].astimezone(UTC).isoformat()})
+            for t, s, hour in targets
         ]
         token = development_signing_key().sign("bench", ["front_desk"], timedelta(hours=1))
         headers = {"Authorization": f"Bearer {token}"}
