@@ -9,6 +9,7 @@ writers to a SQLite file take turns in the order they came (``WriteTurns``).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 import time
@@ -114,24 +115,30 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 class WriteTurns:
-    """First come, first served among the threads of one process writing to one SQLite file.
+    """First come, first served among the writers to one SQLite file, threads and processes.
 
     SQLite's own busy handler retries with growing sleeps (up to 100 ms apart), so a thread
     that commits and begins again at once (a consumer working through a backlog) can keep
-    the write lock for seconds while the submission worker or a booking request waits.
-    Taking a ticket first makes the waiters go in arrival order; other processes still
-    meet at SQLite's lock and its busy timeout.
+    the write lock for seconds while the submission worker or a booking request waits, and
+    a writer in another process (a gunicorn worker) sleeps past the moment the lock frees.
+    Taking a ticket first makes a process's threads go in arrival order; then an exclusive
+    ``flock`` on a file beside the database (``<db>.write-turn``) makes the processes take
+    turns, the kernel waking the next waiter the moment the lock is released. SQLite's
+    lock and busy timeout still guard writers that come another way (migrations, tools).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lock_path: str | None = None) -> None:
         self._changed = threading.Condition()
         self._next_ticket = 0
         self._serving = 0
         self._holder: int | None = None
+        self._lock_path = lock_path
+        self._lock_file: int | None = None
+        self._lock_pid = 0
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        """Wait for this thread's turn and hold it for the block."""
+        """Wait for this thread's turn (and this process's) and hold it for the block."""
         me = threading.get_ident()
         with self._changed:
             if self._holder == me:
@@ -143,12 +150,34 @@ class WriteTurns:
                 self._changed.wait()
             self._holder = me
         try:
-            yield
+            with self._between_processes():
+                yield
         finally:
             with self._changed:
                 self._holder = None
                 self._serving += 1
                 self._changed.notify_all()
+
+    @contextmanager
+    def _between_processes(self) -> Iterator[None]:
+        if self._lock_path is None:
+            yield
+            return
+        descriptor = self._descriptor()
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def _descriptor(self) -> int:
+        # Opened per process: a descriptor inherited through fork (gunicorn's workers) shares
+        # its lock with the parent's, so it would not keep the two apart.
+        assert self._lock_path is not None
+        if self._lock_file is None or self._lock_pid != os.getpid():
+            self._lock_file = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._lock_pid = os.getpid()
+        return self._lock_file
 
 
 _TURNS_BY_FILE: dict[str, WriteTurns] = {}
@@ -159,7 +188,7 @@ _TURNS_LOCK = threading.Lock()
 def _turns_for_file(path: str) -> WriteTurns:
     # One per file, not per engine: tests and tools open several engines on one file.
     with _TURNS_LOCK:
-        return _TURNS_BY_FILE.setdefault(path, WriteTurns())
+        return _TURNS_BY_FILE.setdefault(path, WriteTurns(f"{path}.write-turn"))
 
 
 @contextmanager
