@@ -218,10 +218,10 @@ def post_claim(payment: ClaimPayment | UnreadableClaim, claim: SentClaim) -> Pos
         mismatches += _line_mismatches(match, claim.lines, sign)
     if mismatches:
         return PostingRefusal(RefusalKind.UNMATCHED, payment.claim_id, mismatches)
-    lines = tuple(_line(service, i + 1, claim.lines[i]) for service, i in match.pairs)
+    lines = tuple([_line(service, i + 1, claim.lines[i]) for service, i in match.pairs])
     outcome = _outcome(payment, lines, claim.expected_allowed)
-    claim_adjustments = tuple(_posted(a) for a in payment.adjustments)
-    claim_remarks = tuple(_remark(r) for r in payment.remarks)
+    claim_adjustments = tuple([_posted(a) for a in payment.adjustments])
+    claim_remarks = tuple([_remark(r) for r in payment.remarks])
     return PostingPlan(
         claim_id=claim.claim_id,
         echoed_claim_id=payment.claim_id,
@@ -265,13 +265,13 @@ def _line(service: ServicePayment, number: int, ours: SentLine) -> LinePosting:
         units=ours.units,
         charge=service.charge,
         paid=service.paid,
-        adjustments=tuple(_posted(a) for a in service.adjustments),
+        adjustments=tuple([_posted(a) for a in service.adjustments]),
         patient_responsibility=owed,
         allowed=service.allowed if service.allowed is not None else service.paid + owed,
         expected_allowed=ours.expected_allowed,
         denied=service.charge != ZERO and service.paid == owed == ZERO
         and not _settled_by_prior_payer(service.adjustments),
-        remarks=tuple(_remark(r) for r in service.remarks),
+        remarks=tuple([_remark(r) for r in service.remarks]),
     )
 
 
@@ -338,7 +338,7 @@ def _reasons(
             f"{payment.charge:.2f} billed ({expected:.2f} expected); patient owes "
             f"{payment.patient_responsibility:.2f}"
         )
-    reasons = [Reason(outcome.value, words)]
+    reasons = [Reason(outcome._value_, words)]
     reasons += [_adjustment_reason("claim", a) for a in claim_adjustments]
     reasons += [_remark_reason("claim", r) for r in claim_remarks]
     for line in lines:
@@ -366,7 +366,7 @@ def _remark(remark: Remark) -> PostedRemark:
 
 
 def _posted(adjustment: Adjustment) -> PostedAdjustment:
-    group = adjustment.group.value
+    group = adjustment.group._value_  # the code itself: .value is a descriptor call, per CAS
     return PostedAdjustment(
         group, adjustment.reason, adjustment.amount, describe_adjustment(group, adjustment.reason)
     )

@@ -116,7 +116,9 @@ _Keys = tuple[Sequence[Hashable], Sequence[Hashable]]
 
 def _passes(services: Sequence[ServicePayment], lines: Sequence[SentLine]) -> Iterator[_Keys]:
     """Each pass's keys of the services and of our lines, worked out only when it is reached."""
-    yield [s.line_control_number for s in services], [line.line_control_number for line in lines]
+    controls = [s.line_control_number for s in services]
+    if any(controls):  # a pass where no service has a key pairs nothing: skipped
+        yield controls, [line.line_control_number for line in lines]
     billed = [_billed_key(service) for service in services]
     sent = [_sent_key(line) for line in lines]
     yield (
@@ -140,4 +142,4 @@ def _sent_key(line: SentLine) -> tuple[str, tuple[str, ...], Decimal]:
 
 def _modifier_set(modifiers: Iterable[str]) -> tuple[str, ...]:
     # Payers may return modifiers in another order; their order does not change the service.
-    return tuple(sorted(m.upper() for m in modifiers))
+    return tuple(sorted([m.upper() for m in modifiers])) if modifiers else ()

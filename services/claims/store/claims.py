@@ -31,6 +31,8 @@ _IDS_PER_QUERY = 500  # ids bound in one IN (...): well under SQLite's variable 
 # what SQLite takes to run it.
 _INSERT_HISTORY = insert(claim_history)
 _CHANGE_STATE: dict[tuple[str, ...], Any] = {}  # by the columns a change sets
+# By a change's keys in order: the columns it sets, and its keys as bound ("_" first).
+_CHANGE_SHAPES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _INSERT_CLAIM = insert(claims)
 _CLAIM_OF_ATTEMPT = select(claims.c.claim_id).where(
     claims.c.session_id == bindparam("session_id"), claims.c.attempt == bindparam("attempt")
@@ -191,8 +193,13 @@ def change_states(connection: Connection, changes: Sequence[dict[str, Any]]) -> 
     moved = 0
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
-        columns = tuple(sorted(change.keys() - {"claim_id", "from_status"}))
-        by_columns.setdefault(columns, []).append(change)
+        keys = tuple(change)
+        shape = _CHANGE_SHAPES.get(keys)
+        if shape is None:
+            columns = tuple(sorted(change.keys() - {"claim_id", "from_status"}))
+            shape = _CHANGE_SHAPES[keys] = (columns, tuple(f"_{key}" for key in keys))
+        columns, names = shape
+        by_columns.setdefault(columns, []).append(dict(zip(names, change.values(), strict=True)))
     for columns, same in by_columns.items():
         statement = _CHANGE_STATE.get(columns)
         if statement is None:
@@ -202,10 +209,7 @@ def change_states(connection: Connection, changes: Sequence[dict[str, Any]]) -> 
                        claims.c.status == bindparam("_from_status"))
                 .values({column: bindparam(f"_{column}") for column in columns})
             )  # fmt: skip
-        moved += execute_many(
-            connection, statement,
-            [{f"_{key}": value for key, value in change.items()} for change in same],
-        )  # fmt: skip
+        moved += execute_many(connection, statement, same)
     return moved
 
 

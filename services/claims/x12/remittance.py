@@ -46,6 +46,8 @@ MAX_REFERENCE = 50  # PLB03-2
 _MONEY = re.compile(r"-?(\d+(\.\d{1,2})?|\.\d{1,2})")
 _REASON_CODE = re.compile(r"[A-Z0-9]{1,5}")  # CAS02, CAS05...: a CARC
 _QUANTITY = re.compile(r"-?(\d+(\.\d+)?|\.\d+)")
+_AMOUNTS: dict[str, Decimal] = {}  # amounts read so far, by their text (``_money``)
+_AMOUNTS_KEPT = 10_000
 # Segments a claim payment may carry (loop 2100, then 2110 after each SVC).
 _CLAIM_SEGMENTS = frozenset({"CAS", "NM1", "MIA", "MOA", "REF", "DTM", "PER", "AMT", "QTY"})
 _SERVICE_SEGMENTS = frozenset({"DTM", "CAS", "REF", "AMT", "QTY", "LQ"})
@@ -521,7 +523,8 @@ class _ServiceDraft:
     remarks: list[Remark] = field(default_factory=list)
 
     def take(self, elements: list[str]) -> None:
-        tag, qualifier = elements[0], element(elements, 1)
+        tag = elements[0]
+        qualifier = elements[1] if len(elements) > 1 else ""
         if tag not in _SERVICE_SEGMENTS:
             raise _Malformed(f"{tag} does not belong in a service line (2110)")
         if tag == "CAS":
@@ -674,9 +677,16 @@ def _at_most(value: str, longest: int, what: str) -> str:
 
 
 def _money(value: str, what: str) -> Decimal:
-    if _MONEY.fullmatch(value) is None:
-        raise _Malformed(f"{what} is not an amount: {value!r}")
-    return Decimal(value)
+    # An 835 repeats the same few amounts (fee schedule charges, allowed amounts): each is
+    # checked and made a Decimal once. A Decimal is immutable, so sharing one is safe.
+    amount = _AMOUNTS.get(value)
+    if amount is None:
+        if _MONEY.fullmatch(value) is None:
+            raise _Malformed(f"{what} is not an amount: {value!r}")
+        amount = Decimal(value)
+        if len(_AMOUNTS) < _AMOUNTS_KEPT:
+            _AMOUNTS[value] = amount
+    return amount
 
 
 def _money_or_none(value: str) -> Decimal | None:
