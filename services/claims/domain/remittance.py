@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from services.claims.domain.codes import describe_adjustment, describe_remark
 from services.claims.domain.records import Reason
+from services.claims.domain.remittance_amounts import two_places
 from services.claims.domain.remittance_balancing import (
     REMITTANCE_UNBALANCED,
     ZERO,
@@ -331,12 +332,12 @@ def _reasons(
     lines: tuple[LinePosting, ...],
 ) -> tuple[Reason, ...]:
     if outcome is Outcome.REVERSAL:
-        words = f"reversal: the payer takes back {-payment.paid:.2f} it paid on this claim"
+        words = f"reversal: the payer takes back {two_places(-payment.paid)} it paid on this claim"
     else:
         words = (
-            f"{outcome.value.replace('_', ' ')}: paid {payment.paid:.2f} of "
-            f"{payment.charge:.2f} billed ({expected:.2f} expected); patient owes "
-            f"{payment.patient_responsibility:.2f}"
+            f"{outcome.value.replace('_', ' ')}: paid {two_places(payment.paid)} of "
+            f"{two_places(payment.charge)} billed ({two_places(expected)} expected); patient owes "
+            f"{two_places(payment.patient_responsibility)}"
         )
     reasons = [Reason(outcome._value_, words)]
     reasons += [_adjustment_reason("claim", a) for a in claim_adjustments]
@@ -351,7 +352,7 @@ def _reasons(
 def _adjustment_reason(where: str, adjustment: PostedAdjustment) -> Reason:
     return Reason(
         f"{adjustment.group}-{adjustment.reason}",
-        f"{where}: {adjustment.amount:.2f} {adjustment.description}",
+        f"{where}: {two_places(adjustment.amount)} {adjustment.description}",
     )
 
 
