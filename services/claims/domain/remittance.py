@@ -76,7 +76,8 @@ class RefusalKind(StrEnum):
     UNBALANCED = "unbalanced"  # its amounts (or the remittance's) do not add up
 
 
-@dataclass(frozen=True)
+# Slots, as the 835 reader's values (x12/remittance.py): made per line and adjustment.
+@dataclass(frozen=True, slots=True)
 class PostedAdjustment:
     """One CAS adjustment as posted, with its meaning in words."""
 
@@ -86,7 +87,7 @@ class PostedAdjustment:
     description: str  # "CO-45: Charge exceeds fee schedule/..."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostedRemark:
     """A remark code (LQ, MOA) as posted, with its meaning in words."""
 
@@ -94,7 +95,7 @@ class PostedRemark:
     description: str  # "N130: Consult plan benefit documents/..."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinePosting:
     """What the payer did with one of our lines."""
 
@@ -112,7 +113,7 @@ class LinePosting:
     remarks: tuple[PostedRemark, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostingPlan:
     """A claim payment that can be posted: per line, claim-level, totals and the outcome."""
 
@@ -131,7 +132,7 @@ class PostingPlan:
     reasons: tuple[Reason, ...]  # the outcome, then each adjustment and remark, in words
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostingRefusal:
     """A claim payment held for a person, and why."""
 
@@ -143,7 +144,7 @@ class PostingRefusal:
 Posting = PostingPlan | PostingRefusal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemittancePosting:
     """Every claim payment of one 835 transaction, posted or refused, in file order."""
 

@@ -23,7 +23,7 @@ from services.claims.x12.remittance import ServicePayment
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentLine:
     """One line of our claim as billed, with the amount the payer is expected to allow."""
 
@@ -53,7 +53,7 @@ class SentClaim:
         return sum((line.expected_allowed for line in self.lines), ZERO)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineMatch:
     """Service payments paired with the index of our line, and what is left on each side."""
 
