@@ -328,12 +328,19 @@ def claims_as_billed(
             _LINES_AS_BILLED, ids
         ):
             found[claim_id][1].append(SentLine(
-                code, tuple(m for m in modifiers.split(",") if m), units, charge, expected
+                code, _modifiers(modifiers), units, charge, expected
             ))  # fmt: skip
     return {
         claim_id: (row, SentClaim(claim_id, tuple(lines)))
         for claim_id, (row, lines) in found.items()
     }
+
+
+def _modifiers(stored: str) -> tuple[str, ...]:
+    # As stored by write_lines: joined with commas, "" for none (most lines have none).
+    if "," not in stored:
+        return (stored,) if stored else ()
+    return tuple(m for m in stored.split(",") if m)
 
 
 def _line(row: Any) -> ClaimLine:
