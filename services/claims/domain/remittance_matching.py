@@ -12,9 +12,8 @@ Lines of different codes are never paired by position: that would post money to 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from services.claims.domain.claim import ClaimLine
 from services.claims.domain.claim_ids import echoes
@@ -35,22 +34,25 @@ class SentLine:
     line_control_number: str | None = None  # our 837 REF*6R, when we send one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentClaim:
-    """Our claim as billed: its CLM01 and its lines in order."""
+    """Our claim as billed: its CLM01 and its lines in order.
+
+    ``total_charge`` (CLM02, the sum of the lines) and ``expected_allowed`` (what the payer's
+    fee schedule should allow for the whole claim) are worked out when it is made: posting
+    reads both for every claim payment (a cached property took a lock each time).
+    """
 
     claim_id: str
     lines: tuple[SentLine, ...]
+    total_charge: Decimal = field(init=False, repr=False, compare=False)
+    expected_allowed: Decimal = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def total_charge(self) -> Decimal:
-        """What the claim billed (CLM02): the sum of its lines."""
-        return sum((line.charge for line in self.lines), ZERO)
-
-    @cached_property
-    def expected_allowed(self) -> Decimal:
-        """What the payer's fee schedule should allow for the whole claim."""
-        return sum((line.expected_allowed for line in self.lines), ZERO)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total_charge", sum([line.charge for line in self.lines], ZERO))
+        object.__setattr__(
+            self, "expected_allowed", sum([line.expected_allowed for line in self.lines], ZERO)
+        )
 
 
 @dataclass(frozen=True, slots=True)

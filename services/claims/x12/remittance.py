@@ -46,6 +46,8 @@ MAX_REFERENCE = 50  # PLB03-2
 _MONEY = re.compile(r"-?(\d+(\.\d{1,2})?|\.\d{1,2})")
 _REASON_CODE = re.compile(r"[A-Z0-9]{1,5}")  # CAS02, CAS05...: a CARC
 _QUANTITY = re.compile(r"-?(\d+(\.\d+)?|\.\d+)")
+# Appended to a segment so its first elements read by position: "" where it stops short.
+_ABSENT: Segment = ("",) * 8
 _AMOUNTS: dict[str, Decimal] = {}  # amounts read so far, by their text (``_money``)
 _AMOUNTS_KEPT = 10_000
 # Segments a claim payment may carry (loop 2100, then 2110 after each SVC).
@@ -542,16 +544,16 @@ class _ServiceDraft:
             self.remarks.append(Remark(qualifier, code))
 
     def finish(self) -> ServicePayment:
-        svc = self.svc
-        original = element(svc, 6)
-        original_units = element(svc, 7)
+        svc = self.svc + _ABSENT  # SVC01-SVC07 by position, "" when absent (as element())
+        original = svc[6]
+        original_units = svc[7]
         return ServicePayment(
-            procedure=_procedure(element(svc, 1), self.separator, "SVC01"),
-            charge=_money(element(svc, 2), "SVC02 line charge"),
-            paid=_money(element(svc, 3), "SVC03 line payment"),
-            revenue_code=element(svc, 4) or None,
+            procedure=_procedure(svc[1], self.separator, "SVC01"),
+            charge=_money(svc[2], "SVC02 line charge"),
+            paid=_money(svc[3], "SVC03 line payment"),
+            revenue_code=svc[4] or None,
             # SVC05: "if not present, the value is assumed to be one" (835 guide, loop 2110).
-            units_paid=_quantity(element(svc, 5) or "1", "SVC05 units paid"),
+            units_paid=_quantity(svc[5] or "1", "SVC05 units paid"),
             original_procedure=_procedure(original, self.separator, "SVC06") if original else None,
             original_units=_quantity(original_units, "SVC07") if original_units else None,
             service_date=self.service_date,
@@ -584,16 +586,16 @@ class _ClaimReader:
                 self._take(elements)
         if line is not None:
             self.services.append(line.finish())
-        clp = segments[0]
+        clp = segments[0] + _ABSENT  # CLP01-CLP07 by position, "" when absent
         return ClaimPayment(
             claim_id=_at_most(_required(clp, 1, "CLP01 claim id"), MAX_CLAIM_ID, "CLP01 claim id"),
-            status=_code(ClaimPaymentStatus, element(clp, 2), "CLP02 claim status"),
-            charge=_money(element(clp, 3), "CLP03 claim charge"),
-            paid=_money(element(clp, 4), "CLP04 claim payment"),
-            patient_responsibility=_money(element(clp, 5) or "0", "CLP05 patient responsibility"),
-            filing_indicator=element(clp, 6) or None,
+            status=_code(ClaimPaymentStatus, clp[2], "CLP02 claim status"),
+            charge=_money(clp[3], "CLP03 claim charge"),
+            paid=_money(clp[4], "CLP04 claim payment"),
+            patient_responsibility=_money(clp[5] or "0", "CLP05 patient responsibility"),
+            filing_indicator=clp[6] or None,
             payer_claim_control_number=(
-                _at_most(element(clp, 7), MAX_PAYER_CLAIM_NUMBER, "CLP07") or None
+                _at_most(clp[7], MAX_PAYER_CLAIM_NUMBER, "CLP07") or None
             ),
             patient=self.patient,
             adjustments=tuple(self.adjustments),
