@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.json_text import dumps_compact
+
 SPEC_VERSION = "1.0"
 
 
@@ -77,7 +79,7 @@ def encode(event: Event) -> bytes:
     }
     if event.correlation_id:
         body["correlationid"] = event.correlation_id
-    return json.dumps(body, separators=(",", ":")).encode()
+    return dumps_compact(body).encode()
 
 
 def decode(raw: bytes | None) -> Event:

@@ -39,6 +39,7 @@ from services.claims.domain.remittance import (
     each_posting,
     provider_adjustments_in_words,
 )
+from services.claims.domain.remittance_amounts import two_places
 from services.claims.domain.remittance_balancing import (
     REMITTANCE_UNBALANCED,
     ZERO,
@@ -124,9 +125,9 @@ class _Posting:
             "position": position,
             "echo": payment.claim_id,
             "status": payment.status.value,
-            "charge": f"{payment.charge:.2f}",
-            "paid": f"{payment.paid:.2f}",
-            "patient_responsibility": f"{payment.patient_responsibility:.2f}",
+            "charge": two_places(payment.charge),
+            "paid": two_places(payment.paid),
+            "patient_responsibility": two_places(payment.patient_responsibility),
             "payer_claim_control_number": payment.payer_claim_control_number,
         }
 
@@ -305,10 +306,10 @@ def _claims_held(remittance: Remittance) -> tuple[Reason, ...]:
 
 def _words(plan: PostingPlan) -> str:
     if plan.outcome is Outcome.REVERSAL:
-        return f"reversal: {-plan.paid:.2f} taken back"
+        return f"reversal: {two_places(-plan.paid)} taken back"
     return (
-        f"{plan.outcome.value.replace('_', ' ')}: paid {plan.paid:.2f}, patient owes "
-        f"{plan.patient_responsibility:.2f}"
+        f"{plan.outcome.value.replace('_', ' ')}: paid {two_places(plan.paid)}, patient owes "
+        f"{two_places(plan.patient_responsibility)}"
     )
 
 

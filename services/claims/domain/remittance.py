@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from services.claims.domain.codes import describe_adjustment, describe_remark
 from services.claims.domain.records import Reason
+from services.claims.domain.remittance_amounts import two_places
 from services.claims.domain.remittance_balancing import (
     REMITTANCE_UNBALANCED,
     ZERO,
@@ -75,7 +76,8 @@ class RefusalKind(StrEnum):
     UNBALANCED = "unbalanced"  # its amounts (or the remittance's) do not add up
 
 
-@dataclass(frozen=True)
+# Slots, as the 835 reader's values (x12/remittance.py): made per line and adjustment.
+@dataclass(frozen=True, slots=True)
 class PostedAdjustment:
     """One CAS adjustment as posted, with its meaning in words."""
 
@@ -85,7 +87,7 @@ class PostedAdjustment:
     description: str  # "CO-45: Charge exceeds fee schedule/..."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostedRemark:
     """A remark code (LQ, MOA) as posted, with its meaning in words."""
 
@@ -93,7 +95,7 @@ class PostedRemark:
     description: str  # "N130: Consult plan benefit documents/..."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinePosting:
     """What the payer did with one of our lines."""
 
@@ -111,7 +113,7 @@ class LinePosting:
     remarks: tuple[PostedRemark, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostingPlan:
     """A claim payment that can be posted: per line, claim-level, totals and the outcome."""
 
@@ -130,7 +132,7 @@ class PostingPlan:
     reasons: tuple[Reason, ...]  # the outcome, then each adjustment and remark, in words
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostingRefusal:
     """A claim payment held for a person, and why."""
 
@@ -142,7 +144,7 @@ class PostingRefusal:
 Posting = PostingPlan | PostingRefusal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemittancePosting:
     """Every claim payment of one 835 transaction, posted or refused, in file order."""
 
@@ -218,10 +220,10 @@ def post_claim(payment: ClaimPayment | UnreadableClaim, claim: SentClaim) -> Pos
         mismatches += _line_mismatches(match, claim.lines, sign)
     if mismatches:
         return PostingRefusal(RefusalKind.UNMATCHED, payment.claim_id, mismatches)
-    lines = tuple(_line(service, i + 1, claim.lines[i]) for service, i in match.pairs)
+    lines = tuple([_line(service, i + 1, claim.lines[i]) for service, i in match.pairs])
     outcome = _outcome(payment, lines, claim.expected_allowed)
-    claim_adjustments = tuple(_posted(a) for a in payment.adjustments)
-    claim_remarks = tuple(_remark(r) for r in payment.remarks)
+    claim_adjustments = tuple([_posted(a) for a in payment.adjustments])
+    claim_remarks = tuple([_remark(r) for r in payment.remarks])
     return PostingPlan(
         claim_id=claim.claim_id,
         echoed_claim_id=payment.claim_id,
@@ -265,13 +267,13 @@ def _line(service: ServicePayment, number: int, ours: SentLine) -> LinePosting:
         units=ours.units,
         charge=service.charge,
         paid=service.paid,
-        adjustments=tuple(_posted(a) for a in service.adjustments),
+        adjustments=tuple([_posted(a) for a in service.adjustments]),
         patient_responsibility=owed,
         allowed=service.allowed if service.allowed is not None else service.paid + owed,
         expected_allowed=ours.expected_allowed,
         denied=service.charge != ZERO and service.paid == owed == ZERO
         and not _settled_by_prior_payer(service.adjustments),
-        remarks=tuple(_remark(r) for r in service.remarks),
+        remarks=tuple([_remark(r) for r in service.remarks]),
     )
 
 
@@ -331,14 +333,14 @@ def _reasons(
     lines: tuple[LinePosting, ...],
 ) -> tuple[Reason, ...]:
     if outcome is Outcome.REVERSAL:
-        words = f"reversal: the payer takes back {-payment.paid:.2f} it paid on this claim"
+        words = f"reversal: the payer takes back {two_places(-payment.paid)} it paid on this claim"
     else:
         words = (
-            f"{outcome.value.replace('_', ' ')}: paid {payment.paid:.2f} of "
-            f"{payment.charge:.2f} billed ({expected:.2f} expected); patient owes "
-            f"{payment.patient_responsibility:.2f}"
+            f"{outcome.value.replace('_', ' ')}: paid {two_places(payment.paid)} of "
+            f"{two_places(payment.charge)} billed ({two_places(expected)} expected); patient owes "
+            f"{two_places(payment.patient_responsibility)}"
         )
-    reasons = [Reason(outcome.value, words)]
+    reasons = [Reason(outcome._value_, words)]
     reasons += [_adjustment_reason("claim", a) for a in claim_adjustments]
     reasons += [_remark_reason("claim", r) for r in claim_remarks]
     for line in lines:
@@ -351,7 +353,7 @@ def _reasons(
 def _adjustment_reason(where: str, adjustment: PostedAdjustment) -> Reason:
     return Reason(
         f"{adjustment.group}-{adjustment.reason}",
-        f"{where}: {adjustment.amount:.2f} {adjustment.description}",
+        f"{where}: {two_places(adjustment.amount)} {adjustment.description}",
     )
 
 
@@ -366,7 +368,7 @@ def _remark(remark: Remark) -> PostedRemark:
 
 
 def _posted(adjustment: Adjustment) -> PostedAdjustment:
-    group = adjustment.group.value
+    group = adjustment.group._value_  # the code itself: .value is a descriptor call, per CAS
     return PostedAdjustment(
         group, adjustment.reason, adjustment.amount, describe_adjustment(group, adjustment.reason)
     )

@@ -26,29 +26,35 @@ from services.claims.x12.remittance import (
 ZERO = Decimal("0.00")
 REMITTANCE_UNBALANCED = "remittance_unbalanced"
 REMITTANCE_UNVERIFIABLE = "remittance_unverifiable"
+_PATIENT = AdjustmentGroup.PATIENT
 
 
 def total(adjustments: Iterable[Adjustment]) -> Decimal:
     """The sum of the adjustments' amounts."""
-    return sum((adjustment.amount for adjustment in adjustments), ZERO)
+    return sum([adjustment.amount for adjustment in adjustments], ZERO)
 
 
 def patient_share(adjustments: Iterable[Adjustment]) -> Decimal:
     """The sum of the patient-responsibility (PR) adjustments."""
-    return total(a for a in adjustments if a.group is AdjustmentGroup.PATIENT)
+    return sum([a.amount for a in adjustments if a.group is _PATIENT], ZERO)
 
 
 def every_adjustment(payment: ClaimPayment) -> tuple[Adjustment, ...]:
     """The claim-level adjustments, then each line's, in file order."""
-    return payment.adjustments + tuple(a for s in payment.services for a in s.adjustments)
+    if not payment.services:
+        return payment.adjustments
+    return payment.adjustments + tuple([a for s in payment.services for a in s.adjustments])
 
 
 def claim_imbalances(payment: ClaimPayment) -> tuple[Reason, ...]:
     """Every balancing rule the claim payment breaks, in words; empty when it balances."""
-    reasons: list[Reason | None] = [
-        _line_imbalance(number, service) for number, service in enumerate(payment.services, 1)
-    ]
-    adjusted = total(every_adjustment(payment))
+    reasons: list[Reason] = []
+    for number, service in enumerate(payment.services, 1):
+        line = _line_imbalance(number, service)
+        if line is not None:
+            reasons.append(line)
+    every = every_adjustment(payment)
+    adjusted = total(every)
     if payment.charge != payment.paid + adjusted:
         reasons.append(
             Reason(
@@ -57,7 +63,7 @@ def claim_imbalances(payment: ClaimPayment) -> tuple[Reason, ...]:
                 f"adjustments {adjusted:.2f}",
             )
         )
-    owed = patient_share(every_adjustment(payment))
+    owed = patient_share(every)
     if payment.patient_responsibility != owed:
         reasons.append(
             Reason(
@@ -66,7 +72,7 @@ def claim_imbalances(payment: ClaimPayment) -> tuple[Reason, ...]:
                 f"sum of PR adjustments {owed:.2f}",
             )
         )
-    return tuple(reason for reason in reasons if reason is not None)
+    return tuple(reasons)
 
 
 def remittance_imbalance(remittance: Remittance) -> Reason | None:

@@ -12,9 +12,8 @@ Lines of different codes are never paired by position: that would post money to 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from services.claims.domain.claim import ClaimLine
 from services.claims.domain.claim_ids import echoes
@@ -23,7 +22,7 @@ from services.claims.x12.remittance import ServicePayment
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentLine:
     """One line of our claim as billed, with the amount the payer is expected to allow."""
 
@@ -35,25 +34,28 @@ class SentLine:
     line_control_number: str | None = None  # our 837 REF*6R, when we send one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentClaim:
-    """Our claim as billed: its CLM01 and its lines in order."""
+    """Our claim as billed: its CLM01 and its lines in order.
+
+    ``total_charge`` (CLM02, the sum of the lines) and ``expected_allowed`` (what the payer's
+    fee schedule should allow for the whole claim) are worked out when it is made: posting
+    reads both for every claim payment (a cached property took a lock each time).
+    """
 
     claim_id: str
     lines: tuple[SentLine, ...]
+    total_charge: Decimal = field(init=False, repr=False, compare=False)
+    expected_allowed: Decimal = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def total_charge(self) -> Decimal:
-        """What the claim billed (CLM02): the sum of its lines."""
-        return sum((line.charge for line in self.lines), ZERO)
-
-    @cached_property
-    def expected_allowed(self) -> Decimal:
-        """What the payer's fee schedule should allow for the whole claim."""
-        return sum((line.expected_allowed for line in self.lines), ZERO)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total_charge", sum([line.charge for line in self.lines], ZERO))
+        object.__setattr__(
+            self, "expected_allowed", sum([line.expected_allowed for line in self.lines], ZERO)
+        )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineMatch:
     """Service payments paired with the index of our line, and what is left on each side."""
 
@@ -116,7 +118,9 @@ _Keys = tuple[Sequence[Hashable], Sequence[Hashable]]
 
 def _passes(services: Sequence[ServicePayment], lines: Sequence[SentLine]) -> Iterator[_Keys]:
     """Each pass's keys of the services and of our lines, worked out only when it is reached."""
-    yield [s.line_control_number for s in services], [line.line_control_number for line in lines]
+    controls = [s.line_control_number for s in services]
+    if any(controls):  # a pass where no service has a key pairs nothing: skipped
+        yield controls, [line.line_control_number for line in lines]
     billed = [_billed_key(service) for service in services]
     sent = [_sent_key(line) for line in lines]
     yield (
@@ -140,4 +144,4 @@ def _sent_key(line: SentLine) -> tuple[str, tuple[str, ...], Decimal]:
 
 def _modifier_set(modifiers: Iterable[str]) -> tuple[str, ...]:
     # Payers may return modifiers in another order; their order does not change the service.
-    return tuple(sorted(m.upper() for m in modifiers))
+    return tuple(sorted([m.upper() for m in modifiers])) if modifiers else ()

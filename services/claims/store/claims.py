@@ -15,12 +15,13 @@ from services.claims.domain.claim_ids import ECHO_LENGTH, echo_key, echoes
 from services.claims.domain.errors import ClaimNotFound
 from services.claims.domain.lifecycle import BILLED, State
 from services.claims.domain.records import Reason
-from services.claims.domain.remittance_matching import SentClaim, sent_claim
+from services.claims.domain.remittance_matching import SentClaim, SentLine
 from services.claims.domain.resubmission import ClaimStanding
 from services.claims.store.tables import claim_history, claim_lines, claims
 from services.claims.x12.model import ClaimFrequency
 from shared.bulk import execute_many
 from shared.db import utcnow
+from shared.json_text import dumps
 
 BILLED_STATUSES = tuple(sorted(state.value for state in BILLED))
 VOID_FREQUENCY = "8"  # a void bills nothing: not a receivable
@@ -30,6 +31,8 @@ _IDS_PER_QUERY = 500  # ids bound in one IN (...): well under SQLite's variable 
 # what SQLite takes to run it.
 _INSERT_HISTORY = insert(claim_history)
 _CHANGE_STATE: dict[tuple[str, ...], Any] = {}  # by the columns a change sets
+# By a change's keys in order: the columns it sets, and its keys as bound ("_" first).
+_CHANGE_SHAPES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _INSERT_CLAIM = insert(claims)
 _CLAIM_OF_ATTEMPT = select(claims.c.claim_id).where(
     claims.c.session_id == bindparam("session_id"), claims.c.attempt == bindparam("attempt")
@@ -63,7 +66,7 @@ def reasons_json(reasons: Iterable[Reason]) -> str:
     """Reasons as stored: a JSON list of {code, text}."""
     if not reasons:  # most claim payments have none: no encoder run for them
         return "[]"
-    return json.dumps([{"code": r.code, "text": r.text} for r in reasons])
+    return dumps([{"code": r.code, "text": r.text} for r in reasons])
 
 
 def insert_claim(
@@ -143,7 +146,7 @@ def history_entry(
         "transition": transition,
         "reasons": reasons,
         "note": note[:200] if note else None,
-        "evidence": json.dumps(evidence) if evidence is not None else None,
+        "evidence": dumps(evidence) if evidence is not None else None,
         "at": at,
     }
 
@@ -190,8 +193,13 @@ def change_states(connection: Connection, changes: Sequence[dict[str, Any]]) -> 
     moved = 0
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
-        columns = tuple(sorted(change.keys() - {"claim_id", "from_status"}))
-        by_columns.setdefault(columns, []).append(change)
+        keys = tuple(change)
+        shape = _CHANGE_SHAPES.get(keys)
+        if shape is None:
+            columns = tuple(sorted(change.keys() - {"claim_id", "from_status"}))
+            shape = _CHANGE_SHAPES[keys] = (columns, tuple(f"_{key}" for key in keys))
+        columns, names = shape
+        by_columns.setdefault(columns, []).append(dict(zip(names, change.values(), strict=True)))
     for columns, same in by_columns.items():
         statement = _CHANGE_STATE.get(columns)
         if statement is None:
@@ -201,10 +209,7 @@ def change_states(connection: Connection, changes: Sequence[dict[str, Any]]) -> 
                        claims.c.status == bindparam("_from_status"))
                 .values({column: bindparam(f"_{column}") for column in columns})
             )  # fmt: skip
-        moved += execute_many(
-            connection, statement,
-            [{f"_{key}": value for key, value in change.items()} for change in same],
-        )  # fmt: skip
+        moved += execute_many(connection, statement, same)
     return moved
 
 
@@ -292,28 +297,50 @@ def lines_of(connection: Connection, claim_id: str) -> list[ClaimLine]:
 
 
 # What posting an 835 reads of a claim (not its session, snapshot or corrections, which are
-# kilobytes of JSON per claim).
+# kilobytes of JSON per claim). Built once with the ids bound per call: an 835 asks for
+# hundreds of claims at a time, and building the statement each time cost more than reading.
 _AS_BILLED = select(
     claims.c.claim_id, claims.c.client_id, claims.c.status, claims.c.status_changed_at,
     claims.c.reasons, claims.c.frequency, claims.c.payer_claim_control_number,
     claims.c.correlation_id,
+).where(claims.c.claim_id.in_(bindparam("ids", expanding=True)))  # fmt: skip
+_LINES_AS_BILLED = select(
+    claim_lines.c.claim_id, claim_lines.c.code, claim_lines.c.modifiers, claim_lines.c.units,
+    claim_lines.c.charge, claim_lines.c.expected_allowed,
+).where(claim_lines.c.claim_id.in_(bindparam("ids", expanding=True))).order_by(
+    claim_lines.c.claim_id, claim_lines.c.line_number
 )  # fmt: skip
+
+
 def claims_as_billed(
     connection: Connection, claim_ids: Iterable[str]
 ) -> dict[str, tuple[Any, SentClaim]]:
     """The claims of these ids (the columns their lifecycle steps need) and their lines as
     billed, by id; a query for claims and one for lines per few hundred ids."""
-    found: dict[str, tuple[Any, list[ClaimLine]]] = {}
+    found: dict[str, tuple[Any, list[SentLine]]] = {}
     wanted = sorted(set(claim_ids))
     for start in range(0, len(wanted), _IDS_PER_QUERY):
-        chunk = wanted[start : start + _IDS_PER_QUERY]
-        for row in connection.execute(_AS_BILLED.where(claims.c.claim_id.in_(chunk))):
+        ids = {"ids": wanted[start : start + _IDS_PER_QUERY]}
+        for row in connection.execute(_AS_BILLED, ids):
             found[row.claim_id] = (row, [])
-        for line in connection.execute(_LINES.where(claim_lines.c.claim_id.in_(chunk))):
-            found[line[0]][1].append(_line(line))
+        # The SentLine straight from the row: what sent_claim() would make of its ClaimLine.
+        for claim_id, code, modifiers, units, charge, expected in connection.execute(
+            _LINES_AS_BILLED, ids
+        ):
+            found[claim_id][1].append(SentLine(
+                code, _modifiers(modifiers), units, charge, expected
+            ))  # fmt: skip
     return {
-        claim_id: (row, sent_claim(claim_id, lines)) for claim_id, (row, lines) in found.items()
+        claim_id: (row, SentClaim(claim_id, tuple(lines)))
+        for claim_id, (row, lines) in found.items()
     }
+
+
+def _modifiers(stored: str) -> tuple[str, ...]:
+    # As stored by write_lines: joined with commas, "" for none (most lines have none).
+    if "," not in stored:
+        return (stored,) if stored else ()
+    return tuple(m for m in stored.split(",") if m)
 
 
 def _line(row: Any) -> ClaimLine:

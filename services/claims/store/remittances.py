@@ -124,24 +124,26 @@ class PaymentRows:
 
     def add(self, position: int, plan: PostingPlan) -> None:
         """Keep the rows of the plan posted at ``position`` (its CLP's place)."""
-        key = {"remittance_id": self.remittance_id, "position": position}
+        remittance_id = self.remittance_id
         self.payments.append({
-            **key,
+            "remittance_id": remittance_id,
+            "position": position,
             "claim_id": plan.claim_id,
             "echoed_claim_id": plan.echoed_claim_id,
-            "status_code": plan.status.value,
-            "outcome": plan.outcome.value,
+            "status_code": plan.status._value_,  # the code: .value is a descriptor call
+            "outcome": plan.outcome._value_,
             "charge": plan.charge,
             "paid": plan.paid,
             "adjusted": plan.adjusted,
             "patient_responsibility": plan.patient_responsibility,
             "payer_claim_control_number": plan.payer_claim_control_number,
             "posted_at": self.posted_at,
-        })
-        self._codes(key, None, plan.claim_adjustments, plan.claim_remarks)
+        })  # fmt: skip
+        self._codes(position, None, plan.claim_adjustments, plan.claim_remarks)
         for line in plan.lines:
             self.lines.append({
-                **key,
+                "remittance_id": remittance_id,
+                "position": position,
                 "line_number": line.line_number,
                 "code": line.code,
                 "modifiers": ",".join(line.modifiers),
@@ -151,22 +153,29 @@ class PaymentRows:
                 "allowed": line.allowed,
                 "patient_responsibility": line.patient_responsibility,
                 "denied": line.denied,
-            })
-            self._codes(key, line.line_number, line.adjustments, line.remarks)
+            })  # fmt: skip
+            self._codes(position, line.line_number, line.adjustments, line.remarks)
 
     def _codes(
         self,
-        key: dict[str, int],
+        position: int,
         line: int | None,
-        adjustments: Iterable[PostedAdjustment],
-        remarks: Iterable[PostedRemark],
+        adjustments: Sequence[PostedAdjustment],
+        remarks: Sequence[PostedRemark],
     ) -> None:
-        self.adjustments += [
-            {**key, "line_number": line, "group_code": a.group, "reason_code": a.reason,
-             "amount": a.amount}
-            for a in adjustments
-        ]
-        self.remarks += [{**key, "line_number": line, "code": r.code} for r in remarks]
+        remittance_id = self.remittance_id
+        if adjustments:
+            self.adjustments += [
+                {"remittance_id": remittance_id, "position": position, "line_number": line,
+                 "group_code": a.group, "reason_code": a.reason, "amount": a.amount}
+                for a in adjustments
+            ]  # fmt: skip
+        if remarks:
+            self.remarks += [
+                {"remittance_id": remittance_id, "position": position, "line_number": line,
+                 "code": r.code}
+                for r in remarks
+            ]  # fmt: skip
 
     def write(self, connection: Connection) -> None:
         """Insert every row kept, and forget them."""

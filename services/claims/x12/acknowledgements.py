@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from services.claims.domain.claim_ids import echoes
-from services.claims.x12.syntax import Segments, X12SyntaxError, element, split_segments
+from services.claims.x12.syntax import Segment, Segments, X12SyntaxError, element, split_segments
 
 
 class AcknowledgementCode(StrEnum):
@@ -159,9 +159,9 @@ def parse_999(text: str) -> FunctionalAcknowledgement:
         raise X12SyntaxError(f"not a 999: ST01 is {interchange.transaction_set_id()!r}")
     separator = interchange.component_separator
     groups: list[FunctionalAcknowledgement] = []
-    ak1: list[str] | None = None
+    ak1: Segment | None = None
     transaction_sets: list[TransactionSetAcknowledgement] = []
-    current_set: list[str] | None = None
+    current_set: Segment | None = None
     segment_errors: list[SegmentError] = []
     for elements in interchange.segments:
         tag = elements[0]
@@ -197,8 +197,8 @@ def parse_999(text: str) -> FunctionalAcknowledgement:
 
 def _group(
     interchange: Segments,
-    ak1: list[str],
-    ak9: list[str],
+    ak1: Segment,
+    ak9: Segment,
     transaction_sets: list[TransactionSetAcknowledgement],
 ) -> FunctionalAcknowledgement:
     return FunctionalAcknowledgement(
@@ -287,7 +287,7 @@ def _check_277ca(interchange: Segments) -> None:
         raise X12SyntaxError(f"a 277 of guide {guide!r}, not a 277CA")
 
 
-def _read_claim_segment(draft: _ClaimDraft, interchange: Segments, elements: list[str]) -> None:
+def _read_claim_segment(draft: _ClaimDraft, interchange: Segments, elements: Segment) -> None:
     """One segment of a 2000D/2200D loop; what cannot be read marks only this claim."""
     tag = elements[0]
     if tag == "TRN" and draft.claim_id is None:
@@ -308,7 +308,7 @@ def _read_claim_segment(draft: _ClaimDraft, interchange: Segments, elements: lis
         draft.evidence.append(interchange.text(elements))
 
 
-def _claim_statuses(elements: list[str], separator: str) -> list[ClaimStatus]:
+def _claim_statuses(elements: Segment, separator: str) -> list[ClaimStatus]:
     # STC01, STC10 and STC11 each carry category:code:entity; STC12 is the free text.
     message = element(elements, 12) or None
     statuses = []
@@ -331,7 +331,7 @@ def _claim_statuses(elements: list[str], separator: str) -> list[ClaimStatus]:
     return statuses
 
 
-def _segment_error(elements: list[str]) -> SegmentError:
+def _segment_error(elements: Segment) -> SegmentError:
     return SegmentError(
         segment_id=element(elements, 1),
         position=_count(elements, 2),
@@ -340,7 +340,7 @@ def _segment_error(elements: list[str]) -> SegmentError:
     )
 
 
-def _with_element_error(error: SegmentError, elements: list[str], separator: str) -> SegmentError:
+def _with_element_error(error: SegmentError, elements: Segment, separator: str) -> SegmentError:
     element_error = ElementError(
         position=element(elements, 1).replace(separator, ":"),
         reference_number=element(elements, 2) or None,
@@ -374,7 +374,7 @@ def _non_empty(values: list[str]) -> tuple[str, ...]:
     return tuple(value for value in values if value)
 
 
-def _count(elements: list[str], position: int) -> int:
+def _count(elements: Segment, position: int) -> int:
     value = element(elements, position)
     if not value.isdigit():
         raise X12SyntaxError(f"{elements[0]}{position:02d} is not a number: {value!r}")

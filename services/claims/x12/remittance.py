@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from services.claims.x12.syntax import Segments, X12SyntaxError, element, split_segments
+from services.claims.x12.syntax import Segment, Segments, X12SyntaxError, element, split_segments
 
 IMPLEMENTATION_GUIDE = "005010X221A1"
 TRANSACTION_SET = "835"
@@ -46,6 +46,10 @@ MAX_REFERENCE = 50  # PLB03-2
 _MONEY = re.compile(r"-?(\d+(\.\d{1,2})?|\.\d{1,2})")
 _REASON_CODE = re.compile(r"[A-Z0-9]{1,5}")  # CAS02, CAS05...: a CARC
 _QUANTITY = re.compile(r"-?(\d+(\.\d+)?|\.\d+)")
+# Appended to a segment so its first elements read by position: "" where it stops short.
+_ABSENT: Segment = ("",) * 8
+_AMOUNTS: dict[str, Decimal] = {}  # amounts read so far, by their text (``_money``)
+_AMOUNTS_KEPT = 10_000
 # Segments a claim payment may carry (loop 2100, then 2110 after each SVC).
 _CLAIM_SEGMENTS = frozenset({"CAS", "NM1", "MIA", "MOA", "REF", "DTM", "PER", "AMT", "QTY"})
 _SERVICE_SEGMENTS = frozenset({"DTM", "CAS", "REF", "AMT", "QTY", "LQ"})
@@ -102,7 +106,9 @@ class AdjustmentGroup(StrEnum):
     CORRECTION = "CR"  # corrections and reversals: 4010 only, still read from older payers
 
 
-@dataclass(frozen=True)
+# The reader's values have slots (no __dict__): a large 835 makes tens of thousands of them,
+# and each is made in about half the time, is smaller and is one object less to collect.
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     """One CAS triplet: group, CARC reason, amount and (optionally) units adjusted."""
 
@@ -112,7 +118,7 @@ class Adjustment:
     quantity: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Remark:
     """LQ (or MOA): a remark code; qualifier HE = RARC, RX = NCPDP reject reason."""
 
@@ -120,7 +126,7 @@ class Remark:
     code: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Procedure:
     """SVC01/SVC06 composite: qualifier (HC = CPT/HCPCS), code and up to four modifiers."""
 
@@ -129,7 +135,7 @@ class Procedure:
     modifiers: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServicePayment:
     """Loop 2110: what the payer did with one service line."""
 
@@ -157,7 +163,7 @@ class ServicePayment:
         return self.original_units if self.original_units is not None else self.units_paid
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Patient:
     """NM1*QC: the patient as the payer names them."""
 
@@ -166,7 +172,7 @@ class Patient:
     member_id: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimPayment:
     """Loop 2100 (CLP) with its service lines: the payer's decision on one claim."""
 
@@ -183,7 +189,7 @@ class ClaimPayment:
     services: tuple[ServicePayment, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnreadableClaim:
     """A claim payment with a malformed segment: held for a person with the reason."""
 
@@ -193,7 +199,7 @@ class UnreadableClaim:
     segments: tuple[str, ...]  # the loop's segments as text, for the person
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProviderAdjustment:
     """One PLB reason/amount pair: money added to or taken from the whole payment."""
 
@@ -204,7 +210,7 @@ class ProviderAdjustment:
     amount: Decimal  # positive: taken from the payment; negative: added to it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Payment:
     """BPR: the money this remittance accounts for."""
 
@@ -220,7 +226,7 @@ class Payment:
         return self.amount if self.credit_debit is CreditDebit.CREDIT else -self.amount
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Remittance:
     """One 835 transaction set: a payment, the claims it pays and provider adjustments."""
 
@@ -257,11 +263,11 @@ class _Interchange:
     group: str | None = None  # GS06 of the open functional group
     transactions_in_group: int = 0
     groups: int = 0
-    transaction: list[list[str]] | None = None
+    transaction: list[Segment] | None = None
     remittances: list[Remittance] = field(default_factory=list)
     closed: bool = False
 
-    def take(self, elements: list[str]) -> None:
+    def take(self, elements: Segment) -> None:
         tag = elements[0]
         if self.closed:
             raise RemittanceSyntaxError(f"{tag} after IEA")
@@ -300,7 +306,7 @@ class _Interchange:
         _expect(self.closed, "the file ends without IEA")
         return tuple(self.remittances)
 
-    def _open_group(self, gs: list[str]) -> None:
+    def _open_group(self, gs: Segment) -> None:
         _expect(self.group is None, "GS inside another functional group")
         _expect(
             element(gs, 1) == PAYMENT_FUNCTIONAL_GROUP,
@@ -313,7 +319,7 @@ class _Interchange:
         self.group = element(gs, 6)
         self.transactions_in_group = 0
 
-    def _close_group(self, ge: list[str]) -> None:
+    def _close_group(self, ge: Segment) -> None:
         _expect(
             element(ge, 2) == self.group,
             f"GE02 {element(ge, 2)!r} does not match GS06 {self.group!r}",
@@ -335,7 +341,7 @@ class _Interchange:
 
 
 def _transaction(
-    segments: list[list[str]], interchange: str, group: str, syntax: Segments
+    segments: list[Segment], interchange: str, group: str, syntax: Segments
 ) -> Remittance:
     st, se = segments[0], segments[-1]
     control = element(st, 2)
@@ -375,7 +381,7 @@ def _transaction(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Header:
     payment: Payment
     trace_number: str
@@ -385,7 +391,7 @@ class _Header:
     payee_npi: str | None
 
     @classmethod
-    def read(cls, segments: list[list[str]]) -> _Header:
+    def read(cls, segments: list[Segment]) -> _Header:
         by_tag = {s[0]: s for s in reversed(segments)}  # first occurrence of each tag wins
         _expect("BPR" in by_tag, "no BPR: the remittance does not say what it pays")
         _expect("TRN" in by_tag, "no TRN: the remittance has no check or EFT trace number")
@@ -415,9 +421,9 @@ class _Header:
         return header
 
 
-def _parties(segments: list[list[str]]) -> Iterator[tuple[str, tuple[list[str], dict[str, str]]]]:
+def _parties(segments: list[Segment]) -> Iterator[tuple[str, tuple[Segment, dict[str, str]]]]:
     # Loops 1000A/1000B: N1 then N3, N4, REF, PER, RDM; REF*2U carries the payer's id.
-    n1: list[str] | None = None
+    n1: Segment | None = None
     refs: dict[str, str] = {}
     for elements in segments:
         if elements[0] == "N1":
@@ -430,7 +436,7 @@ def _parties(segments: list[list[str]]) -> Iterator[tuple[str, tuple[list[str], 
         yield element(n1, 1), (n1, refs)
 
 
-def _payment(bpr: list[str]) -> Payment:
+def _payment(bpr: Segment) -> Payment:
     return Payment(
         handling_code=_at_most(_required(bpr, 1, "BPR01 transaction handling code"), 2, "BPR01"),
         amount=_money(element(bpr, 2), "BPR02"),
@@ -441,11 +447,11 @@ def _payment(bpr: list[str]) -> Payment:
 
 
 def _details(
-    segments: list[list[str]], syntax: Segments
+    segments: list[Segment], syntax: Segments
 ) -> tuple[tuple[ClaimPayment | UnreadableClaim, ...], tuple[ProviderAdjustment, ...]]:
     claims: list[ClaimPayment | UnreadableClaim] = []
     provider_adjustments: list[ProviderAdjustment] = []
-    loop: list[list[str]] | None = None
+    loop: list[Segment] | None = None
     for elements in segments:
         tag = elements[0]
         if tag == "CLP" or tag in _HEADER_NUMBER_SEGMENTS or tag == "PLB":
@@ -465,7 +471,7 @@ def _details(
     return tuple(claims), tuple(provider_adjustments)
 
 
-def _provider_adjustments(plb: list[str], separator: str) -> list[ProviderAdjustment]:
+def _provider_adjustments(plb: Segment, separator: str) -> list[ProviderAdjustment]:
     _malformed_unless(
         len(plb) <= 3 + 2 * MAX_ADJUSTMENTS_PER_PLB,
         f"PLB has more than {MAX_ADJUSTMENTS_PER_PLB} adjustments",
@@ -497,7 +503,7 @@ def _provider_adjustments(plb: list[str], separator: str) -> list[ProviderAdjust
     return adjustments
 
 
-def _claim(segments: list[list[str]], syntax: Segments) -> ClaimPayment | UnreadableClaim:
+def _claim(segments: list[Segment], syntax: Segments) -> ClaimPayment | UnreadableClaim:
     try:
         return _ClaimReader(syntax.component_separator).read(segments)
     except _Malformed as error:
@@ -512,7 +518,7 @@ def _claim(segments: list[list[str]], syntax: Segments) -> ClaimPayment | Unread
 
 @dataclass
 class _ServiceDraft:
-    svc: list[str]
+    svc: Segment
     separator: str
     service_date: date | None = None
     adjustments: list[Adjustment] = field(default_factory=list)
@@ -520,8 +526,9 @@ class _ServiceDraft:
     allowed: Decimal | None = None
     remarks: list[Remark] = field(default_factory=list)
 
-    def take(self, elements: list[str]) -> None:
-        tag, qualifier = elements[0], element(elements, 1)
+    def take(self, elements: Segment) -> None:
+        tag = elements[0]
+        qualifier = elements[1] if len(elements) > 1 else ""
         if tag not in _SERVICE_SEGMENTS:
             raise _Malformed(f"{tag} does not belong in a service line (2110)")
         if tag == "CAS":
@@ -537,16 +544,16 @@ class _ServiceDraft:
             self.remarks.append(Remark(qualifier, code))
 
     def finish(self) -> ServicePayment:
-        svc = self.svc
-        original = element(svc, 6)
-        original_units = element(svc, 7)
+        svc = self.svc + _ABSENT  # SVC01-SVC07 by position, "" when absent (as element())
+        original = svc[6]
+        original_units = svc[7]
         return ServicePayment(
-            procedure=_procedure(element(svc, 1), self.separator, "SVC01"),
-            charge=_money(element(svc, 2), "SVC02 line charge"),
-            paid=_money(element(svc, 3), "SVC03 line payment"),
-            revenue_code=element(svc, 4) or None,
+            procedure=_procedure(svc[1], self.separator, "SVC01"),
+            charge=_money(svc[2], "SVC02 line charge"),
+            paid=_money(svc[3], "SVC03 line payment"),
+            revenue_code=svc[4] or None,
             # SVC05: "if not present, the value is assumed to be one" (835 guide, loop 2110).
-            units_paid=_quantity(element(svc, 5) or "1", "SVC05 units paid"),
+            units_paid=_quantity(svc[5] or "1", "SVC05 units paid"),
             original_procedure=_procedure(original, self.separator, "SVC06") if original else None,
             original_units=_quantity(original_units, "SVC07") if original_units else None,
             service_date=self.service_date,
@@ -565,7 +572,7 @@ class _ClaimReader:
     patient: Patient | None = None
     services: list[ServicePayment] = field(default_factory=list)
 
-    def read(self, segments: list[list[str]]) -> ClaimPayment:
+    def read(self, segments: list[Segment]) -> ClaimPayment:
         line: _ServiceDraft | None = None
         for elements in segments[1:]:
             tag = elements[0]
@@ -579,16 +586,16 @@ class _ClaimReader:
                 self._take(elements)
         if line is not None:
             self.services.append(line.finish())
-        clp = segments[0]
+        clp = segments[0] + _ABSENT  # CLP01-CLP07 by position, "" when absent
         return ClaimPayment(
             claim_id=_at_most(_required(clp, 1, "CLP01 claim id"), MAX_CLAIM_ID, "CLP01 claim id"),
-            status=_code(ClaimPaymentStatus, element(clp, 2), "CLP02 claim status"),
-            charge=_money(element(clp, 3), "CLP03 claim charge"),
-            paid=_money(element(clp, 4), "CLP04 claim payment"),
-            patient_responsibility=_money(element(clp, 5) or "0", "CLP05 patient responsibility"),
-            filing_indicator=element(clp, 6) or None,
+            status=_code(ClaimPaymentStatus, clp[2], "CLP02 claim status"),
+            charge=_money(clp[3], "CLP03 claim charge"),
+            paid=_money(clp[4], "CLP04 claim payment"),
+            patient_responsibility=_money(clp[5] or "0", "CLP05 patient responsibility"),
+            filing_indicator=clp[6] or None,
             payer_claim_control_number=(
-                _at_most(element(clp, 7), MAX_PAYER_CLAIM_NUMBER, "CLP07") or None
+                _at_most(clp[7], MAX_PAYER_CLAIM_NUMBER, "CLP07") or None
             ),
             patient=self.patient,
             adjustments=tuple(self.adjustments),
@@ -596,7 +603,7 @@ class _ClaimReader:
             services=tuple(self.services),
         )
 
-    def _take(self, elements: list[str]) -> None:
+    def _take(self, elements: Segment) -> None:
         tag = elements[0]
         if tag not in _CLAIM_SEGMENTS:
             raise _Malformed(f"{tag} does not belong in a claim payment (2100)")
@@ -617,7 +624,7 @@ class _ClaimReader:
             )
 
 
-def _adjustments(cas: list[str]) -> list[Adjustment]:
+def _adjustments(cas: Segment) -> list[Adjustment]:
     if len(cas) > 2 + 3 * MAX_ADJUSTMENTS_PER_CAS:
         raise _Malformed(f"CAS has more than {MAX_ADJUSTMENTS_PER_CAS} adjustments")
     group = _code(AdjustmentGroup, element(cas, 1), "CAS01 adjustment group")
@@ -660,7 +667,7 @@ def _procedure(composite: str, separator: str, where: str) -> Procedure:
 # of elements an 835, and formatting a message for each would cost more than reading it.
 
 
-def _required(elements: list[str], position: int, what: str) -> str:
+def _required(elements: Segment, position: int, what: str) -> str:
     value = element(elements, position)
     if not value:
         raise _Malformed(f"{what} is empty")
@@ -674,9 +681,16 @@ def _at_most(value: str, longest: int, what: str) -> str:
 
 
 def _money(value: str, what: str) -> Decimal:
-    if _MONEY.fullmatch(value) is None:
-        raise _Malformed(f"{what} is not an amount: {value!r}")
-    return Decimal(value)
+    # An 835 repeats the same few amounts (fee schedule charges, allowed amounts): each is
+    # checked and made a Decimal once. A Decimal is immutable, so sharing one is safe.
+    amount = _AMOUNTS.get(value)
+    if amount is None:
+        if _MONEY.fullmatch(value) is None:
+            raise _Malformed(f"{what} is not an amount: {value!r}")
+        amount = Decimal(value)
+        if len(_AMOUNTS) < _AMOUNTS_KEPT:
+            _AMOUNTS[value] = amount
+    return amount
 
 
 def _money_or_none(value: str) -> Decimal | None:

@@ -1,6 +1,7 @@
 """X12 delimiters, free-text cleaning and segment splitting shared by writer and readers."""
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from shared.x12_text import transliterate
 
@@ -12,6 +13,10 @@ SEGMENT_TERMINATOR = "~"
 # ISA is fixed width: the element separator is its 4th character, the component
 # separator ISA16 is the 105th and the segment terminator the 106th.
 _ISA_LENGTH = 106
+
+# A segment's id and elements. A tuple rather than a list: a tuple of strings drops out of
+# the garbage collector's books at its first look, and a large 835 has hundreds of thousands.
+Segment: TypeAlias = tuple[str, ...]
 
 
 class X12SyntaxError(ValueError):
@@ -43,11 +48,11 @@ def composite(*components: str) -> str:
 class Segments:
     """An interchange split into segments of elements, and the separators it uses."""
 
-    segments: list[list[str]]
+    segments: list[Segment]
     component_separator: str
     element_separator: str = ELEMENT_SEPARATOR
 
-    def text(self, elements: list[str]) -> str:
+    def text(self, elements: Segment) -> str:
         """A segment as it stood in the interchange (without its terminator): evidence."""
         return self.element_separator.join(elements)
 
@@ -67,12 +72,12 @@ def split_segments(text: str) -> Segments:
     for raw in text.split(terminator):
         raw = raw.strip()
         if raw:
-            segments.append(raw.split(element_separator))
+            segments.append(tuple(raw.split(element_separator)))
     return Segments(
         segments, component_separator=text[_ISA_LENGTH - 2], element_separator=element_separator
     )
 
 
-def element(elements: list[str], position: int) -> str:
+def element(elements: Segment, position: int) -> str:
     """Element ``position`` of a segment (1 = the first after the id), or "" when absent."""
     return elements[position] if position < len(elements) else ""

@@ -6,7 +6,7 @@ from services.claims.x12.syntax import split_segments
 def segments(x12_text: str, segment_id: str | None = None) -> list[list[str]]:
     """All segments (or those with `segment_id`) as lists of elements, id first."""
     found = split_segments(x12_text).segments
-    return [s for s in found if segment_id is None or s[0] == segment_id]
+    return [list(s) for s in found if segment_id is None or s[0] == segment_id]
 
 
 def only(x12_text: str, segment_id: str) -> list[str]:

@@ -19,7 +19,7 @@ from marshmallow import Schema, fields, validate
 
 import shared.events.contracts  # noqa: F401  (registers every contract)
 from shared.events import EVENTS
-from shared.events.checked_dump import UNSURE, NotCompiled, compile_schema
+from shared.events.checked_dump import UNSURE, NotCompiled, _plain, compile_schema
 from shared.events.contracts.claims import CLAIM_ADJUSTED
 from shared.events.registry import EventRegistry, EventType
 
@@ -153,3 +153,10 @@ def test_a_contract_with_something_the_one_pass_does_not_model_is_checked_by_mar
         "clientId": "cl_1", "kind": "a@example.org"}  # fmt: skip
     with pytest.raises(ValueError, match="payload invalid"):
         events.build(renamed, source="t", subject="s", data={"client_id": "cl_1", "kind": "x"})
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_a_decimal_as_a_string_is_written_as_marshmallows_f_format_writes_it(
+    number: Decimal,
+) -> None:
+    assert _plain(number) == format(number, "f")
