@@ -7,7 +7,8 @@
   compared with, or null);
 - ``--profile``: the run's busiest functions (cProfile, by own time), for
   docs/PERFORMANCE.md;
-- resident memory of a process (the bench's own, or a server it started), from /proc.
+- resident memory of a process (the bench's own, or a server it started), from /proc;
+- ``sampled``: py-spy's top functions of another process (or this one) during a block.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import json
 import os
 import platform
 import pstats
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -152,3 +156,59 @@ def profiled(enabled: bool, figures: Figures, top: int = 12) -> Iterator[None]:
         figures.note("profile", entries)
         print("\n".join(["  profile (ncalls tottime percall cumtime percall function):",
                          *(f"    {entry}" for entry in entries)]))  # fmt: skip
+
+
+PY_SPY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"
+
+
+@contextlib.contextmanager
+def sampled(enabled: bool, pid: int, figures: Figures, name: str, top: int = 15) -> Iterator[None]:
+    """Sample another process (or this one, from outside) with py-spy while the block runs:
+    its top functions by own samples, all threads together, printed and kept as ``name``.
+
+    py-spy comes from the project's virtualenv (or PATH); the block runs unsampled, with a
+    note, when it cannot attach.
+    """
+    if not enabled:
+        yield
+        return
+    executable = _py_spy()
+    with tempfile.TemporaryDirectory(prefix="bench-py-spy-") as directory:
+        output = Path(directory) / "stacks.txt"
+        process = subprocess.Popen(
+            [executable, "record", "--pid", str(pid), "--format", "raw", "--rate", "50",
+             "--nonblocking", "--output", str(output)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            entries = _own_samples(output, top) if output.exists() else ["(py-spy failed)"]
+            figures.note(name, entries)
+            print("\n".join([f"  {name} (py-spy, own samples):",
+                             *(f"    {entry}" for entry in entries)]))  # fmt: skip
+
+
+def _py_spy() -> str:
+    here = Path(sys.executable).parent / "py-spy"
+    return str(here if here.exists() else PY_SPY if PY_SPY.exists() else "py-spy")
+
+
+def _own_samples(stacks: Path, top: int) -> list[str]:
+    """Top leaf functions of py-spy's collapsed stacks, as "share% samples function (file:line)"."""
+    own: dict[str, int] = {}
+    total = 0
+    for line in stacks.read_text().splitlines():
+        frames, _, count = line.rpartition(" ")
+        if not frames or not count.isdigit():
+            continue
+        leaf = frames.split(";")[-1]
+        own[leaf] = own.get(leaf, 0) + int(count)
+        total += int(count)
+    ranked = sorted(own.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [f"{count / total:6.1%} {count:6d} {leaf}" for leaf, count in ranked]
