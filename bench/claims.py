@@ -60,7 +60,7 @@ from services.claims.domain.records import (
 )
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.store import setup
-from services.claims.store.tables import claim_history, claims, clients
+from services.claims.store.tables import claim_history, claims, clients, referrals
 from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
 from services.claims.workers.submission import SubmissionWorker
@@ -367,10 +367,13 @@ def count_accepted(engine, run: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def count_clients(engine, run: str) -> int:  # type: ignore[no-untyped-def]
-    """The run's clients the claims projection holds (the bench waits for all of them)."""
-    query = select(func.count()).where(clients.c.client_id.like(f"bench-{run}-%"))
+    """The run's clients whose client and referral the projections hold (the bench waits
+    for all of them before it publishes the sessions)."""
+    known = select(func.count()).where(clients.c.client_id.like(f"bench-{run}-%"))
+    referred = select(func.count()).where(referrals.c.client_id.like(f"bench-{run}-%"))
     with engine.connect() as connection:
-        return int(connection.execute(query).scalar())
+        return min(int(connection.execute(known).scalar()),
+                   int(connection.execute(referred).scalar()))  # fmt: skip
 
 
 def sessions_not_billed_once(engine, run: str) -> int:  # type: ignore[no-untyped-def]

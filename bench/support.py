@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import pstats
+import shutil
 import signal
 import subprocess
 import sys
@@ -164,10 +165,11 @@ PY_SPY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"
 @contextlib.contextmanager
 def sampled(enabled: bool, pid: int, figures: Figures, name: str, top: int = 15) -> Iterator[None]:
     """Sample another process (or this one, from outside) with py-spy while the block runs:
-    its top functions by own samples, all threads together, printed and kept as ``name``.
+    its top functions by own samples of the thread holding the GIL (the Python work, not
+    threads waiting for it), printed and kept as ``name``.
 
     py-spy comes from the project's virtualenv (or PATH); the block runs unsampled, with a
-    note, when it cannot attach.
+    note, when it cannot attach. BENCH_KEEP_STACKS=DIR keeps the raw collapsed stacks.
     """
     if not enabled:
         yield
@@ -177,7 +179,7 @@ def sampled(enabled: bool, pid: int, figures: Figures, name: str, top: int = 15)
         output = Path(directory) / "stacks.txt"
         process = subprocess.Popen(
             [executable, "record", "--pid", str(pid), "--format", "raw", "--rate", "50",
-             "--nonblocking", "--output", str(output)],
+             "--gil", "--nonblocking", "--output", str(output)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
@@ -188,10 +190,18 @@ def sampled(enabled: bool, pid: int, figures: Figures, name: str, top: int = 15)
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-            entries = _own_samples(output, top) if output.exists() else ["(py-spy failed)"]
-            figures.note(name, entries)
-            print("\n".join([f"  {name} (py-spy, own samples):",
-                             *(f"    {entry}" for entry in entries)]))  # fmt: skip
+            keep = os.environ.get("BENCH_KEEP_STACKS")  # a directory for the raw stacks
+            if keep and output.exists():
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                shutil.copy(output, Path(keep) / f"{name.replace(' ', '-')}.txt")
+            rankings = (
+                ("own samples", _own_samples(output, top)),
+                ("by the project's innermost function", _own_samples(output, top, ours=True)),
+            ) if output.exists() else (("py-spy could not attach", []),)  # fmt: skip
+            for title, entries in rankings:
+                figures.note(f"{name}, {title}", entries)
+                print("\n".join([f"  {name} (py-spy, {title}):",
+                                 *(f"    {entry}" for entry in entries)]))  # fmt: skip
 
 
 def _py_spy() -> str:
@@ -199,15 +209,28 @@ def _py_spy() -> str:
     return str(here if here.exists() else PY_SPY if PY_SPY.exists() else "py-spy")
 
 
-def _own_samples(stacks: Path, top: int) -> list[str]:
-    """Top leaf functions of py-spy's collapsed stacks, as "share% samples function (file:line)"."""
+# Samples of threads waiting (a sleeping loop, an idle socket) say nothing about the work.
+WAITING = ("Condition.wait", "Event.wait", "select (selectors.py", "sleep", "wait (claims.py")
+OURS = ("(services/", "(shared/", "(deploy/", "/services/", "/shared/", "/deploy/")
+
+
+def _own_samples(stacks: Path, top: int, ours: bool = False) -> list[str]:
+    """Top functions of py-spy's collapsed stacks, as "share% samples function (file:line)":
+    the leaf's own samples, or with ``ours`` each sample charged to the innermost frame of
+    the project's code (what of ours the library time is spent for). Waiting is left out."""
     own: dict[str, int] = {}
     total = 0
     for line in stacks.read_text().splitlines():
         frames, _, count = line.rpartition(" ")
         if not frames or not count.isdigit():
             continue
-        leaf = frames.split(";")[-1]
+        stack = frames.split(";")
+        if any(marker in stack[-1] for marker in WAITING):
+            continue
+        leaf = stack[-1]
+        if ours:
+            mine = (frame for frame in reversed(stack) if any(part in frame for part in OURS))
+            leaf = next(mine, "(outside the project)")
         own[leaf] = own.get(leaf, 0) + int(count)
         total += int(count)
     ranked = sorted(own.items(), key=lambda item: item[1], reverse=True)[:top]
