@@ -475,13 +475,14 @@ def fast_config(config: ClaimsConfig, sandbox_url: str) -> ClaimsConfig:
 
 def claims_loops(engine, settings: KafkaSettings, config: ClaimsConfig, group: str) -> list:  # type: ignore[no-untyped-def]
     """Every loop of a claims process ("all"), as services/claims/app.py starts them."""
+    submission = SubmissionWorker(engine, config)
     return [
         ConsumerRunner(engine, settings, group, SUBSCRIPTIONS),
         OutboxRelay(
             engine, lambda: make_producer(settings), "claims", RelayPolicy(idle_sleep=0.05)
         ),
-        Batcher(engine, config),
-        SubmissionWorker(engine, config),
+        Batcher(engine, config, made=submission.wake),
+        submission,
         AcknowledgementPoller(engine, config),
     ]
 
@@ -568,14 +569,25 @@ def latency(
             publisher.go()
             produced = publisher.produced()
             wait(lambda: _submitted_count(engine, run) >= count, 120, "submitted claims", 0.5)
-    submitted = _submitted_at(engine, run)
+    submitted, created = _submitted_at(engine, run), _created_at(engine, run)
     engine.dispose()
     waits = sorted(submitted[s].timestamp() - produced[s] for s in produced)
+    to_claim = sorted(created[s].timestamp() - produced[s] for s in produced)
+    to_submit = sorted(submitted[s].timestamp() - created[s].timestamp() for s in produced)
+    # Falling behind shows as waits that grow over the run: the first and last fifth apart.
+    in_order = sorted(produced, key=produced.__getitem__)
+    fifth = max(1, len(in_order) // 5)
+    first, last = (sorted(submitted[s].timestamp() - produced[s] for s in part)
+                   for part in (in_order[:fifth], in_order[-fifth:]))  # fmt: skip
     sent_for = max(produced.values()) - min(produced.values())
     figures.add("sessions produced per second (steady)", (count - 1) / sent_for, "per s")
     for name, share in (("p50", 0.50), ("p99", 0.99)):
         figures.add(f"session.completed -> submitted, {name}", _percentile(waits, share), "s")
     figures.add("session.completed -> submitted, max", waits[-1], "s")
+    figures.add("p50 of the first fifth of the sessions", _percentile(first, 0.5), "s")
+    figures.add("p50 of the last fifth of the sessions", _percentile(last, 0.5), "s")
+    figures.add("of which produced -> claim made, p50", _percentile(to_claim, 0.5), "s")
+    figures.add("of which claim made -> submitted, p50", _percentile(to_submit, 0.5), "s")
     figures.note("latency settings", f"{count} sessions at {per_second:g}/s; batch max wait "
                  f"1 s, batch size {config.batch_size}, worker idle sleep "
                  f"{config.idle_sleep:g} s (the service's defaults otherwise)")  # fmt: skip
@@ -600,6 +612,15 @@ def _submitted_at(engine, run: str) -> dict[str, datetime]:  # type: ignore[no-u
     """Session id -> when its claim was submitted (its first submit history entry)."""
     with engine.connect() as connection:
         return {row[0]: row[1] for row in connection.execute(_submitted_query(run))}
+
+
+def _created_at(engine, run: str) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
+    """Session id -> when its claim was made."""
+    query = select(claims.c.session_id, claims.c.created_at).where(
+        claims.c.session_id.like(f"bench-{run}-%")
+    )
+    with engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(query)}
 
 
 def _percentile(ordered: list[float], share: float) -> float:

@@ -38,6 +38,20 @@ def make_due_interchange(uow: UnitOfWork, batch_size: int, max_wait: float, usag
     return False
 
 
+def seconds_until_due(uow: UnitOfWork, max_wait: float) -> float | None:
+    """How long until the oldest waiting batch is due by age; None when no claim waits.
+
+    The batcher rests that long rather than a fixed time, so a partial batch goes out
+    ``max_wait`` after its oldest claim was ready, not up to a whole rest later.
+    """
+    waiting = [oldest for payer_id, _, oldest in interchanges.ready_claims_by_payer(
+        uow.connection) if payer_id is not None]  # fmt: skip
+    if not waiting:
+        return None
+    due = min(waiting) + timedelta(seconds=max_wait)
+    return max(0.0, (due - utcnow()).total_seconds())
+
+
 def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> bool:
     connection = uow.connection
     rows = interchanges.oldest_ready_claims(connection, payer_id, batch_size)
