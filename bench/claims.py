@@ -487,10 +487,22 @@ def claims_loops(engine, settings: KafkaSettings, config: ClaimsConfig, group: s
     ]
 
 
+def _supervised(loop: Any) -> None:
+    """Run a loop; a crash is printed and the loop started again after 5 s, as the service
+    runtime does (shared/runtime.py), so a crash costs what it costs in production."""
+    while True:
+        try:
+            loop.run()
+            return
+        except Exception:
+            logging.getLogger("bench").exception("loop crashed; restarting in 5 s")
+            time.sleep(5)
+
+
 @contextlib.contextmanager
 def running(loops: list):  # type: ignore[no-untyped-def]
     """The loops on threads of this process until the ``with`` ends."""
-    threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
+    threads = [threading.Thread(target=_supervised, args=(loop,), daemon=True) for loop in loops]
     for thread in threads:
         thread.start()
     try:
@@ -672,13 +684,15 @@ def scale_out(settings: KafkaSettings, count: int, url: str, figures: Any) -> No
     prepare_database(config).dispose()
     engine = make_engine(url)
     rates = {}
+    # One consumer group for both runs, as one deployment: the second run starts where the
+    # first left off, and its counts are its own sessions only.
+    group = f"claims-bench-{uuid.uuid4().hex[:8]}"
     with sandbox_process() as (sandbox_url, _):
         for processes in (1, 2):
             run = uuid.uuid4().hex[:8]
             setup_events, sessions = visit_events(count, run)
             context = multiprocessing.get_context("spawn")
             stop, results = context.Event(), context.Queue()
-            group = f"claims-bench-{run}"
             children = []
             for _ in range(processes):
                 ready = context.Event()

@@ -23,6 +23,11 @@ log = logging.getLogger("services.claims.batching")
 TRANSACTION_NUMBER = 1
 
 
+class BatchedConcurrently(RuntimeError):
+    """Another batcher (a second claims process) put some of these claims in its own
+    interchange first; raised to roll this one back."""
+
+
 def make_due_interchange(uow: UnitOfWork, batch_size: int, max_wait: float, usage: str) -> bool:
     """Make one interchange that is due; False when none is.
 
@@ -74,7 +79,7 @@ def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> boo
     claim_ids = [row.claim_id for row in rows]
     if not interchanges.put_claims_in(connection, control_number, claim_ids):
         # Another batcher took some of these claims meanwhile: undo and try again.
-        raise RuntimeError("claims were batched concurrently")
+        raise BatchedConcurrently("claims were batched concurrently")
     claim_store.record_notes(
         connection, claim_ids, State.READY, f"in interchange {control_number:09d}"
     )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from services.claims.commands.batching import make_due_interchange, seconds_until_due
+from services.claims.commands.batching import (
+    BatchedConcurrently,
+    make_due_interchange,
+    seconds_until_due,
+)
 from services.claims.config import ClaimsConfig
 from shared.loops import PeriodicLoop
 from shared.uow import unit_of_work
+
+log = logging.getLogger("services.claims.batching")
 
 
 class Batcher(PeriodicLoop):
@@ -47,7 +54,13 @@ class Batcher(PeriodicLoop):
 
     def _make_one(self) -> bool:
         config = self.config
-        with unit_of_work(self.engine, config.settings.service) as uow:
-            return make_due_interchange(
-                uow, config.batch_size, config.batch_max_wait, config.x12_usage
-            )
+        try:
+            with unit_of_work(self.engine, config.settings.service) as uow:
+                return make_due_interchange(
+                    uow, config.batch_size, config.batch_max_wait, config.x12_usage
+                )
+        except BatchedConcurrently:
+            # Another claims process batched some of these claims first; this interchange
+            # was rolled back. Look again at once: what is left may still be due.
+            log.info("claims batched by another process meanwhile; batching again")
+            return True
