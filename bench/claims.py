@@ -2,16 +2,25 @@
 
     python bench/claims.py [--claims 20000] [--sessions 2000] [--db sqlite|postgres]
                            [--json PATH] [--profile]
+    python bench/claims.py --latency [--rate 50] [--seconds 30] [--db ...]
+    python bench/claims.py --scale-out --db postgres [--sessions 2000]
 
 1. Pricing, edits, scrubbing and 837P rendering, in process, no network or database.
 2. End to end on a real broker (KAFKA_BOOTSTRAP_SERVERS, else a local one it starts):
    session.completed events -> the claims consumer -> batches -> the sandbox
-   clearinghouse (999, pyx12 validation) -> 277CA -> accepted, printed beside the rate a
-   bare kafka-python consumer reads the same messages at; the claims process's and the
-   sandbox's CPU per claim apart (the sandbox's is nearly all pyx12 validation), and
-   both processes' resident memory at idle and at the end.
+   clearinghouse (999, pyx12 validation) -> 277CA A2: accepted by the payer's front end
+   (the sandbox answers at once and holds its 835s back, SANDBOX_TIMINGS), printed beside
+   the rate a bare kafka-python consumer reads the same messages at; the claims
+   process's and the sandbox's CPU per claim apart (the sandbox's is nearly all pyx12
+   validation), and both processes' resident memory at idle and at the end.
+3. ``--latency``: sessions at a steady rate, batch max wait 1 s: produced -> submitted
+   (the claim's submit history entry) p50/p99/max.
+4. ``--scale-out``: one claims process, then two (separate OS processes, one consumer
+   group, one PostgreSQL, session.completed on 6 partitions): rates, the sessions each
+   applied, and every session billed exactly once (asserted).
 ``--db postgres`` keeps the claims on a temporary PostgreSQL server (bench/support.py);
-``--profile`` profiles the in-process rendering.
+``--profile`` profiles the in-process rendering (cProfile) and samples the claims
+process and the sandbox with py-spy during the end-to-end measurement.
 """
 
 from __future__ import annotations
