@@ -2,22 +2,32 @@
 
     python bench/claims.py [--claims 20000] [--sessions 2000] [--db sqlite|postgres]
                            [--json PATH] [--profile]
+    python bench/claims.py --latency [--rate 50] [--seconds 30] [--db ...]
+    python bench/claims.py --scale-out --db postgres [--sessions 2000]
 
 1. Pricing, edits, scrubbing and 837P rendering, in process, no network or database.
 2. End to end on a real broker (KAFKA_BOOTSTRAP_SERVERS, else a local one it starts):
    session.completed events -> the claims consumer -> batches -> the sandbox
-   clearinghouse (999, pyx12 validation) -> 277CA -> accepted, printed beside the rate a
-   bare kafka-python consumer reads the same messages at; the claims process's and the
-   sandbox's CPU per claim apart (the sandbox's is nearly all pyx12 validation), and
-   both processes' resident memory at idle and at the end.
+   clearinghouse (999, pyx12 validation) -> 277CA A2: accepted by the payer's front end
+   (the sandbox answers at once and holds its 835s back, SANDBOX_TIMINGS), printed beside
+   the rate a bare kafka-python consumer reads the same messages at; the claims
+   process's and the sandbox's CPU per claim apart (the sandbox's is nearly all pyx12
+   validation), and both processes' resident memory at idle and at the end.
+3. ``--latency``: sessions at a steady rate, batch max wait 1 s: produced -> submitted
+   (the claim's submit history entry) p50/p99/max.
+4. ``--scale-out``: one claims process, then two (separate OS processes, one consumer
+   group, one PostgreSQL, session.completed on 6 partitions): rates, the sessions each
+   applied, and every session billed exactly once (asserted).
 ``--db postgres`` keeps the claims on a temporary PostgreSQL server (bench/support.py);
-``--profile`` profiles the in-process rendering.
+``--profile`` profiles the in-process rendering (cProfile) and samples the claims
+process and the sandbox with py-spy during the end-to-end measurement.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import multiprocessing
 import os
 import subprocess
@@ -32,7 +42,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewPartitions, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from bench import support
@@ -41,6 +54,7 @@ from deploy.kafka.local import free_port
 from services.claims.app import migrate
 from services.claims.config import ClaimsConfig
 from services.claims.domain.claim import ClaimInputs, prepare_claim
+from services.claims.domain.lifecycle import State, Step
 from services.claims.domain.records import (
     Address,
     Client,
@@ -55,7 +69,7 @@ from services.claims.domain.records import (
 )
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.store import setup
-from services.claims.store.tables import claims
+from services.claims.store.tables import claim_history, claims, clients, referrals
 from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
 from services.claims.workers.submission import SubmissionWorker
@@ -118,6 +132,8 @@ def render_rate(count: int, batch_size: int = 100) -> float:
         1000,
         date(2020, 1, 1),
         date(2099, 12, 31),
+        codes=("97124", "97140"),
+        body_regions=("lower_back", "neck"),
     )
     payer = Payer("ACME01", "Acme Health", gp_required=True)
     session = Session(
@@ -256,55 +272,138 @@ def visit_events(count: int, run: str) -> tuple[list, list]:
     return setup_events, sessions
 
 
+# The sandbox answers at once (A1 and A2 in the same read) and keeps its 835s for an hour:
+# the bench counts "accepted by the payer's front end" (277CA A2), and no 835 posting
+# mixes into the measured work (bench/remittance.py measures posting).
+SANDBOX_TIMINGS = {
+    "SANDBOX_RECEIPT_DELAY_SECONDS": "0",
+    "SANDBOX_ADJUDICATION_DELAY_SECONDS": "0",
+    "SANDBOX_REMITTANCE_DELAY_SECONDS": "3600",
+}
+# A claim the payer's front end accepted (277CA A2) is in one of these states for good.
+ACCEPTED_OR_LATER = tuple(
+    state.value
+    for state in (
+        State.ACCEPTED, State.PAID, State.PARTIALLY_PAID, State.DENIED,
+        State.PATIENT_BALANCE, State.CLOSED,
+    )
+)  # fmt: skip
+
+
 def publish(settings: KafkaSettings, events: list) -> None:
-    _produce(settings, [(event.type, event.subject.encode(), encode(event)) for event in events])
+    _produce(settings, _messages(events))
+
+
+def _messages(events: list) -> list[tuple[str, bytes, bytes, str]]:
+    """(topic, key, value, session id or "") of each event, ready to send."""
+    return [
+        (event.type, event.subject.encode(), encode(event), event.data.get("session_id", ""))
+        for event in events
+    ]
 
 
 def _produce(
-    settings: KafkaSettings, messages: list[tuple[str, bytes, bytes]], go: Any = None
+    settings: KafkaSettings,
+    messages: list[tuple[str, bytes, bytes, str]],
+    go: Any = None,
+    per_second: float | None = None,
+    produced: Any = None,
 ) -> None:
-    producer = KafkaProducer(**settings.client_options(), acks="all", linger_ms=5)
+    """Send the messages: as fast as possible, or at a steady ``per_second``, noting when
+    each was handed to the producer (wall clock, as the claims database's times are)."""
+    producer = KafkaProducer(
+        **settings.client_options(), acks="all", linger_ms=0 if per_second else 5
+    )
     if go is not None:
         go.wait()
-    for topic, key, value in messages:
+    times = {}
+    started = time.monotonic()
+    for number, (topic, key, value, label) in enumerate(messages):
+        if per_second:
+            delay = started + number / per_second - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        times[label] = time.time()
         producer.send(topic, key=key, value=value)
     producer.flush()
     producer.close()
+    if produced is not None:
+        produced.put(times)
 
 
 class Publisher:
     """Publishes from another process, as scheduling does, so it takes no turn on our GIL.
 
-    The process starts (and connects) first; ``go()`` sets it publishing.
+    The process starts (and connects) first; ``go()`` sets it publishing. With
+    ``per_second`` it publishes at that steady rate, and ``produced()`` gives when each
+    session's event was sent.
     """
 
-    def __init__(self, settings: KafkaSettings, events: list) -> None:
-        messages = [(event.type, event.subject.encode(), encode(event)) for event in events]
+    def __init__(
+        self, settings: KafkaSettings, events: list, per_second: float | None = None
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self._go = context.Event()
+        self._produced = context.Queue()
         self.process = context.Process(
-            target=_produce, args=(settings, messages, self._go), daemon=True
+            target=_produce,
+            args=(settings, _messages(events), self._go, per_second, self._produced),
+            daemon=True,
         )
         self.process.start()
 
     def go(self) -> None:
         self._go.set()
 
+    def produced(self) -> dict[str, float]:
+        """Session id -> the wall-clock time its event was sent (waits for the publisher)."""
+        times = self._produced.get(timeout=600)
+        self.process.join(timeout=30)
+        return times
 
-def count_claims(engine, run: str, status: str | None = None) -> int:  # type: ignore[no-untyped-def]
+
+def count_claims(engine, run: str, statuses: tuple[str, ...] = ()) -> int:  # type: ignore[no-untyped-def]
     query = select(func.count()).where(claims.c.session_id.like(f"bench-{run}-%"))
-    if status:
-        query = query.where(claims.c.status == status)
+    if statuses:
+        query = query.where(claims.c.status.in_(statuses))
     with engine.connect() as connection:
         return int(connection.execute(query).scalar())
 
 
-def wait(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def count_accepted(engine, run: str) -> int:  # type: ignore[no-untyped-def]
+    """Claims of the run the payer's front end accepted (277CA A2), whatever came after."""
+    return count_claims(engine, run, ACCEPTED_OR_LATER)
+
+
+def count_clients(engine, run: str) -> int:  # type: ignore[no-untyped-def]
+    """The run's clients whose client and referral the projections hold (the bench waits
+    for all of them before it publishes the sessions)."""
+    known = select(func.count()).where(clients.c.client_id.like(f"bench-{run}-%"))
+    referred = select(func.count()).where(referrals.c.client_id.like(f"bench-{run}-%"))
+    with engine.connect() as connection:
+        return min(int(connection.execute(known).scalar()),
+                   int(connection.execute(referred).scalar()))  # fmt: skip
+
+
+def sessions_not_billed_once(engine, run: str) -> int:  # type: ignore[no-untyped-def]
+    """Sessions of the run with more than one claim (none may have two)."""
+    per_session = (
+        select(claims.c.session_id)
+        .where(claims.c.session_id.like(f"bench-{run}-%"))
+        .group_by(claims.c.session_id)
+        .having(func.count() != 1)
+        .subquery()
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(per_session)).scalar())
+
+
+def wait(check, timeout: float, what: str, every: float = 0.2) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out waiting for {what}")
-        time.sleep(0.1)
+        time.sleep(every)
 
 
 def raw_consumer_rate(settings: KafkaSettings, count: int, run: str) -> float:
@@ -338,8 +437,8 @@ def cpu_seconds(pid: int) -> float:
 
 @contextlib.contextmanager
 def sandbox_process():  # type: ignore[no-untyped-def]
-    """The sandbox clearinghouse in its own process, as the outside system it stands for;
-    yields (its URL, its pid)."""
+    """The sandbox clearinghouse in its own process, as the outside system it stands for,
+    answering at once (SANDBOX_TIMINGS); yields (its URL, its pid)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -351,6 +450,7 @@ def sandbox_process():  # type: ignore[no-untyped-def]
             "--host",
             "127.0.0.1",
         ],
+        env={**os.environ, **SANDBOX_TIMINGS},
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -369,7 +469,63 @@ def _answers(url: str) -> bool:
         return False
 
 
-def end_to_end(settings: KafkaSettings, count: int, url: str, figures: Any) -> None:
+def fast_config(config: ClaimsConfig, sandbox_url: str) -> ClaimsConfig:
+    """Throughput settings: big batches, short waits and rests, quick retries."""
+    return replace(
+        config,
+        clearinghouse_url=sandbox_url,
+        batch_size=500,
+        batch_max_wait=0.2,
+        poll_interval=0.2,
+        idle_sleep=0.02,
+        retry=RetryPolicy(initial_backoff=0.1, max_backoff=1.0),
+    )
+
+
+def claims_loops(engine, settings: KafkaSettings, config: ClaimsConfig, group: str) -> list:  # type: ignore[no-untyped-def]
+    """Every loop of a claims process ("all"), as services/claims/app.py starts them."""
+    submission = SubmissionWorker(engine, config)
+    return [
+        ConsumerRunner(engine, settings, group, SUBSCRIPTIONS),
+        OutboxRelay(
+            engine, lambda: make_producer(settings), "claims", RelayPolicy(idle_sleep=0.05)
+        ),
+        Batcher(engine, config, made=submission.wake),
+        submission,
+        AcknowledgementPoller(engine, config),
+    ]
+
+
+def _supervised(loop: Any) -> None:
+    """Run a loop; a crash is printed and the loop started again after 5 s, as the service
+    runtime does (shared/runtime.py), so a crash costs what it costs in production."""
+    while True:
+        try:
+            loop.run()
+            return
+        except Exception:
+            logging.getLogger("bench").exception("loop crashed; restarting in 5 s")
+            time.sleep(5)
+
+
+@contextlib.contextmanager
+def running(loops: list):  # type: ignore[no-untyped-def]
+    """The loops on threads of this process until the ``with`` ends."""
+    threads = [threading.Thread(target=_supervised, args=(loop,), daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.stop()
+        for thread in threads:
+            thread.join(timeout=30)
+
+
+def end_to_end(
+    settings: KafkaSettings, count: int, url: str, figures: Any, profile: bool = False
+) -> None:
     """Claims accepted per second from session.completed, beside a raw consumer of the same
     messages; the sandbox's own CPU (its pyx12 validation) and memory reported apart."""
     run = uuid.uuid4().hex[:8]
@@ -378,50 +534,29 @@ def end_to_end(settings: KafkaSettings, count: int, url: str, figures: Any) -> N
     engine = prepare_database(config)
     setup_events, sessions = visit_events(count, run)
     with sandbox_process() as (sandbox_url, sandbox_pid):
-        config = replace(
-            config,
-            clearinghouse_url=sandbox_url,
-            batch_size=500,
-            batch_max_wait=0.2,
-            poll_interval=0.2,
-            idle_sleep=0.02,
-            retry=RetryPolicy(initial_backoff=0.1, max_backoff=1.0),
-        )
-        loops = [
-            ConsumerRunner(engine, settings, f"claims-bench-{run}", SUBSCRIPTIONS),
-            OutboxRelay(
-                engine, lambda: make_producer(settings), "claims", RelayPolicy(idle_sleep=0.05)
-            ),
-            Batcher(engine, config),
-            SubmissionWorker(engine, config),
-            AcknowledgementPoller(engine, config),
-        ]
-        threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
-        for thread in threads:
-            thread.start()
-        try:
+        config = fast_config(config, sandbox_url)
+        with running(claims_loops(engine, settings, config, f"claims-bench-{run}")):
             publish(settings, setup_events)
             publisher = Publisher(settings, sessions)
-            time.sleep(3)  # let the projections fill and the publisher connect
+            wait(lambda: count_clients(engine, run) >= count, 120, "the client projections")
+            time.sleep(1)  # the publisher connects
             idle_mb, sandbox_idle_mb = support.resident_mb(), support.resident_mb(sandbox_pid)
             own_cpu, sandbox_cpu = time.process_time(), cpu_seconds(sandbox_pid)
-            started = time.perf_counter()
-            publisher.go()
-            wait(lambda: count_claims(engine, run, "accepted") >= count, 300, "accepted claims")
-            rate = count / (time.perf_counter() - started)
+            claims_name, sandbox_name = "profile of the claims process", "profile of the sandbox"
+            with support.sampled(profile, os.getpid(), figures, claims_name), \
+                    support.sampled(profile, sandbox_pid, figures, sandbox_name):  # fmt: skip
+                started = time.perf_counter()
+                publisher.go()
+                wait(lambda: count_accepted(engine, run) >= count, 300, "accepted claims")
+                elapsed = time.perf_counter() - started
             own_cpu = time.process_time() - own_cpu
             sandbox_cpu = cpu_seconds(sandbox_pid) - sandbox_cpu
             end_mb, sandbox_end_mb = support.resident_mb(), support.resident_mb(sandbox_pid)
-            publisher.process.join(timeout=30)
-        finally:
-            for loop in loops:
-                loop.stop()
-            for thread in threads:
-                thread.join(timeout=30)
+            publisher.produced()
     assert count_claims(engine, run) == count, "a session was claimed twice or not at all"
     raw = raw_consumer_rate(settings, count, run)
     engine.dispose()
-    figures.add("session.completed -> accepted, claims/s", rate, "per s", raw)
+    figures.add("session.completed -> accepted, claims/s", count / elapsed, "per s", raw)
     figures.add("claims process CPU per claim (all its loops)", own_cpu / count * 1e3, "ms")
     figures.add("sandbox CPU per claim (its pyx12 validation)", sandbox_cpu / count * 1e3, "ms")
     figures.add("claims process resident memory at idle", idle_mb, "MB")
@@ -430,24 +565,233 @@ def end_to_end(settings: KafkaSettings, count: int, url: str, figures: Any) -> N
     figures.add("sandbox resident memory at the end", sandbox_end_mb, "MB")
 
 
+def latency(
+    settings: KafkaSettings, url: str, figures: Any, per_second: float, seconds: float
+) -> None:
+    """session.completed produced -> claim submitted (the 999 accepted it), at a steady rate.
+
+    The claims loops run with the service's own defaults except
+    CLAIMS_BATCH_MAX_WAIT_SECONDS=1 (issue #16); "submitted" is the claim's history entry
+    of the submit step, written when the 999 is recorded.
+    """
+    run = uuid.uuid4().hex[:8]
+    count = int(per_second * seconds)
+    ensure_topics(settings, topics_for(EVENTS))
+    config = ClaimsConfig(Settings(service="claims", database_url=url, kafka=settings))
+    engine = prepare_database(config)
+    setup_events, sessions = visit_events(count, run)
+    with sandbox_process() as (sandbox_url, _):
+        config = replace(config, clearinghouse_url=sandbox_url, batch_max_wait=1.0)
+        with running(claims_loops(engine, settings, config, f"claims-bench-{run}")):
+            publish(settings, setup_events)
+            wait(lambda: count_clients(engine, run) >= count, 120, "the client projections")
+            publisher = Publisher(settings, sessions, per_second)
+            time.sleep(1)  # the publisher connects
+            publisher.go()
+            produced = publisher.produced()
+            wait(lambda: _submitted_count(engine, run) >= count, 120, "submitted claims", 0.5)
+    submitted, created = _submitted_at(engine, run), _created_at(engine, run)
+    engine.dispose()
+    waits = sorted(submitted[s].timestamp() - produced[s] for s in produced)
+    to_claim = sorted(created[s].timestamp() - produced[s] for s in produced)
+    to_submit = sorted(submitted[s].timestamp() - created[s].timestamp() for s in produced)
+    # Falling behind shows as waits that grow over the run: the first and last fifth apart.
+    in_order = sorted(produced, key=produced.__getitem__)
+    fifth = max(1, len(in_order) // 5)
+    first, last = (sorted(submitted[s].timestamp() - produced[s] for s in part)
+                   for part in (in_order[:fifth], in_order[-fifth:]))  # fmt: skip
+    sent_for = max(produced.values()) - min(produced.values())
+    figures.add("sessions produced per second (steady)", (count - 1) / sent_for, "per s")
+    for name, share in (("p50", 0.50), ("p99", 0.99)):
+        figures.add(f"session.completed -> submitted, {name}", _percentile(waits, share), "s")
+    figures.add("session.completed -> submitted, max", waits[-1], "s")
+    figures.add("p50 of the first fifth of the sessions", _percentile(first, 0.5), "s")
+    figures.add("p50 of the last fifth of the sessions", _percentile(last, 0.5), "s")
+    figures.add("of which produced -> claim made, p50", _percentile(to_claim, 0.5), "s")
+    figures.add("of which claim made -> submitted, p50", _percentile(to_submit, 0.5), "s")
+    figures.note("latency settings", f"{count} sessions at {per_second:g}/s; batch max wait "
+                 f"1 s, batch size {config.batch_size}, worker idle sleep "
+                 f"{config.idle_sleep:g} s (the service's defaults otherwise)")  # fmt: skip
+
+
+def _submitted_query(run: str):  # type: ignore[no-untyped-def]
+    return (
+        select(claims.c.session_id, func.min(claim_history.c.at))
+        .join(claim_history, claim_history.c.claim_id == claims.c.claim_id)
+        .where(claims.c.session_id.like(f"bench-{run}-%"))
+        .where(claim_history.c.transition == Step.SUBMIT.value)
+        .group_by(claims.c.session_id)
+    )
+
+
+def _submitted_count(engine, run: str) -> int:  # type: ignore[no-untyped-def]
+    submitted = (State.SUBMITTED.value, State.RECEIVED.value, *ACCEPTED_OR_LATER)
+    return count_claims(engine, run, submitted)
+
+
+def _submitted_at(engine, run: str) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
+    """Session id -> when its claim was submitted (its first submit history entry)."""
+    with engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(_submitted_query(run))}
+
+
+def _created_at(engine, run: str) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
+    """Session id -> when its claim was made."""
+    query = select(claims.c.session_id, claims.c.created_at).where(
+        claims.c.session_id.like(f"bench-{run}-%")
+    )
+    with engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(query)}
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    """The nearest-rank percentile of an ordered list."""
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
+def _claims_process(
+    settings: KafkaSettings,
+    url: str,
+    sandbox_url: str,
+    group: str,
+    ready: Any,
+    stop: Any,
+    results: Any,
+) -> None:
+    """One claims process (all its loops) until ``stop``; reports what its consumer applied."""
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    config = fast_config(
+        ClaimsConfig(Settings(service="claims", database_url=url, kafka=settings)), sandbox_url
+    )
+    engine = make_engine(url)
+    loops = claims_loops(engine, settings, config, group)
+    runner = loops[0]
+    with running(loops):
+        runner.ready.wait(120)
+        ready.set()
+        idle_mb = support.resident_mb()
+        stop.wait()
+        applied = REGISTRY.get_sample_value(
+            "consumer_events_total",
+            {"group": runner.group_id, "topic": SESSION_COMPLETED.topic, "outcome": "applied"},
+        )
+        results.put({
+            "pid": os.getpid(), "sessions_applied": int(applied or 0),
+            "cpu_seconds": time.process_time(), "idle_mb": idle_mb,
+            "end_mb": support.resident_mb(),
+        })  # fmt: skip
+
+
+def scale_out(settings: KafkaSettings, count: int, url: str, figures: Any) -> None:
+    """One claims process, then two on the same PostgreSQL, on a 6-partition
+    session.completed topic: claims accepted per second, what each process applied, and
+    afterwards every session billed exactly once."""
+    _six_partitions(settings, SESSION_COMPLETED.topic)
+    ensure_topics(settings, topics_for(EVENTS))
+    config = ClaimsConfig(Settings(service="claims", database_url=url, kafka=settings))
+    prepare_database(config).dispose()
+    engine = make_engine(url)
+    rates = {}
+    # One consumer group for both runs, as one deployment: the second run starts where the
+    # first left off, and its counts are its own sessions only.
+    group = f"claims-bench-{uuid.uuid4().hex[:8]}"
+    with sandbox_process() as (sandbox_url, _):
+        for processes in (1, 2):
+            run = uuid.uuid4().hex[:8]
+            setup_events, sessions = visit_events(count, run)
+            context = multiprocessing.get_context("spawn")
+            stop, results = context.Event(), context.Queue()
+            children = []
+            for _ in range(processes):
+                ready = context.Event()
+                child = context.Process(
+                    target=_claims_process,
+                    args=(settings, url, sandbox_url, group, ready, stop, results),
+                )
+                child.start()
+                children.append((child, ready))
+            for _, ready in children:
+                ready.wait(180)
+            publish(settings, setup_events)
+            wait(lambda: count_clients(engine, run) >= count, 120, "the client projections")  # noqa: B023
+            time.sleep(3)  # the group settles
+            publisher = Publisher(settings, sessions)
+            time.sleep(1)
+            started = time.perf_counter()
+            publisher.go()
+            wait(lambda: count_accepted(engine, run) >= count, 600, "accepted claims")  # noqa: B023
+            rates[processes] = count / (time.perf_counter() - started)
+            publisher.produced()
+            stop.set()
+            reports = [results.get(timeout=120) for _ in children]
+            for child, _ in children:
+                child.join(timeout=60)
+            twice = sessions_not_billed_once(engine, run)
+            billed = count_claims(engine, run)
+            assert twice == 0 and billed == count, (
+                f"{processes} process(es): {billed} claims for {count} sessions, "
+                f"{twice} sessions with more than one"
+            )
+            applied = [r["sessions_applied"] for r in reports]
+            figures.note(f"{processes} process(es): sessions applied per process", applied)
+            figures.note(f"{processes} process(es): every session billed once", True)
+            for number, report in enumerate(reports, 1):
+                figures.add(f"{processes}-process run, process {number} resident memory at "
+                            "the end", report["end_mb"], "MB")  # fmt: skip
+    engine.dispose()
+    figures.add("one claims process, claims/s", rates[1], "per s")
+    figures.add("two claims processes, claims/s", rates[2], "per s", rates[1])
+
+
+def _six_partitions(settings: KafkaSettings, topic: str) -> None:
+    """Create ``topic`` with 6 partitions, or grow it to 6."""
+    admin = KafkaAdminClient(**settings.client_options(), request_timeout_ms=15_000)
+    try:
+        if topic not in admin.list_topics():
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics([NewTopic(topic, 6, settings.replication_factor)])
+        else:
+            described = admin.describe_topics([topic])[0]
+            if len(described["partitions"]) < 6:
+                admin.create_partitions({topic: NewPartitions(6)})
+    finally:
+        admin.close()
+
+
 def main() -> None:
     parser = support.arguments(__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=20_000)
     parser.add_argument("--sessions", type=int, default=2_000)
+    parser.add_argument("--latency", action="store_true",
+                        help="only the latency at a steady rate (--rate, --seconds)")
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--scale-out", action="store_true",
+                        help="only one claims process, then two (needs --db postgres)")
     args = parser.parse_args()
+    if args.scale_out and args.db != "postgres":
+        parser.error("--scale-out runs on PostgreSQL: add --db postgres")
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     figures = support.Figures("claims", args.db)
-    with support.profiled(args.profile, figures):
-        rendered = render_rate(args.claims)
-    figures.add("priced + scrubbed + rendered to 837P, claims/s", rendered, "per s")
+    if not (args.latency or args.scale_out):
+        with support.profiled(args.profile, figures):
+            rendered = render_rate(args.claims)
+        figures.add("priced + scrubbed + rendered to 837P, claims/s", rendered, "per s")
     with obtain_broker() as broker, support.database(args.db, "claims") as url:
         settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
-        end_to_end(settings, args.sessions, url, figures)
+        if args.latency:
+            latency(settings, url, figures, args.rate, args.seconds)
+        elif args.scale_out:
+            scale_out(settings, args.sessions, url, figures)
+        else:
+            end_to_end(settings, args.sessions, url, figures, args.profile)
     figures.note("sessions", args.sessions)
     figures.note("broker", broker.source)
+    figures.note("sandbox timings", SANDBOX_TIMINGS)
     figures.note("targets", "rendered >= 1,000/s; end to end >= 500/s on SQLite, >= 400/s on "
-                            "PostgreSQL (issue #16)")
+                            "PostgreSQL; latency p99 <= 3 s (issue #16)")  # fmt: skip
     figures.print()
     figures.write(args.json)
 

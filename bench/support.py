@@ -7,7 +7,8 @@
   compared with, or null);
 - ``--profile``: the run's busiest functions (cProfile, by own time), for
   docs/PERFORMANCE.md;
-- resident memory of a process (the bench's own, or a server it started), from /proc.
+- resident memory of a process (the bench's own, or a server it started), from /proc;
+- ``sampled``: py-spy's top functions of another process (or this one) during a block.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import json
 import os
 import platform
 import pstats
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -152,3 +157,81 @@ def profiled(enabled: bool, figures: Figures, top: int = 12) -> Iterator[None]:
         figures.note("profile", entries)
         print("\n".join(["  profile (ncalls tottime percall cumtime percall function):",
                          *(f"    {entry}" for entry in entries)]))  # fmt: skip
+
+
+PY_SPY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "py-spy"
+
+
+@contextlib.contextmanager
+def sampled(enabled: bool, pid: int, figures: Figures, name: str, top: int = 15) -> Iterator[None]:
+    """Sample another process (or this one, from outside) with py-spy while the block runs:
+    its top functions by own samples of the thread holding the GIL (the Python work, not
+    threads waiting for it), printed and kept as ``name``.
+
+    py-spy comes from the project's virtualenv (or PATH); the block runs unsampled, with a
+    note, when it cannot attach. BENCH_KEEP_STACKS=DIR keeps the raw collapsed stacks.
+    """
+    if not enabled:
+        yield
+        return
+    executable = _py_spy()
+    with tempfile.TemporaryDirectory(prefix="bench-py-spy-") as directory:
+        output = Path(directory) / "stacks.txt"
+        process = subprocess.Popen(
+            [executable, "record", "--pid", str(pid), "--format", "raw", "--rate", "50",
+             "--gil", "--nonblocking", "--output", str(output)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            keep = os.environ.get("BENCH_KEEP_STACKS")  # a directory for the raw stacks
+            if keep and output.exists():
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                shutil.copy(output, Path(keep) / f"{name.replace(' ', '-')}.txt")
+            rankings = (
+                ("own samples", _own_samples(output, top)),
+                ("by the project's innermost function", _own_samples(output, top, ours=True)),
+            ) if output.exists() else (("py-spy could not attach", []),)  # fmt: skip
+            for title, entries in rankings:
+                figures.note(f"{name}, {title}", entries)
+                print("\n".join([f"  {name} (py-spy, {title}):",
+                                 *(f"    {entry}" for entry in entries)]))  # fmt: skip
+
+
+def _py_spy() -> str:
+    here = Path(sys.executable).parent / "py-spy"
+    return str(here if here.exists() else PY_SPY if PY_SPY.exists() else "py-spy")
+
+
+# Samples of threads waiting (a sleeping loop, an idle socket) say nothing about the work.
+WAITING = ("Condition.wait", "Event.wait", "select (selectors.py", "sleep", "wait (claims.py")
+OURS = ("(services/", "(shared/", "(deploy/", "/services/", "/shared/", "/deploy/")
+
+
+def _own_samples(stacks: Path, top: int, ours: bool = False) -> list[str]:
+    """Top functions of py-spy's collapsed stacks, as "share% samples function (file:line)":
+    the leaf's own samples, or with ``ours`` each sample charged to the innermost frame of
+    the project's code (what of ours the library time is spent for). Waiting is left out."""
+    own: dict[str, int] = {}
+    total = 0
+    for line in stacks.read_text().splitlines():
+        frames, _, count = line.rpartition(" ")
+        if not frames or not count.isdigit():
+            continue
+        stack = frames.split(";")
+        if any(marker in stack[-1] for marker in WAITING):
+            continue
+        leaf = stack[-1]
+        if ours:
+            mine = (frame for frame in reversed(stack) if any(part in frame for part in OURS))
+            leaf = next(mine, "(outside the project)")
+        own[leaf] = own.get(leaf, 0) + int(count)
+        total += int(count)
+    ranked = sorted(own.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [f"{count / total:6.1%} {count:6d} {leaf}" for leaf, count in ranked]

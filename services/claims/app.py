@@ -40,9 +40,10 @@ def build(config: ClaimsConfig | None = None) -> Service:
     """Everything the service runs: HTTP, its consumer group, outbox relay and workers."""
     config = config or load_config()
     app, context = _create(config)
+    submission = SubmissionWorker(context.engine, config)
     loops = [
-        Batcher(context.engine, config),
-        SubmissionWorker(context.engine, config),
+        Batcher(context.engine, config, made=submission.wake),
+        submission,
         AcknowledgementPoller(context.engine, config),
     ]
     return assemble(app, context, MIGRATIONS, SUBSCRIPTIONS, loops)

@@ -23,6 +23,11 @@ log = logging.getLogger("services.claims.batching")
 TRANSACTION_NUMBER = 1
 
 
+class BatchedConcurrently(RuntimeError):
+    """Another batcher (a second claims process) put some of these claims in its own
+    interchange first; raised to roll this one back."""
+
+
 def make_due_interchange(uow: UnitOfWork, batch_size: int, max_wait: float, usage: str) -> bool:
     """Make one interchange that is due; False when none is.
 
@@ -36,6 +41,20 @@ def make_due_interchange(uow: UnitOfWork, batch_size: int, max_wait: float, usag
         if waiting >= batch_size or oldest <= cutoff:
             return _batch(uow, payer_id, batch_size, Usage(usage))
     return False
+
+
+def seconds_until_due(uow: UnitOfWork, max_wait: float) -> float | None:
+    """How long until the oldest waiting batch is due by age; None when no claim waits.
+
+    The batcher rests that long rather than a fixed time, so a partial batch goes out
+    ``max_wait`` after its oldest claim was ready, not up to a whole rest later.
+    """
+    waiting = [oldest for payer_id, _, oldest in interchanges.ready_claims_by_payer(
+        uow.connection) if payer_id is not None]  # fmt: skip
+    if not waiting:
+        return None
+    due = min(waiting) + timedelta(seconds=max_wait)
+    return max(0.0, (due - utcnow()).total_seconds())
 
 
 def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> bool:
@@ -60,7 +79,7 @@ def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> boo
     claim_ids = [row.claim_id for row in rows]
     if not interchanges.put_claims_in(connection, control_number, claim_ids):
         # Another batcher took some of these claims meanwhile: undo and try again.
-        raise RuntimeError("claims were batched concurrently")
+        raise BatchedConcurrently("claims were batched concurrently")
     claim_store.record_notes(
         connection, claim_ids, State.READY, f"in interchange {control_number:09d}"
     )

@@ -18,6 +18,7 @@ from typing import Any
 from services.claims.commands import transitions
 from services.claims.domain import lifecycle
 from services.claims.domain.answers import claim_answer
+from services.claims.domain.claim_ids import echo_key, echoes
 from services.claims.domain.lifecycle import Step
 from services.claims.store import claims as claim_store
 from services.claims.store import interchanges, reports
@@ -87,13 +88,43 @@ def _process_277ca(uow: UnitOfWork, row: Any) -> None:
         return
     scope = interchange.control_number if interchange is not None else None
     counts: Counter[str] = Counter()
+    claims = _ClaimsOfInterchange(uow.connection, scope)
     for ack in report.claims:
-        counts[_answer_claim(uow, row, report, ack, scope)] += 1
+        counts[_answer_claim(uow, row, report, ack, scope, claims)] += 1
     if report.unidentified_loops:
         counts["loop without TRN"] += report.unidentified_loops
     summary = ", ".join(f"{what}: {count}" for what, count in sorted(counts.items()))
     reports.finish_report(uow.connection, row.report_id, reports.PROCESSED, summary or "empty")
     log.info("277CA processed", extra={"report_id": row.report_id, "summary": summary})
+
+
+class _ClaimsOfInterchange:
+    """The claims a 277CA's loops name, read once per report rather than once per loop.
+
+    Within a known interchange, a loop names the claims whose id, upper-cased and cut to
+    20 characters, is the echo's key and that ``echoes`` accepts: the same match as
+    ``claims_echoed`` (domain/claim_ids.py), over the interchange's claims read in one
+    query. A claim a loop of this report already moved is read again, so a second loop
+    about it sees its new state. Without an interchange every loop asks the database.
+    """
+
+    def __init__(self, connection: Any, interchange: int | None) -> None:
+        self.connection, self.interchange = connection, interchange
+        self.by_key: dict[str, list[Any]] = {}
+        if interchange is not None:
+            for claim in claim_store.claims_in_interchange(connection, interchange):
+                self.by_key.setdefault(echo_key(claim.claim_id), []).append(claim)
+        self.answered: set[str] = set()
+
+    def named(self, echo: str) -> list[Any]:
+        """The claims ``echo`` names (one, or none or several for a person to sort out)."""
+        if self.interchange is None:
+            return claim_store.claims_echoed(self.connection, echo)
+        matches = [c for c in self.by_key.get(echo_key(echo), ()) if echoes(c.claim_id, echo)]
+        if any(claim.claim_id in self.answered for claim in matches):
+            return claim_store.claims_echoed(self.connection, echo, self.interchange)
+        self.answered.update(claim.claim_id for claim in matches)
+        return matches
 
 
 def _answer_claim(
@@ -102,9 +133,10 @@ def _answer_claim(
     report: ClaimAcknowledgementReport,
     ack: ClaimAcknowledgement,
     interchange: int | None,
+    claims: _ClaimsOfInterchange,
 ) -> str:
     """Apply one claim loop to the claim it names; what became of it, in a word or two."""
-    matches = claim_store.claims_echoed(uow.connection, ack.claim_id, interchange)
+    matches = claims.named(ack.claim_id)
     if len(matches) != 1:
         log.warning(
             "277CA claim loop matches no single claim",

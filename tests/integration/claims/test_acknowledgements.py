@@ -358,6 +358,27 @@ def test_a_late_a1_after_the_a2_is_noted_and_never_undoes_the_acceptance(
     assert "ignored: the claim is accepted" in notes(engine, claim.claim_id)[-1]
 
 
+def test_one_277ca_naming_a_claim_twice_applies_both_loops_in_order(engine, config, scripted):
+    # The report's claims are read once per report; the second loop must see the first's step.
+    url, script = scripted
+    visit, other = a_visit(engine), a_visit(engine)
+    worker, poller = workers(engine, config, url)
+    submit_until_answered(worker, engine)
+    claim, second = claim_of(engine, visit), claim_of(engine, other)
+    script.add_report("277CA", a_277ca([
+        Loop(claim.claim_id, ("A1:19:PR",)),
+        Loop(second.claim_id.lower(), ("A2:20:PR",)),
+        Loop(claim.claim_id, ("A2:20:PR",), payer_number="PCN7"),
+    ]), interchange=1)
+
+    poll_until(poller, engine, visit, "accepted")
+
+    assert [h.transition for h in history(engine, claim.claim_id)][-2:] == ["receive", "accept"]
+    assert status_of(engine, other) == "accepted"
+    (report,) = report_rows(engine)
+    assert report.status == "processed"
+
+
 def test_a_277ca_read_before_its_999_was_recorded_waits_for_it(engine, config, scripted):
     url, script = scripted
     visit = a_visit(engine)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from deploy.sandbox_clearinghouse import RejectionRules, make_server
+from services.claims.commands import batching
 from services.claims.store.tables import interchanges
 from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
@@ -88,6 +89,30 @@ def test_a_partial_batch_waits_until_it_is_full_or_old_enough(engine, config, sa
     a_visit(engine)
     assert patient.run_round() == 1
     assert len(interchange_rows(engine)) == 1
+
+
+def test_a_batcher_that_loses_claims_to_another_process_rolls_back_and_batches_again(
+    engine, config, sandbox, monkeypatch
+):
+    # Two claims processes: the other batcher took a claim between our read and our update.
+    visits = [a_visit(engine) for _ in range(2)]
+    real = batching.interchanges.put_claims_in
+    lost = []
+
+    def taken_by_the_other_process(connection, number, claim_ids):  # type: ignore[no-untyped-def]
+        if not lost:
+            lost.append(number)
+            return False
+        return real(connection, number, claim_ids)
+
+    monkeypatch.setattr(batching.interchanges, "put_claims_in", taken_by_the_other_process)
+
+    made = Batcher(engine, fast_config(config, sandbox.url, batch_max_wait=0)).run_round()
+
+    assert lost and made == 2  # the lost attempt, then the interchange that holds both
+    (interchange,) = interchange_rows(engine)
+    assert interchange.control_number == lost[0]  # the rolled-back number is used again
+    assert {status_of(engine, visit) for visit in visits} == {"ready"}
 
 
 def test_a_clean_submission_is_submitted_by_the_999_then_received_and_accepted_by_277cas(

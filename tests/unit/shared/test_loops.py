@@ -35,3 +35,37 @@ def test_stop_before_run_runs_no_round():
     loop.stop()
     loop.run()
     assert loop.rounds == 0
+
+
+class Resting(PeriodicLoop):
+    idle_seconds = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rounds = threading.Semaphore(0)
+
+    def run_round(self) -> int:
+        self.rounds.release()
+        return 0
+
+
+def test_wake_ends_a_rest_at_once_so_the_next_round_follows():
+    loop = Resting()
+    thread = threading.Thread(target=loop.run)
+    thread.start()
+    assert loop.rounds.acquire(timeout=5)  # the first round, then a 60-second rest
+    loop.wake()
+    assert loop.rounds.acquire(timeout=5)  # the rest ended: a second round
+    loop.stop()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_stop_ends_a_rest_without_waiting_for_it():
+    loop = Resting()
+    thread = threading.Thread(target=loop.run)
+    thread.start()
+    assert loop.rounds.acquire(timeout=5)
+    loop.stop()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
