@@ -48,8 +48,9 @@ from shared.kafka.clients import make_producer
 from shared.kafka.retry import RetryPolicy
 from shared.uow import UnitOfWork
 
-# How often the last commit is tried when the group is rebalancing as the runner stops.
-FINAL_COMMIT_ATTEMPTS = 3
+# How long the last commit keeps being tried while the group is rebalancing as the runner
+# stops: a member starved of CPU past its session timeout (6 s) rejoins in a few seconds.
+FINAL_COMMIT_SECONDS = 30.0
 
 log = logging.getLogger("shared.consumer")
 
@@ -403,7 +404,8 @@ class ConsumerRunner:
         anything polled meanwhile is neither applied nor committed, so it is read again.
         """
         error: Exception | None = None
-        for _ in range(FINAL_COMMIT_ATTEMPTS):
+        deadline = time.monotonic() + FINAL_COMMIT_SECONDS
+        while time.monotonic() < deadline:
             owned = consumer.assignment()
             offsets = {
                 tp: OffsetAndMetadata(offset, "", -1)

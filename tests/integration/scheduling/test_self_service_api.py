@@ -242,7 +242,8 @@ def test_the_referrals_frequency_becomes_a_series_with_each_refused_date_explain
     assert len(booked.json["appointments"]) == 10
     again = http.post("/widget/api/me/series/proposal", headers=token, json=body).json
     assert not any(d["bookable"] for d in again["dates"])
-    assert again["dates"][0]["reasons"] == ["no_visits_left", "slot_taken"]
+    # The visits are the client's own now: busy, and the therapist too.
+    assert again["dates"][0]["reasons"] == ["no_visits_left", "client_busy", "slot_taken"]
 
 
 def test_a_series_is_booked_whole_or_not_at_all(http: FlaskClient, engine: Engine,
