@@ -379,12 +379,18 @@ def test_one_277ca_naming_a_claim_twice_applies_both_loops_in_order(engine, conf
     assert report.status == "processed"
 
 
-def test_a_277ca_read_before_its_999_was_recorded_waits_for_it(engine, config, scripted):
-    url, script = scripted
+def batched_not_answered(engine, config, url: str):  # type: ignore[no-untyped-def]
+    """A claim in an interchange that is made but has no recorded 999 yet: the visit, the
+    submission worker and poller, and the claim."""
     visit = a_visit(engine)
     worker, poller = workers(engine, config, url)
     Batcher(engine, worker.config).run_round()
-    claim = claim_of(engine, visit)
+    return visit, worker, poller, claim_of(engine, visit)
+
+
+def test_a_277ca_read_before_its_999_was_recorded_waits_for_it(engine, config, scripted):
+    url, script = scripted
+    visit, worker, poller, claim = batched_not_answered(engine, config, url)
     script.add_report("277CA", a_277ca([Loop(claim.claim_id, ("A1:19:PR",))]), interchange=1)
 
     poller.run_round()
@@ -401,10 +407,7 @@ def test_an_835_read_before_its_claims_999_was_recorded_waits_for_it_and_posts_a
     # A process sent the interchange and died before recording the 999; the payer answered
     # meanwhile: 277CAs and the 835 are in the mailbox before the resend records the 999.
     url, script = scripted
-    visit = a_visit(engine)
-    worker, poller = workers(engine, config, url)
-    Batcher(engine, worker.config).run_round()
-    claim = claim_of(engine, visit)
+    visit, worker, poller, claim = batched_not_answered(engine, config, url)
     script.add_report("277CA", a_277ca([Loop(claim.claim_id, ("A1:19:PR",))]), interchange=1)
     script.add_report("277CA", a_277ca([Loop(claim.claim_id, ("A2:20:PR",))]), interchange=1)
     script.add_report("835", remittance(paid_at_fee_schedule(engine, claim)))
