@@ -19,7 +19,11 @@ from typing import Any
 from services.scheduling.commands.booking import BookingRequest, book_appointment
 from services.scheduling.commands.slots import candidate_rooms, free_room, lock_rooms
 from services.scheduling.domain.availability import Slot
-from services.scheduling.domain.booking import ClientEligibility, check_eligibility
+from services.scheduling.domain.booking import (
+    ClientEligibility,
+    check_eligibility,
+    overlaps_a_visit,
+)
 from services.scheduling.domain.calendar import Therapist
 from services.scheduling.domain.errors import (
     AlreadyWaiting,
@@ -47,6 +51,7 @@ from services.scheduling.domain.waitlist import (
     token_hash,
 )
 from services.scheduling.store import waitlist as store
+from services.scheduling.store.appointments import client_bookings
 from services.scheduling.store.availability import available_slots
 from services.scheduling.store.calendar import (
     load_settings,
@@ -196,7 +201,11 @@ def _match(uow: UnitOfWork, entries: list[WaitlistEntry], therapist_id: str,
     def offered_before(entry_id: str, slot: Slot) -> bool:
         return store.offered_before(connection, entry_id, slot.therapist_id, slot.start)
 
-    return first_match(entries, slots_for, settings.zone, eligible, offered_before)
+    def free_then(client_id: str, slot: Slot) -> bool:
+        booked = client_bookings(connection, client_id, slot.start, slot.end)
+        return not overlaps_a_visit(slot.start, slot.end, booked)
+
+    return first_match(entries, slots_for, settings.zone, eligible, offered_before, free_then)
 
 
 def _offer(uow: UnitOfWork, entry: WaitlistEntry, slot: Slot, now: datetime,

@@ -98,13 +98,16 @@ def first_match(
     zone: ZoneInfo,
     eligible: Callable[[str, date], bool],
     offered_before: Callable[[str, Slot], bool] = lambda entry_id, slot: False,
+    free_then: Callable[[str, Slot], bool] = lambda client_id, slot: True,
 ) -> tuple[WaitlistEntry, Slot] | None:
     """The first waiting entry, in list order, with a free slot it wants and may be booked
     into, and the earliest such slot.
 
     ``slots_for(service_id)`` gives the free slots of a service; ``eligible(client_id,
     day)`` is booking's own check; ``offered_before`` skips a slot an entry already
-    declined or let expire, so the slot moves on to the next client, not back to them.
+    declined or let expire, so the slot moves on to the next client, not back to them;
+    ``free_then(client_id, slot)`` passes over a slot the client has another visit during
+    (a client is in one place at a time: booking would refuse it).
     """
     free: dict[str, list[Slot]] = {}
     for entry in sorted(entries, key=lambda e: (e.position, e.id)):
@@ -119,7 +122,8 @@ def first_match(
             if offered_before(entry.id, slot):
                 continue
             # Not eligible that day: a later day of the entry's window may still be fine.
-            if eligible(entry.client_id, slot.start.astimezone(zone).date()):
+            if (eligible(entry.client_id, slot.start.astimezone(zone).date())
+                    and free_then(entry.client_id, slot)):
                 return entry, slot
     return None
 

@@ -145,6 +145,21 @@ def test_a_client_not_eligible_on_that_date_is_skipped(app, http, clinic, engine
     assert states[not_screened["id"]] == states[referral_ended["id"]] == "waiting"
 
 
+def test_a_client_booked_elsewhere_at_that_time_is_passed_over(app, http, clinic, engine):
+    busy_client = eligible_client(engine)
+    busy = join(http, clinic, busy_client)
+    assert book(http, clinic, busy_client, SLOT,
+                therapist_id=clinic.other_therapist_id).status_code == 201
+    free = join(http, clinic, eligible_client(engine))
+    free_the_slot(http, clinic, engine)
+
+    worker(app).run_round()
+
+    [offer] = offers(engine)
+    assert offer["entry_id"] == free["id"]
+    assert http.get(f"/waitlist/{busy['id']}", headers=FRONT_DESK).json["status"] == "waiting"
+
+
 def test_preferences_decide_which_client_a_slot_suits(app, http, clinic, engine):
     join(http, clinic, eligible_client(engine), windows=[(2, "09:00", "17:00")])  # Wednesdays
     join(http, clinic, eligible_client(engine), windows=[(1, "13:00", "17:00")])  # afternoons
