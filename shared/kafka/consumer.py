@@ -49,8 +49,10 @@ from shared.kafka.retry import RetryPolicy
 from shared.uow import UnitOfWork
 
 # How long the last commit keeps being tried while the group is rebalancing as the runner
-# stops: a member starved of CPU past its session timeout (6 s) rejoins in a few seconds.
-FINAL_COMMIT_SECONDS = 30.0
+# stops: long enough for a member starved of CPU past its session timeout (6 s) to rejoin,
+# short enough that SIGTERM still ends the process well inside a supervisor's grace period
+# (commonly 30 s); what is not committed is redelivered and skipped by processed_events.
+FINAL_COMMIT_SECONDS = 10.0
 
 log = logging.getLogger("shared.consumer")
 

@@ -191,12 +191,17 @@
   /* The free times of one clinic day: a wide window, then only that day's starts. */
   function loadSlots(day, serviceId, therapistId, container, onPick) {
     container.innerHTML = "";
+    // Only the latest request fills the list: an earlier day's answer arriving late
+    // (the visit's own day, asked for when Move opened) must not show beside the new one.
+    var request = {};
+    container.latestRequest = request;
     if (!day) return;
     var midnight = Date.parse(day + "T00:00:00Z");
     var query = new URLSearchParams({ service: serviceId, from: new Date(midnight - 14 * 3600e3).toISOString(),
                                       to: new Date(midnight + 38 * 3600e3).toISOString() });
     if (therapistId) query.set("therapist", therapistId);
     api("../availability?" + query.toString()).then(function (answer) {
+      if (container.latestRequest !== request) return;
       if (!answer.ok) { say("Free times could not be loaded.", true); return; }
       var slots = answer.body.slots.filter(function (slot) { return localDate(slot.start) === day; });
       var seen = {};
