@@ -12,7 +12,10 @@
    (the sandbox answers at once and holds its 835s back, SANDBOX_TIMINGS), printed beside
    the rate a bare kafka-python consumer reads the same messages at; the claims
    process's and the sandbox's CPU per claim apart (the sandbox's is nearly all pyx12
-   validation), and both processes' resident memory at idle and at the end.
+   validation), and both processes' resident memory at idle and at the end. Run twice:
+   with the sandbox's full pyx12 check, then with its envelope check only
+   (SANDBOX_VALIDATION=envelope), so the claims service's own rate is reported apart
+   from the clearinghouse's validation; that cost is also timed alone, in process.
 3. ``--latency``: sessions at a steady rate, batch max wait 1 s: produced -> submitted
    (the claim's submit history entry) p50/p99/max.
 4. ``--scale-out``: one claims process, then two (separate OS processes, one consumer
@@ -51,6 +54,8 @@ from sqlalchemy import func, select
 from bench import support
 from deploy.kafka import obtain_broker
 from deploy.kafka.local import free_port
+from deploy.sandbox_clearinghouse.envelope_check import PYX12, VALIDATIONS
+from deploy.sandbox_clearinghouse.submission import check_syntax
 from services.claims.app import migrate
 from services.claims.config import ClaimsConfig
 from services.claims.domain.claim import ClaimInputs, prepare_claim
@@ -69,7 +74,14 @@ from services.claims.domain.records import (
 )
 from services.claims.handlers import SUBSCRIPTIONS
 from services.claims.store import setup
-from services.claims.store.tables import claim_history, claims, clients, referrals
+from services.claims.store.tables import (
+    claim_history,
+    claims,
+    clearinghouse_reports,
+    clients,
+    interchanges,
+    referrals,
+)
 from services.claims.workers.acknowledgements import AcknowledgementPoller
 from services.claims.workers.batcher import Batcher
 from services.claims.workers.submission import SubmissionWorker
@@ -119,8 +131,9 @@ ADDRESS = {
 }
 
 
-def render_rate(count: int, batch_size: int = 100) -> float:
-    """Claims priced, edited, scrubbed, assembled and rendered per second."""
+def render_rate(count: int, batch_size: int = 100) -> tuple[float, str]:
+    """Claims priced, edited, scrubbed, assembled and rendered per second, and the last
+    interchange rendered (``batch_size`` claims)."""
     person = Person("Jane", "Doe", date(1980, 5, 17), "F", Address(**ADDRESS))
     client = Client("c", person, Coverage("ACME01", "Acme Health", "MEM123456", "self"))
     referral = Referral(
@@ -152,7 +165,7 @@ def render_rate(count: int, batch_size: int = 100) -> float:
     )
     submitter, receiver, billing = x12_parties(PROVIDER)
     started = time.perf_counter()
-    batch = []
+    batch, x12 = [], ""
     for number in range(count):
         inputs = ClaimInputs(
             replace(session, session_id=f"s{number}"),
@@ -172,9 +185,20 @@ def render_rate(count: int, batch_size: int = 100) -> float:
         )
         if len(batch) == batch_size:
             control = InterchangeControl(number + 1, number + 1, 1, datetime.now(UTC))
-            render_837p(ClaimBatch(submitter, receiver, billing, tuple(batch)), control)
+            x12 = render_837p(ClaimBatch(submitter, receiver, billing, tuple(batch)), control)
             batch = []
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), x12
+
+
+def pyx12_cost(x12: str, rounds: int = 3) -> float:
+    """CPU milliseconds a claim of the sandbox's pyx12 check (submission.check_syntax), in
+    process: the clearinghouse's own cost, reported apart (issue #16)."""
+    check_syntax(x12)  # its maps are read once, as in the running sandbox
+    claims = x12.count("~CLM*")
+    started = time.process_time()
+    for _ in range(rounds):
+        assert check_syntax(x12).accepted
+    return (time.process_time() - started) / rounds / claims * 1e3
 
 
 def prepare_database(config: ClaimsConfig) -> object:
@@ -275,6 +299,10 @@ def visit_events(count: int, run: str) -> tuple[list, list]:
 # The sandbox answers at once (A1 and A2 in the same read) and keeps its 835s for an hour:
 # the bench counts "accepted by the payer's front end" (277CA A2), and no 835 posting
 # mixes into the measured work (bench/remittance.py measures posting).
+VALIDATION_LABELS = {
+    "pyx12": "sandbox validates with pyx12",
+    "envelope": "sandbox checks the envelope only",
+}
 SANDBOX_TIMINGS = {
     "SANDBOX_RECEIPT_DELAY_SECONDS": "0",
     "SANDBOX_ADJUDICATION_DELAY_SECONDS": "0",
@@ -398,12 +426,41 @@ def sessions_not_billed_once(engine, run: str) -> int:  # type: ignore[no-untype
         return int(connection.execute(select(func.count()).select_from(per_session)).scalar())
 
 
-def wait(check, timeout: float, what: str, every: float = 0.2) -> None:  # type: ignore[no-untyped-def]
+def wait(check, timeout: float, what: str, every: float = 0.2, explain=None) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``check`` until true; on timeout stop the bench, saying where things stand."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
+            where = f": {explain()}" if explain else ""
+            raise SystemExit(f"timed out waiting for {what}{where}")
         time.sleep(every)
+
+
+def statuses(engine, run: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """How many of the run's claims are in each status."""
+    query = (
+        select(claims.c.status, func.count())
+        .where(claims.c.session_id.like(f"bench-{run}-%"))
+        .group_by(claims.c.status)
+    )
+    with engine.connect() as connection:
+        return dict(connection.execute(query).all())
+
+
+def where_things_stand(engine, run: str) -> str:  # type: ignore[no-untyped-def]
+    """The run's claims by status, the interchanges by status and the mailbox's reports by
+    kind, status and note: what a timed-out wait prints."""
+    reports = (
+        select(clearinghouse_reports.c.kind, clearinghouse_reports.c.status,
+               clearinghouse_reports.c.note, func.count())
+        .group_by(clearinghouse_reports.c.kind, clearinghouse_reports.c.status,
+                  clearinghouse_reports.c.note)
+    )  # fmt: skip
+    batches = select(interchanges.c.status, func.count()).group_by(interchanges.c.status)
+    with engine.connect() as connection:
+        return (f"claims by status {statuses(engine, run)}; interchanges "
+                f"{dict(connection.execute(batches).all())}; reports "
+                f"{[tuple(row) for row in connection.execute(reports)]}")  # fmt: skip
 
 
 def raw_consumer_rate(settings: KafkaSettings, count: int, run: str) -> float:
@@ -436,9 +493,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def sandbox_process():  # type: ignore[no-untyped-def]
+def sandbox_process(validation: str = PYX12):  # type: ignore[no-untyped-def]
     """The sandbox clearinghouse in its own process, as the outside system it stands for,
-    answering at once (SANDBOX_TIMINGS); yields (its URL, its pid)."""
+    answering at once (SANDBOX_TIMINGS) and checking each 837P with ``validation``
+    (pyx12, or the envelope only); yields (its URL, its pid)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -450,7 +508,7 @@ def sandbox_process():  # type: ignore[no-untyped-def]
             "--host",
             "127.0.0.1",
         ],
-        env={**os.environ, **SANDBOX_TIMINGS},
+        env={**os.environ, **SANDBOX_TIMINGS, "SANDBOX_VALIDATION": validation},
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -524,16 +582,28 @@ def running(loops: list):  # type: ignore[no-untyped-def]
 
 
 def end_to_end(
-    settings: KafkaSettings, count: int, url: str, figures: Any, profile: bool = False
+    settings: KafkaSettings,
+    count: int,
+    url: str,
+    figures: Any,
+    profile: bool = False,
+    validation: str = PYX12,
 ) -> None:
     """Claims accepted per second from session.completed, beside a raw consumer of the same
-    messages; the sandbox's own CPU (its pyx12 validation) and memory reported apart."""
+    messages; the sandbox's own CPU and memory reported apart.
+
+    ``validation`` is the sandbox's check of each 837P: pyx12 in full (what a real
+    clearinghouse does, ~3 ms of CPU a claim on the same two cores), or the envelope only,
+    which leaves the claims service's own throughput (issue #16: the sandbox's validation
+    cost reported apart).
+    """
+    label = VALIDATION_LABELS[validation]
     run = uuid.uuid4().hex[:8]
     ensure_topics(settings, topics_for(EVENTS))
     config = ClaimsConfig(Settings(service="claims", database_url=url, kafka=settings))
     engine = prepare_database(config)
     setup_events, sessions = visit_events(count, run)
-    with sandbox_process() as (sandbox_url, sandbox_pid):
+    with sandbox_process(validation) as (sandbox_url, sandbox_pid):
         config = fast_config(config, sandbox_url)
         with running(claims_loops(engine, settings, config, f"claims-bench-{run}")):
             publish(settings, setup_events)
@@ -542,12 +612,14 @@ def end_to_end(
             time.sleep(1)  # the publisher connects
             idle_mb, sandbox_idle_mb = support.resident_mb(), support.resident_mb(sandbox_pid)
             own_cpu, sandbox_cpu = time.process_time(), cpu_seconds(sandbox_pid)
-            claims_name, sandbox_name = "profile of the claims process", "profile of the sandbox"
+            claims_name = f"profile of the claims process ({label})"
+            sandbox_name = f"profile of the sandbox ({label})"
             with support.sampled(profile, os.getpid(), figures, claims_name), \
                     support.sampled(profile, sandbox_pid, figures, sandbox_name):  # fmt: skip
                 started = time.perf_counter()
                 publisher.go()
-                wait(lambda: count_accepted(engine, run) >= count, 300, "accepted claims")
+                wait(lambda: count_accepted(engine, run) >= count, 300, "accepted claims",
+                     explain=lambda: where_things_stand(engine, run))  # fmt: skip
                 elapsed = time.perf_counter() - started
             own_cpu = time.process_time() - own_cpu
             sandbox_cpu = cpu_seconds(sandbox_pid) - sandbox_cpu
@@ -556,13 +628,15 @@ def end_to_end(
     assert count_claims(engine, run) == count, "a session was claimed twice or not at all"
     raw = raw_consumer_rate(settings, count, run)
     engine.dispose()
-    figures.add("session.completed -> accepted, claims/s", count / elapsed, "per s", raw)
-    figures.add("claims process CPU per claim (all its loops)", own_cpu / count * 1e3, "ms")
-    figures.add("sandbox CPU per claim (its pyx12 validation)", sandbox_cpu / count * 1e3, "ms")
-    figures.add("claims process resident memory at idle", idle_mb, "MB")
-    figures.add("claims process resident memory at the end", end_mb, "MB")
-    figures.add("sandbox resident memory at idle", sandbox_idle_mb, "MB")
-    figures.add("sandbox resident memory at the end", sandbox_end_mb, "MB")
+    figures.add(f"session.completed -> accepted, claims/s ({label})", count / elapsed, "per s",
+                raw)  # fmt: skip
+    figures.add(f"claims process CPU per claim, all its loops ({label})", own_cpu / count * 1e3,
+                "ms")  # fmt: skip
+    figures.add(f"sandbox CPU per claim ({label})", sandbox_cpu / count * 1e3, "ms")
+    figures.add(f"claims process resident memory at idle ({label})", idle_mb, "MB")
+    figures.add(f"claims process resident memory at the end ({label})", end_mb, "MB")
+    figures.add(f"sandbox resident memory at idle ({label})", sandbox_idle_mb, "MB")
+    figures.add(f"sandbox resident memory at the end ({label})", sandbox_end_mb, "MB")
 
 
 def latency(
@@ -763,12 +837,25 @@ def main() -> None:
     parser = support.arguments(__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=20_000)
     parser.add_argument("--sessions", type=int, default=2_000)
-    parser.add_argument("--latency", action="store_true",
-                        help="only the latency at a steady rate (--rate, --seconds)")
+    parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="only the latency at a steady rate (--rate, --seconds)",
+    )
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--scale-out", action="store_true",
-                        help="only one claims process, then two (needs --db postgres)")
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="only one claims process, then two (needs --db postgres)",
+    )
+    parser.add_argument(
+        "--validation",
+        choices=VALIDATIONS,
+        action="append",
+        help="the sandbox's check of each 837P in the end-to-end run: pyx12 "
+        "(full) or envelope (pyx12's cost apart); default both, in turn",
+    )
     args = parser.parse_args()
     if args.scale_out and args.db != "postgres":
         parser.error("--scale-out runs on PostgreSQL: add --db postgres")
@@ -777,16 +864,24 @@ def main() -> None:
     figures = support.Figures("claims", args.db)
     if not (args.latency or args.scale_out):
         with support.profiled(args.profile, figures):
-            rendered = render_rate(args.claims)
+            rendered, x12 = render_rate(args.claims)
         figures.add("priced + scrubbed + rendered to 837P, claims/s", rendered, "per s")
-    with obtain_broker() as broker, support.database(args.db, "claims") as url:
+        figures.add("the sandbox's pyx12 check alone, CPU per claim (100-claim interchange, "
+                    "in process)", pyx12_cost(x12), "ms")  # fmt: skip
+    with obtain_broker() as broker:
         settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         if args.latency:
-            latency(settings, url, figures, args.rate, args.seconds)
+            with support.database(args.db, "claims") as url:
+                latency(settings, url, figures, args.rate, args.seconds)
         elif args.scale_out:
-            scale_out(settings, args.sessions, url, figures)
+            with support.database(args.db, "claims") as url:
+                scale_out(settings, args.sessions, url, figures)
         else:
-            end_to_end(settings, args.sessions, url, figures, args.profile)
+            for validation in args.validation or VALIDATIONS:
+                # A database of its own: each run's sandbox is new, its mailbox starts again
+                # at report 1, and a cursor kept from the last run would skip those.
+                with support.database(args.db, "claims") as url:
+                    end_to_end(settings, args.sessions, url, figures, args.profile, validation)
     figures.note("sessions", args.sessions)
     figures.note("broker", broker.source)
     figures.note("sandbox timings", SANDBOX_TIMINGS)

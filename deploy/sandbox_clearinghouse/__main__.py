@@ -5,6 +5,7 @@ import contextlib
 import logging
 import os
 
+from deploy.sandbox_clearinghouse.envelope_check import PYX12, VALIDATIONS
 from deploy.sandbox_clearinghouse.rules import RejectionRules
 from deploy.sandbox_clearinghouse.server import DEFAULT_API_KEYS, check_api_keys, make_server
 from shared.config import load_mode
@@ -36,6 +37,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
             help=f"seconds from receipt to the {stage} report (default {default}; env {env})",
         )
     parser.add_argument(
+        "--validation",
+        choices=VALIDATIONS,
+        default=os.environ.get("SANDBOX_VALIDATION") or PYX12,
+        help="pyx12: validate every 837P in full (default); envelope: only its counts and "
+        "control numbers, for benchmarks that report pyx12's cost apart (env SANDBOX_VALIDATION)",
+    )
+    parser.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
@@ -59,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         receipt_delay=args.receipt_delay,
         adjudication_delay=args.adjudication_delay,
         remittance_delay=args.remittance_delay,
+        validation=args.validation,
     )
     logging.getLogger(__name__).info("sandbox clearinghouse listening on %s", server.url)
     with contextlib.suppress(KeyboardInterrupt):

@@ -29,6 +29,7 @@ from deploy.sandbox_clearinghouse.claim_acknowledgement import (
     payer_claim_control_number,
     render_277ca,
 )
+from deploy.sandbox_clearinghouse.envelope_check import ENVELOPE, PYX12, VALIDATIONS, check_envelope
 from deploy.sandbox_clearinghouse.faults import (
     ANSWER_MODES,
     TRUNCATED_CLAIM_ID_LENGTH,
@@ -195,9 +196,13 @@ class Clearinghouse:
         rules: RejectionRules,
         clock: Callable[[], datetime] = datetime.now,
         timings: Timings | None = None,
+        validation: str = PYX12,
     ) -> None:
+        if validation not in VALIDATIONS:
+            raise ValueError(f"validation must be one of {', '.join(VALIDATIONS)}: {validation!r}")
         self.faults = FaultPlan()
         self.timings = timings or Timings()
+        self.validation = validation
         self._rules = rules
         self._clock = clock
         self._lock = threading.Lock()
@@ -226,7 +231,7 @@ class Clearinghouse:
                 self._record(interchange, now, accepted=False, duplicate=duplicate)
                 return self._ta1(interchange, INVALID_CONTROL_STRUCTURE, now)
             if answered is None:
-                verdict = check_syntax(x12_text)
+                verdict = self._check(interchange, x12_text, now)
                 if verdict.envelope_errors:
                     # The envelope itself is wrong: a TA1, nothing kept, a fixed resend is new.
                     self._record(interchange, now, accepted=False, duplicate=False)
@@ -324,7 +329,8 @@ class Clearinghouse:
 
         # A void (CLM05-3 = 8) asks to cancel a claim, not to be paid: no 835 pays it.
         adjudicated = [
-            c for c, v in judged
+            c
+            for c, v in judged
             if v.adjudicated and c is not lost and c.frequency_code != VOID_FREQUENCY
         ]
         remittances = self._remittances(interchange, adjudicated, now, remitted_due, echo_length)
@@ -408,16 +414,29 @@ class Clearinghouse:
                 )
             )
 
+    def _check(self, interchange: Interchange, x12_text: str, now: datetime) -> SyntaxVerdict:
+        """pyx12's full check, or (SANDBOX_VALIDATION=envelope, benchmarks) the envelope's."""
+        if self.validation == ENVELOPE:
+            return check_envelope(x12_text, self._reply(interchange, now))
+        return check_syntax(x12_text)
+
     def _ta1(self, interchange: Interchange, note_code: str, now: datetime) -> str:
-        envelope = Envelope(
+        return render_ta1(
+            self._reply(interchange, now),
+            interchange.control_number,
+            interchange.date,
+            interchange.time,
+            note_code,
+        )
+
+    def _reply(self, interchange: Interchange, now: datetime) -> Envelope:
+        """The envelope of an answer to ``interchange``: from its receiver, a new number."""
+        return Envelope(
             sender_id=interchange.receiver_id,
             receiver_id=interchange.sender_id,
             control_number=next(self._control_numbers),
             usage=interchange.usage,
             created_at=now,
-        )
-        return render_ta1(
-            envelope, interchange.control_number, interchange.date, interchange.time, note_code
         )
 
 

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -15,6 +16,7 @@ from deploy.sandbox_clearinghouse.clearinghouse import (
     Timings,
     UnknownInterchange,
 )
+from deploy.sandbox_clearinghouse.envelope_check import PYX12
 from deploy.sandbox_clearinghouse.faults import Fault
 from deploy.sandbox_clearinghouse.rules import RejectionRules
 from deploy.sandbox_clearinghouse.submission import NotAnInterchange
@@ -52,19 +54,23 @@ def make_server(
     receipt_delay: float | None = None,
     adjudication_delay: float | None = None,
     remittance_delay: float | None = None,
+    validation: str | None = None,
 ) -> SandboxServer:
     """Build a sandbox on `port` (0 = any free port); call `.start()` to serve.
 
     The delays (seconds from receipt to the A1 277CA, the A2/rejection 277CA and the 835s)
     default to SANDBOX_RECEIPT_DELAY_SECONDS, SANDBOX_ADJUDICATION_DELAY_SECONDS and
-    SANDBOX_REMITTANCE_DELAY_SECONDS, else 0, 1 and 2.
+    SANDBOX_REMITTANCE_DELAY_SECONDS, else 0, 1 and 2. ``validation`` (else
+    SANDBOX_VALIDATION, else pyx12): ``envelope`` checks only the envelope, for benchmarks
+    that report pyx12's cost apart (envelope_check.py).
     """
     timings = Timings.from_environment(
         receipt_delay=receipt_delay,
         adjudication_delay=adjudication_delay,
         remittance_delay=remittance_delay,
     )
-    clearinghouse = Clearinghouse(rules or RejectionRules(), timings=timings)
+    validation = validation or os.environ.get("SANDBOX_VALIDATION", "").strip() or PYX12
+    clearinghouse = Clearinghouse(rules or RejectionRules(), timings=timings, validation=validation)
     return SandboxServer(clearinghouse, api_keys, host, port)
 
 
