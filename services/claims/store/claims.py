@@ -111,7 +111,7 @@ def write_lines(
         connection.execute(delete(claim_lines).where(claim_lines.c.claim_id == claim_id))
     if lines:
         connection.execute(
-            insert(claim_lines),
+            _INSERT_LINES,
             [
                 {
                     "claim_id": claim_id,
@@ -472,3 +472,11 @@ def clients_with_claims_to_review(connection: Connection) -> list[str]:
             .order_by(claims.c.client_id)
         ).scalars()
     )
+
+
+# --- intake ---
+
+# Built once, like the other statements here: a new insert(claim_lines) per claim was
+# compiled again for every claim by shared/bulk.py (its prepared statements are kept by
+# statement), a fifth of making a claim, and each kept its entry there for good.
+_INSERT_LINES = insert(claim_lines)
