@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, replace
+from dataclasses import fields, replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -202,13 +202,22 @@ def evaluate(
     snapshot = {
         "client": client_data,
         "referral": referral_state,
-        "payer": asdict(payer) if payer else None,
+        "payer": payer_as_billed(payer) if payer else None,
         "corrections": dict(corrections),
         "frequency": frequency.value,
         "original_reference": original_reference,
         "x12_claim": document,
     }
     return Evaluation(prepared, snapshot)
+
+
+_PAYER_FIELDS = tuple(field.name for field in fields(Payer))
+
+
+def payer_as_billed(payer: Payer) -> dict[str, Any]:
+    """The payer as kept in a claim's snapshot: ``asdict(payer)`` without its deep copy of
+    every value (a payer's values are strings, numbers and flags, which copy as themselves)."""
+    return {name: getattr(payer, name) for name in _PAYER_FIELDS}
 
 
 def _as_837p(

@@ -6,7 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from services.claims.commands.claims import payer_as_billed
+from services.claims.domain.records import Payer as DomainPayer
 from services.claims.x12.model import (
     Address,
     ClaimFrequency,
@@ -78,3 +81,13 @@ def test_a_secondary_claim_is_stored_as_the_same_json_text_as_through_asdict():
     claim = secondary_claim()
 
     assert json.dumps(claim_to_data(claim)) == json.dumps(_as_asdict_gave(asdict(claim)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.builds(DomainPayer, payer_id=st.text(min_size=1), name=st.text(),
+                 counting_method=st.sampled_from(["cms", "per_code"]), gp_required=st.booleans(),
+                 timely_filing_days=st.integers(1, 1000),
+                 distinct_modifier=st.none() | st.sampled_from(["XS", "59"]),
+                 rendering_taxonomy_required=st.booleans()))  # fmt: skip
+def test_the_payer_kept_in_a_claims_snapshot_is_what_asdict_gives(payer):
+    assert json.dumps(payer_as_billed(payer)) == json.dumps(asdict(payer))
