@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from services.claims.commands import projections
+from services.claims.commands.claim_batches import claims_batch
 from services.claims.commands.claims import create_claim
 from shared.events.contracts.scheduling import SESSION_COMPLETED, SESSION_COMPLETED_V2
 from shared.events.contracts.screening import (
@@ -76,6 +77,7 @@ SUBSCRIPTIONS = [
     Subscription(REFERRAL_AMENDED, on_referral_changed),
     Subscription(REFERRAL_REVOKED, on_referral_revoked),
     Subscription(REFERRAL_EXPIRED, on_referral_expired),
-    Subscription(SESSION_COMPLETED, on_session_completed),
-    Subscription(SESSION_COMPLETED_V2, on_session_completed),
+    # A poll batch of sessions reads and writes its claims together (claim_batches.py).
+    Subscription(SESSION_COMPLETED, on_session_completed, batch_scope=claims_batch),
+    Subscription(SESSION_COMPLETED_V2, on_session_completed, batch_scope=claims_batch),
 ]

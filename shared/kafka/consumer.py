@@ -28,7 +28,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -57,6 +58,9 @@ FINAL_COMMIT_SECONDS = 10.0
 log = logging.getLogger("shared.consumer")
 
 Handler = Callable[[UnitOfWork, Event, dict[str, Any]], None]
+# Around the handlers of a poll batch applied together: given the batch's connection and
+# its new events of the subscription's type, in order, before the first handler runs.
+BatchScope = Callable[[Connection, list[Event]], AbstractContextManager[object]]
 
 CONSUMED = Counter(
     "consumer_events_total", "Events seen by a consumer group", ["group", "topic", "outcome"]
@@ -73,6 +77,11 @@ class Subscription:
 
     event_type: EventType
     handler: Handler
+    # Optional, for handlers that do better per batch than per event (e.g. read what all
+    # the batch's events need at once, write what they made together at the end). Only
+    # the batch path enters it: an event applied alone (the fallback, retries) never runs
+    # inside it, so its handler must also work without it, with the same outcome.
+    batch_scope: BatchScope | None = None
 
 
 class _Stopping(Exception):
@@ -139,7 +148,10 @@ class ConsumerRunner:
             settings.dlq_limit, settings.dlq_window_seconds
         )
         self.halted = False
+        subscriptions = list(subscriptions)
         self.handlers = {s.event_type.topic: s.handler for s in subscriptions}
+        self.batch_scopes = {s.event_type.topic: s.batch_scope for s in subscriptions
+                             if s.batch_scope is not None}  # fmt: skip
         self.registry = registry
         self.retry = retry or RetryPolicy()
         self.max_poll_records = max_poll_records
@@ -269,10 +281,11 @@ class ConsumerRunner:
                 # An insert held back here raises at the flush, not in its handler: any
                 # error fails the whole batch, which is then redone one event at a time.
                 deferred = DeferredInserts(connection)
-                for item in fresh.values():
-                    assert item.event is not None and item.payload is not None
-                    unit = self._unit(cast(Connection, deferred), item.event)
-                    self.handlers[item.event.type](unit, item.event, item.payload)
+                with self._scopes(cast(Connection, deferred), list(fresh.values())):
+                    for item in fresh.values():
+                        assert item.event is not None and item.payload is not None
+                        unit = self._unit(cast(Connection, deferred), item.event)
+                        self.handlers[item.event.type](unit, item.event, item.payload)
                 deferred.flush()
         except Exception:  # any failure: redo message by message, with retries and DLQ
             log.info("batch apply failed; applying one by one", exc_info=True,
@@ -284,6 +297,20 @@ class ConsumerRunner:
         if len(batch) > applied:
             CONSUMED.labels(self.group_id, topic, "duplicate").inc(len(batch) - applied)
         return True
+
+    @contextmanager
+    def _scopes(self, connection: Connection, fresh: list[_Decoded]) -> Iterator[None]:
+        """Inside the batch scopes of the event types in ``fresh`` (each given its events);
+        an exception in the block reaches every scope, which then writes nothing."""
+        by_type: dict[str, list[Event]] = {}
+        for item in fresh:
+            assert item.event is not None
+            if item.event.type in self.batch_scopes:
+                by_type.setdefault(item.event.type, []).append(item.event)
+        with ExitStack() as scopes:
+            for event_type, events in by_type.items():
+                scopes.enter_context(self.batch_scopes[event_type](connection, events))
+            yield
 
     def _apply_alone(self, item: _Decoded) -> None:
         attempts = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 
 from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
@@ -77,3 +78,59 @@ def _issued(engine) -> list[int]:  # type: ignore[no-untyped-def]
     with engine.connect() as connection:
         return list(connection.execute(select(tickets.c.number).order_by(tickets.c.number))
                     .scalars())  # fmt: skip
+
+
+POISON = 13  # the handler below refuses this number, every time
+
+
+def test_a_batch_scope_is_entered_once_around_the_batch_and_sees_a_handler_fail(
+    database_url, kafka_settings, unique
+):
+    registry, event_type = event_type_for(unique)
+    ensure_topics(kafka_settings, [event_type.topic, event_type.dead_letter_topic])
+    engine = prepare_database(database_url)
+    metadata.create_all(engine)
+    entered: list[list[int]] = []
+    ended: list[str] = []
+
+    @contextmanager
+    def scope(connection, events):  # type: ignore[no-untyped-def]
+        entered.append([event.data["seq"] for event in events])
+        try:
+            yield
+        except Exception:
+            ended.append("failed")
+            raise
+        ended.append("done")
+
+    def refuse_poison(uow, event, payload) -> None:  # type: ignore[no-untyped-def]
+        if payload["seq"] == POISON:
+            raise ValueError("poison")
+        issue_ticket(uow, event, payload)
+
+    numbers = [1, 2, POISON, 4]
+    _send(kafka_settings, [registry.build(event_type, source="t", subject="c1",
+                                          data={"client_id": "c1", "seq": n}) for n in numbers])
+    runner = ConsumerRunner(engine, kafka_settings, f"g-{unique}",
+                            [Subscription(event_type, refuse_poison, batch_scope=scope)],
+                            registry=registry,
+                            retry=RetryPolicy(max_attempts=2, initial_backoff=0.01))  # fmt: skip
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: _issued(engine) == [1, 2, 4], timeout=60,
+                 what="every event but the poison applied one at a time")  # fmt: skip
+    finally:
+        runner.stop()
+        thread.join(timeout=30)
+    # The batch path entered it once with the whole batch; the fallback never did.
+    assert entered == [numbers]
+    assert ended == ["failed"]
+
+
+def _send(kafka_settings, events) -> None:  # type: ignore[no-untyped-def]
+    producer = KafkaProducer(**kafka_settings.client_options(), acks="all")
+    for event in events:  # one key, one partition: one poll batch when all are there
+        producer.send(event.type, key=event.subject.encode(), value=encode(event))
+    producer.flush()
+    producer.close()

@@ -7,7 +7,6 @@ other's module for it.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from services.claims.domain.records import Reason, Session
 from services.claims.store import claims as claim_store
 from shared.db import utcnow
 from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW
+from shared.events.registry import EventType
+from shared.json_text import dumps
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("services.claims")
@@ -51,52 +52,74 @@ def insert(
 
     False when the session already has a claim of this attempt.
     """
+    values = claim_values(uow, claim_id, session, session_data, evaluation, attempt, replaces)
+    if not claim_store.insert_claim(uow.connection, values, evaluation.prepared.lines):
+        return False
+    log_created(values)
+    for event_type, data in announcements(values, session, evaluation.prepared):
+        uow.emit(event_type, session.client_id, data)
+    return True
+
+
+def claim_values(
+    uow: UnitOfWork,
+    claim_id: str,
+    session: Session,
+    session_data: Mapping[str, Any],
+    evaluation: Evaluation,
+    attempt: int,
+    replaces: str | None = None,
+) -> dict[str, Any]:
+    """A new claim's columns (and its first lifecycle step as ``transition``)."""
     prepared = evaluation.prepared
     step = Step.CREATE if prepared.status == READY else Step.CREATE_FOR_REVIEW
     status = lifecycle.apply(None, step)
-    frequency = evaluation.snapshot["frequency"]
-    inserted = claim_store.insert_claim(
-        uow.connection,
-        {
-            "claim_id": claim_id,
-            "session_id": session.session_id,
-            "attempt": attempt,
-            "client_id": session.client_id,
-            "referral_id": session.referral_id,
-            "payer_id": prepared.payer_id,
-            "status": status.value,
-            "transition": step.value,
-            "date_of_service": session.date_of_service,
-            "total_charge": prepared.total_charge,
-            "expected_allowed": prepared.expected_allowed,
-            "reasons": claim_store.reasons_json(prepared.reasons),
-            "session": json.dumps(dict(session_data)),
-            "snapshot": json.dumps(evaluation.snapshot),
-            "corrections": json.dumps(evaluation.snapshot["corrections"]),
-            "frequency": frequency,
-            "replaces_claim_id": replaces,
-            "correlation_id": uow.correlation_id,
-            "ready_at": utcnow() if status == READY else None,
-        },
-        prepared.lines,
-    )
-    if not inserted:
-        return False
+    return {
+        "claim_id": claim_id,
+        "session_id": session.session_id,
+        "attempt": attempt,
+        "client_id": session.client_id,
+        "referral_id": session.referral_id,
+        "payer_id": prepared.payer_id,
+        "status": status.value,
+        "transition": step.value,
+        "date_of_service": session.date_of_service,
+        "total_charge": prepared.total_charge,
+        "expected_allowed": prepared.expected_allowed,
+        "reasons": claim_store.reasons_json(prepared.reasons),
+        # The same text as json.dumps, without an encoder made per call (shared/json_text.py).
+        "session": dumps(dict(session_data)),
+        "snapshot": dumps(evaluation.snapshot),
+        "corrections": dumps(evaluation.snapshot["corrections"]),
+        "frequency": evaluation.snapshot["frequency"],
+        "replaces_claim_id": replaces,
+        "correlation_id": uow.correlation_id,
+        "ready_at": utcnow() if status == READY else None,
+    }
+
+
+def log_created(values: Mapping[str, Any]) -> None:
+    """The log line of a new claim (ids and state only: no patient data)."""
     log.info(
         "claim created",
-        extra={"claim_id": claim_id, "session_id": session.session_id, "status": status},
-    )
-    announcements = {
+        extra={"claim_id": values["claim_id"], "session_id": values["session_id"],
+               "status": lifecycle.State(values["status"])},
+    )  # fmt: skip
+
+
+def announcements(
+    values: Mapping[str, Any], session: Session, prepared: PreparedClaim
+) -> list[tuple[EventType, dict[str, Any]]]:
+    """The events a new claim's first step announces, in order, with what each says."""
+    claim_id, status = values["claim_id"], values["status"]
+    said = {
         CLAIM_CREATED.topic: (CLAIM_CREATED, {
-            **priced_data(claim_id, session, prepared), "status": status.value,
-            "frequency": frequency, "replaces_claim_id": replaces,
+            **priced_data(claim_id, session, prepared), "status": status,
+            "frequency": values["frequency"], "replaces_claim_id": values["replaces_claim_id"],
         }),
         CLAIM_NEEDS_REVIEW.topic: (CLAIM_NEEDS_REVIEW, review_data(claim_id, session, prepared)),
     }
-    for topic in lifecycle.events_of(step):
-        event_type, data = announcements[topic]
-        uow.emit(event_type, session.client_id, data)
-    return True
+    return [said[topic] for topic in lifecycle.events_of(Step(values["transition"]))]
 
 
 def priced_data(claim_id: str, session: Session, prepared: PreparedClaim) -> dict[str, Any]:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, replace
-from typing import Any
+from dataclasses import fields, replace
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
 
 from services.claims.commands import coordination
+from services.claims.commands.claim_batches import batch_of
 from services.claims.commands.claim_records import (
     X12_INVALID,
     Evaluation,
@@ -52,12 +56,19 @@ def create_claim(uow: UnitOfWork, session_data: Mapping[str, Any]) -> str | None
     """Make the one claim of a completed session; None when the session already has one.
 
     ``session_data`` is the session.completed data as published, kept on the claim to
-    scrub it again later.
+    scrub it again later. Inside a consumer batch the claim is built from the batch's
+    reads and written with the batch (commands/claim_batches.py); the outcome is the same.
     """
     session = session_from_data(session_data)
     claim_id = new_claim_id()
-    evaluation = evaluate(uow, claim_id, session, {})
-    if not insert(uow, claim_id, session, session_data, evaluation, attempt=1):
+    batch = batch_of(uow)
+    if batch is None:
+        evaluation = evaluate(uow, claim_id, session, {})
+        made = insert(uow, claim_id, session, session_data, evaluation, attempt=1)
+    else:
+        evaluation = evaluate(uow, claim_id, session, {}, sources=batch)
+        made = batch.insert(uow, claim_id, session, dict(session_data), evaluation)
+    if not made:
         log.info("session already claimed", extra={"session_id": session.session_id})
         return None
     return claim_id
@@ -110,6 +121,36 @@ def rescrub_parked(uow: UnitOfWork) -> tuple[int, int]:
     return scrubbed, ready
 
 
+class ClaimSources(Protocol):
+    """Where a claim's inputs are read: the projections and the claims billed so far."""
+
+    def client_payload(self, client_id: str) -> dict[str, Any] | None: ...
+    def referral_state(self, referral_id: str) -> dict[str, Any] | None: ...
+    def visits_billed(self, referral_id: str, except_session: str) -> int: ...
+    def units_billed_on(
+        self, client_id: str, day: date, except_session: str
+    ) -> dict[str, int]: ...
+
+
+class StoredSources:
+    """Each input read from the store when asked (one statement each)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def client_payload(self, client_id: str) -> dict[str, Any] | None:
+        return projections.client_payload(self.connection, client_id)
+
+    def referral_state(self, referral_id: str) -> dict[str, Any] | None:
+        return projections.referral_state(self.connection, referral_id)
+
+    def visits_billed(self, referral_id: str, except_session: str) -> int:
+        return claim_store.visits_billed(self.connection, referral_id, except_session)
+
+    def units_billed_on(self, client_id: str, day: date, except_session: str) -> dict[str, int]:
+        return claim_store.units_billed_on(self.connection, client_id, day, except_session)
+
+
 def evaluate(
     uow: UnitOfWork,
     claim_id: str,
@@ -117,18 +158,21 @@ def evaluate(
     corrections: Mapping[str, Any],
     frequency: ClaimFrequency = ClaimFrequency.ORIGINAL,
     original_reference: str | None = None,
+    sources: ClaimSources | None = None,
 ) -> Evaluation:
     """Build and scrub the claim for ``session`` from the projections as they are now.
 
     ``frequency`` and ``original_reference`` (REF*F8) say what the claim is to the payer
-    (docs/DOMAIN.md §Acknowledgements): an original, a replacement or a void.
+    (docs/DOMAIN.md §Acknowledgements): an original, a replacement or a void. ``sources``
+    is where the inputs are read (a consumer batch's reads); the store by default.
     """
     connection = uow.connection
-    client_data = projections.client_payload(connection, session.client_id)
+    read = sources or StoredSources(connection)
+    client_data = read.client_payload(session.client_id)
     client = corrected_client(
         client_from_data(client_data) if client_data else None, corrections
     )
-    referral_state = projections.referral_state(connection, session.referral_id)
+    referral_state = read.referral_state(session.referral_id)
     referral = referral_from_state(referral_state) if referral_state else None
     billing = setup.billing_setup(connection)
     payer = None
@@ -142,11 +186,11 @@ def evaluate(
         fees=billing.fees,
         edits=billing.edits,
         billing_npi=billing.provider["npi"] if billing.provider else None,
-        visits_used=claim_store.visits_billed(connection, session.referral_id, session.session_id),
+        visits_used=read.visits_billed(session.referral_id, session.session_id),
         # The clinic's clock (shared/clock.py): a test clock moves it in development only.
         today=clinic_now().date(),
-        units_same_day=claim_store.units_billed_on(
-            connection, session.client_id, session.date_of_service, session.session_id
+        units_same_day=read.units_billed_on(
+            session.client_id, session.date_of_service, session.session_id
         ),
     )
     prepared = prepare_claim(inputs)
@@ -158,13 +202,22 @@ def evaluate(
     snapshot = {
         "client": client_data,
         "referral": referral_state,
-        "payer": asdict(payer) if payer else None,
+        "payer": payer_as_billed(payer) if payer else None,
         "corrections": dict(corrections),
         "frequency": frequency.value,
         "original_reference": original_reference,
         "x12_claim": document,
     }
     return Evaluation(prepared, snapshot)
+
+
+_PAYER_FIELDS = tuple(field.name for field in fields(Payer))
+
+
+def payer_as_billed(payer: Payer) -> dict[str, Any]:
+    """The payer as kept in a claim's snapshot: ``asdict(payer)`` without its deep copy of
+    every value (a payer's values are strings, numbers and flags, which copy as themselves)."""
+    return {name: getattr(payer, name) for name in _PAYER_FIELDS}
 
 
 def _as_837p(

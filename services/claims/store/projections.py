@@ -86,7 +86,12 @@ def client_payload(connection: Connection, client_id: str) -> dict[str, Any] | N
 def referral_state(connection: Connection, referral_id: str) -> dict[str, Any] | None:
     """The stored referral details plus its closing date, or None when details are missing."""
     row = connection.execute(_REFERRAL, {"referral_id": referral_id}).first()
-    if row is None or row.payload is None:
+    return None if row is None else referral_state_of(row.payload, row.closed_on)
+
+
+def referral_state_of(payload: str | None, closed_on: date | None) -> dict[str, Any] | None:
+    """A referral row's state as ``referral_state`` gives it (None without details)."""
+    if payload is None:
         return None
-    closed_on = row.closed_on.isoformat() if row.closed_on else None
-    return {"details": json.loads(row.payload), "closed_on": closed_on}
+    closed = closed_on.isoformat() if closed_on else None
+    return {"details": json.loads(payload), "closed_on": closed}
