@@ -6,16 +6,20 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from sqlalchemy import Connection
 
+from services.scheduling.api.availability_cache import AnswerCache
 from services.scheduling.api.common import now
 from services.scheduling.api.schemas import AvailabilityQuery, AvailabilitySchema
 from services.scheduling.domain.availability import OpenTime
 from services.scheduling.store.availability import available_times
+from services.scheduling.store.calendar_versions import calendar_versions
 from shared.web import api, load_query, public, reads
 
 bp = Blueprint("availability", __name__)
+# Where the app keeps its AnswerCache (app.py).
+ANSWER_CACHE = "scheduling.availability_answers"
 
 
 def availability_json(service_id: str, times: Sequence[OpenTime], names: dict[str, str]) -> bytes:
@@ -66,8 +70,16 @@ def availability_json(service_id: str, times: Sequence[OpenTime], names: dict[st
 def availability(connection: Connection) -> Response:
     """Free therapist + room pairs for the service between from and to (at most 31 days)."""
     query = load_query(AvailabilityQuery)
-    openings, therapists = available_times(connection, query["service"], query["from_"],
-                                           query["to"], now(), query.get("therapist"))
-    names = {therapist_id: therapist.name for therapist_id, therapist in therapists.items()}
-    return Response(availability_json(query["service"], openings.times, names),
-                    mimetype="application/json")
+    at = now()
+    cache: AnswerCache = current_app.extensions[ANSWER_CACHE]
+    question = (query["service"], query["from_"], query["to"], query.get("therapist"))
+    # Before the calendar is read: the answer is then at least as new as these versions.
+    versions = calendar_versions(connection) if cache.entries else ()
+    body = cache.get(question, versions, at)
+    if body is None:
+        openings, therapists = available_times(connection, query["service"], query["from_"],
+                                               query["to"], at, query.get("therapist"))
+        names = {therapist_id: therapist.name for therapist_id, therapist in therapists.items()}
+        body = availability_json(query["service"], openings.times, names)
+        cache.put(question, versions, openings.steady_until, body)
+    return Response(body, mimetype="application/json")
