@@ -181,7 +181,12 @@ def open_times(
             span = (appointment.start - buffer, appointment.end + buffer)
             by_therapist[appointment.therapist_id].append(span)
             by_room[appointment.room_id].append(span)
-    room_timelines = [(room.id, _Timeline(by_room[room.id])) for room in rooms]
+    room_timelines = []
+    for room in rooms:
+        spans = by_room.get(room.id, ())
+        room_timelines.append((room.id, _Timeline(spans)))
+        if not spans:
+            break  # never busy: no room after it is ever the first free one
     # A start's room is the first free for [start, start + duration): it depends on the
     # start alone, so each start is worked out once (None: every room is taken) and the
     # therapists free then are added to its list. Therapists mostly share their working
