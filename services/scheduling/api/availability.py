@@ -81,5 +81,5 @@ def availability(connection: Connection) -> Response:
                                                query["to"], at, query.get("therapist"))
         names = {therapist_id: therapist.name for therapist_id, therapist in therapists.items()}
         body = availability_json(query["service"], openings.times, names)
-        cache.put(question, versions, openings.steady_until, body)
+        cache.put(question, versions, at, openings.steady_until, body)
     return Response(body, mimetype="application/json")

@@ -32,6 +32,7 @@ MAX_BYTES = 64 * 1024 * 1024
 
 class _Answer(NamedTuple):
     versions: CalendarVersions
+    computed_at: datetime
     steady_until: datetime
     body: bytes
 
@@ -47,27 +48,29 @@ class AnswerCache:
         self._lock = threading.Lock()
 
     def get(self, question: Hashable, versions: CalendarVersions, now: datetime) -> bytes | None:
-        """The kept answer, if it was computed at these versions and the clock has not yet
-        changed it."""
+        """The kept answer, if it was computed at these versions and the clock has not moved
+        out of the span it holds for."""
         with self._lock:
             answer = self._answers.get(question)
             if answer is None:
                 return None
-            if answer.versions != versions or now >= answer.steady_until:
+            # A clock set back (a test's, or a corrected one) may offer what was past notice.
+            if answer.versions != versions or not answer.computed_at <= now < answer.steady_until:
                 self._drop(question)
                 return None
             self._answers.move_to_end(question)
             return answer.body
 
-    def put(self, question: Hashable, versions: CalendarVersions, steady_until: datetime,
-            body: bytes) -> None:
-        """Keep an answer computed at ``versions``, good until ``steady_until``."""
+    def put(self, question: Hashable, versions: CalendarVersions, computed_at: datetime,
+            steady_until: datetime, body: bytes) -> None:
+        """Keep an answer computed at ``versions`` and ``computed_at``, good from then until
+        ``steady_until``."""
         if self.entries <= 0 or len(body) > MAX_BYTES:
             return
         with self._lock:
             if question in self._answers:
                 self._drop(question)
-            self._answers[question] = _Answer(versions, steady_until, body)
+            self._answers[question] = _Answer(versions, computed_at, steady_until, body)
             self._bytes += len(body)
             while len(self._answers) > self.entries or self._bytes > MAX_BYTES:
                 self._drop(next(iter(self._answers)))
