@@ -6,7 +6,9 @@ Triggers, not code in each command: no writer (a command, a worker, a consumer, 
 SQL, another process) can change the calendar and forget to say so. Per therapist, not one
 row: on PostgreSQL a counter row is locked until its transaction ends, and one row every
 booking updated would queue all bookings behind each other; a therapist's bookings queue on
-their therapist row lock already (store/calendar.py).
+their therapist row lock already (store/calendar.py). On PostgreSQL the triggers run at
+commit (deferred), so the counter is the last lock a transaction takes and held only while
+it commits.
 
 What decides availability, and the counter each change bumps:
 - appointments and waitlist offers (a held slot): booked, moved, cancelled, held, released:
@@ -74,7 +76,13 @@ def upgrade() -> None:
             trigger = f"calendar_version_{name}_{event}"
             when = _when(event, columns)
             if postgres:
-                op.execute(f"CREATE TRIGGER {trigger} AFTER {when} ON {table} FOR EACH ROW "
+                # Deferred to the commit: a counter's row lock is then the last lock a
+                # transaction takes, after the offer, referral, therapist, room and entry
+                # locks commands take in that order (commands/waitlist.py). Taken when the
+                # row changed, accepting an offer (offer row first, therapist later) and a
+                # booking of the same therapist (therapist first) could deadlock.
+                op.execute(f"CREATE CONSTRAINT TRIGGER {trigger} AFTER {when} ON {table} "
+                           "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
                            f"EXECUTE FUNCTION calendar_version_{name}()")
             else:
                 row = "OLD" if event == "delete" else "NEW"

@@ -217,12 +217,41 @@ def test_on_postgresql_bookings_of_different_therapists_do_not_wait_for_each_oth
         second.begin()
         second.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
         second.execute(_visit(clinic, clinic.other_therapist_id, clinic.other_room_id))
-        second.commit()  # did not wait for the first's version row
-        second.begin()
-        second.execute(sa.text("SET LOCAL lock_timeout = '200ms'"))
-        # The same therapist's counter is the first transaction's until it ends.
-        with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
-            second.execute(_visit(clinic, clinic.therapist_id, clinic.other_room_id))
-        second.rollback()
+        second.commit()  # did not wait for the first
         first.commit()
     engine.dispose()
+
+
+def test_on_postgresql_a_counter_is_taken_at_commit_after_the_therapist_lock(
+    postgres_server, clock
+):
+    """Accepting an offer changes the offer row, then takes the therapist's lock to book
+    (commands/waitlist.py's lock order); a booking of the same therapist takes that lock
+    first. Counters bumped when the rows changed would deadlock the two."""
+    url = postgres_server.create_database()
+    config = SchedulingConfig(settings_for(url), clock=clock)
+    migrate(config)
+    clinic = set_up_clinic(create_app(config).test_client())
+    lock_ana = sa.text("SELECT id FROM therapists WHERE id = :id FOR UPDATE")
+    engine = make_engine(url)
+    visit = _visit(clinic, clinic.therapist_id, clinic.room_id)
+    with engine.begin() as connection:
+        connection.execute(visit)
+    with engine.connect() as accepting, engine.connect() as booking:
+        accepting.begin()
+        # Ana's calendar changes first (as an offer closes: no row of hers is locked).
+        accepting.execute(sa.update(appointments).values(status="cancelled")
+                          .where(appointments.c.id == visit.compile().params["id"]))
+        booking.begin()
+        booking.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+        booking.execute(lock_ana, {"id": clinic.therapist_id})
+        booking.execute(_visit(clinic, clinic.therapist_id, clinic.other_room_id))
+        booking.commit()  # its counter did not wait for the open transaction's change
+        accepting.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+        accepting.execute(lock_ana, {"id": clinic.therapist_id})
+        accepting.commit()
+        versions = booking.execute(sa.text(
+            "SELECT version FROM calendar_versions WHERE scope = :scope"),
+            {"scope": f"therapist:{clinic.therapist_id}"}).scalar()
+    engine.dispose()
+    assert versions == 4  # Ana added, her visit, then both changes counted
