@@ -20,6 +20,7 @@ Run from the repository root: ``PYTHONPATH=. .venv/bin/python bench/booking.py``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import queue
@@ -142,6 +143,25 @@ def latencies(session: requests.Session, url: str, params: dict | None, count: i
     return timings
 
 
+def wait_for_workers(server: subprocess.Popen, workers: int, timeout: float = 60) -> None:
+    """Wait until every gunicorn worker has loaded the app, not only the first to answer.
+
+    Workers load it after the fork, each in its own time (seconds on a loaded machine);
+    requests sent earlier all go to the ready ones, and warming stops there. A worker that
+    loaded the app has SQLAlchemy's compiled extensions mapped; the master never loads it.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready = 0
+        for pid in support.children_of(server.pid):
+            with contextlib.suppress(OSError):
+                ready += "sqlalchemy" in Path(f"/proc/{pid}/maps").read_text()
+        if ready >= workers:
+            return
+        time.sleep(0.1)
+    print(f"warning: not every one of {workers} workers had loaded the app after {timeout} s")
+
+
 def warm_every_worker(base: str, params: dict, workers: int) -> None:
     """Have every worker answer the question once, so timed GETs measure a warm worker.
 
@@ -149,7 +169,7 @@ def warm_every_worker(base: str, params: dict, workers: int) -> None:
     five of them reached one or two of four workers, and a worker's first availability
     answer costs ~30 ms of CPU more than the next (SQLAlchemy compiles each statement once
     per process). A first answer takes tens of ms, so rounds of ``workers`` concurrent
-    requests keep every worker busy with one.
+    requests, once every worker is up (``wait_for_workers``), keep every worker busy with one.
     """
     def ask() -> None:
         requests.get(f"{base}/availability", params=params).raise_for_status()
@@ -277,6 +297,7 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
     base = f"http://127.0.0.1:{port}"
     server = start_server(url, port, args.workers)
     try:
+        wait_for_workers(server, args.workers)
         session = requests.Session()
         query = {"service": SERVICE_ID, "from": window_from.isoformat(),
                  "to": window_to.isoformat()}
