@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Flask
 
 from services.scheduling.api import BLUEPRINTS
+from services.scheduling.api.availability import ANSWER_CACHE
+from services.scheduling.api.availability_cache import AnswerCache
 from services.scheduling.config import SchedulingConfig, load_config
 from services.scheduling.handlers import SUBSCRIPTIONS
 from services.scheduling.workers.follow_up import ReferralFollowUp
@@ -23,6 +25,7 @@ def create_app(config: SchedulingConfig | None = None) -> Flask:
     """The scheduling HTTP app (``gunicorn 'services.scheduling.app:create_app()'``)."""
     config = config or load_config()
     app, _ = create_service_app(config, TITLE, BLUEPRINTS)
+    app.extensions[ANSWER_CACHE] = AnswerCache(config.availability_cache_entries)
     # After the staff-key checks of create_service_app: the first thing to fix comes first.
     config.check_client_token_key()
     # What start-up built lives as long as the process; frozen, the cyclic GC stops

@@ -49,6 +49,9 @@ class SchedulingConfig:
     referral_notice_days: int = 14
     # How often the referral follow-up worker looks (bookings are checked as they happen).
     follow_up_interval_seconds: float = 6 * 3600.0
+    # Availability answers each process keeps for repeated questions (api/availability_cache.py);
+    # 0 computes every answer afresh.
+    availability_cache_entries: int = 32
 
     def __post_init__(self) -> None:
         if self.booking_code_days < 1:
@@ -62,6 +65,8 @@ class SchedulingConfig:
             raise ValueError("SCHEDULING_REFERRAL_NOTICE_DAYS cannot be negative")
         if self.waitlist_interval_seconds <= 0 or self.follow_up_interval_seconds <= 0:
             raise ValueError("worker intervals must be positive")
+        if self.availability_cache_entries < 0:
+            raise ValueError("SCHEDULING_AVAILABILITY_CACHE_ENTRIES cannot be negative")
 
     def check_client_token_key(self) -> None:
         """Refuse, in production, to sign client tokens with the published development key."""
@@ -74,7 +79,8 @@ class SchedulingConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> SchedulingConfig:
         """Read SCHEDULING_TECHNIQUE_CODES, _WIDGET_FRAME_ANCESTORS, _BOOKING_CODE_DAYS, the
-        self-service keys and lifetimes, the waitlist and referral follow-up settings."""
+        self-service keys and lifetimes, the waitlist and referral follow-up settings and
+        _AVAILABILITY_CACHE_ENTRIES."""
         extra = settings.extra
         return cls(
             settings=settings,
@@ -93,6 +99,8 @@ class SchedulingConfig:
             referral_notice_days=int(extra.get("SCHEDULING_REFERRAL_NOTICE_DAYS", 14)),
             follow_up_interval_seconds=float(
                 extra.get("SCHEDULING_FOLLOW_UP_INTERVAL_SECONDS", 6 * 3600.0)),
+            availability_cache_entries=int(
+                extra.get("SCHEDULING_AVAILABILITY_CACHE_ENTRIES", 32)),
         )
 
     @property

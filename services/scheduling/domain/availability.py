@@ -1,9 +1,10 @@
 """Open slots: when a service can be booked with a free therapist in a free room."""
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -18,7 +19,6 @@ from services.scheduling.domain.calendar import (
 from shared.errors import InvalidInput
 
 
-# A NamedTuple rather than a dataclass: one query builds thousands, and tuples are cheap.
 class Slot(NamedTuple):
     """A bookable start: therapist, room, and the UTC start and end of the service."""
 
@@ -41,12 +41,12 @@ class Busy(NamedTuple):
         return True
 
 
-# By position: itemgetter sorts thousands of slots faster than a lambda.
-_BY_START = itemgetter(2)
+_BY_KEY = itemgetter(0)
 _BY_ID = attrgetter("id")
 _ZERO = timedelta(0)
-# A Slot from a 4-tuple in C, without the Python-level __new__ or _make a NamedTuple has.
-_new_tuple = tuple.__new__
+_UNSEEN = object()
+# Runs an iterator to its end, in C, keeping nothing.
+_drain = deque(maxlen=0).extend
 
 
 class _Timeline:
@@ -96,6 +96,28 @@ def check_window(
                     "ahead): nothing can be booked then.")
 
 
+class OpenTime(NamedTuple):
+    """A start the service can be booked at, the room it would take, and the therapists free
+    then (in id order): every therapist free at a start is offered the same first free room."""
+
+    start: datetime
+    end: datetime
+    room_id: str
+    therapist_ids: list[str]
+
+
+class Openings(NamedTuple):
+    """Open times sorted by start, and the moment the clock alone may change them.
+
+    Until ``steady_until`` (exclusive) the same calendar gives the same times: minimum notice
+    has not yet reached the first start, the booking horizon has not yet reached a start it
+    keeps out, and the window has not passed.
+    """
+
+    times: list[OpenTime]
+    steady_until: datetime
+
+
 def open_slots(
     service: Service,
     therapists: Sequence[Therapist],
@@ -110,12 +132,42 @@ def open_slots(
     """Slots for the service lying wholly inside [window_from, window_to), sorted by start.
 
     Starts sit on a grid of `step_minutes` from the start of each working-hours block.
-    Each therapist and start is offered once, in the first free room in `rooms` order.
+    Each therapist and start is offered once, in the first free room in `rooms` order;
+    therapists free at the same start follow each other in id order.
+    """
+    openings = open_times(service, therapists, rooms, appointments, settings, window_from,
+                          window_to, now, step_minutes)
+    return slots_at(openings.times)
+
+
+def slots_at(times: Iterable[OpenTime]) -> list[Slot]:
+    """One slot per therapist free at each open time, in the times' order."""
+    return [Slot(therapist_id, opening.room_id, opening.start, opening.end)
+            for opening in times for therapist_id in opening.therapist_ids]
+
+
+def open_times(
+    service: Service,
+    therapists: Sequence[Therapist],
+    rooms: Sequence[Room],
+    appointments: Iterable[Appointment | Busy],
+    settings: ClinicSettings,
+    window_from: datetime,
+    window_to: datetime,
+    now: datetime,
+    step_minutes: int = 15,
+) -> Openings:
+    """``open_slots`` grouped by start: one ``OpenTime`` per start, no object per slot.
+
+    Two weeks of a 20-therapist clinic are ~5,800 slots but ~300 starts; the answer is
+    built per start (see api/availability.py), so nothing here is made per slot.
     """
     if step_minutes <= 0:
         raise ValueError("step_minutes must be positive")
-    earliest = max(window_from, now + timedelta(minutes=settings.minimum_notice_minutes))
-    latest_start = now + timedelta(days=settings.booking_horizon_days)
+    notice = timedelta(minutes=settings.minimum_notice_minutes)
+    horizon = timedelta(days=settings.booking_horizon_days)
+    earliest = max(window_from, now + notice)
+    latest_start = now + horizon
     duration = service.duration
     step = timedelta(minutes=step_minutes)
     buffer = timedelta(minutes=settings.buffer_minutes)
@@ -129,15 +181,26 @@ def open_slots(
             span = (appointment.start - buffer, appointment.end + buffer)
             by_therapist[appointment.therapist_id].append(span)
             by_room[appointment.room_id].append(span)
-    room_timelines = [(room.id, _Timeline(by_room[room.id])) for room in rooms]
-    # A block's starts, ends and first free rooms depend on the block only, and therapists
-    # mostly share their blocks: each is worked out once, and each therapist's free parts
-    # take a slice of it (20 therapists: 1/20 of the room searches and date arithmetic).
-    grids: dict[tuple[datetime, datetime], list[tuple[datetime, datetime, str | None]]] = {}
+    room_timelines = []
+    for room in rooms:
+        spans = by_room.get(room.id, ())
+        room_timelines.append((room.id, _Timeline(spans)))
+        if not spans:
+            break  # never busy: no room after it is ever the first free one
+    # A start's room is the first free for [start, start + duration): it depends on the
+    # start alone, so each start is worked out once (None: every room is taken) and the
+    # therapists free then are added to its list. Therapists mostly share their working
+    # blocks: each block's grid of those lists is made once too, and each therapist's free
+    # parts take a slice of it.
+    at: dict[datetime, OpenTime | None] = {}
+    grids: dict[tuple[datetime, datetime], list[list[str]]] = {}
+    # Where the therapists free at a start with no free room go: never read.
+    unoffered: list[str] = []
     blocks_of: dict[object, list[tuple[datetime, datetime]]] = {}
+    # The first start the horizon alone keeps out (offered once now + horizon reaches it).
+    beyond_horizon: datetime | None = None
 
-    slots: list[Slot] = []
-    # In therapist id order, so that the stable sort by start below leaves ties by id.
+    # In therapist id order, so that each start's list is in id order.
     for therapist in sorted(therapists, key=_BY_ID):
         busy = _Timeline(
             by_therapist[therapist.id] + [(off.start, off.end) for off in therapist.time_off]
@@ -147,14 +210,22 @@ def open_slots(
         if blocks is None:
             blocks = blocks_of[hours] = _working_blocks(therapist, settings, window_from,
                                                         window_to)
+        therapist_id = therapist.id
         for block_start, block_end in blocks:
             block_end = min(block_end, window_to)
-            if block_end - duration < earliest or block_start > latest_start:
-                continue  # nothing in it can be offered
+            if block_end - duration < earliest:
+                continue  # nothing in it can be offered, now or later
+            if block_end - duration > latest_start:
+                kept_out = _first_start_after(block_start, latest_start, step)
+                if kept_out + duration <= block_end and (
+                        beyond_horizon is None or kept_out < beyond_horizon):
+                    beyond_horizon = kept_out
+            if block_start > latest_start:
+                continue
             grid = grids.get((block_start, block_end))
             if grid is None:
                 grid = grids[block_start, block_end] = _grid(
-                    room_timelines, block_start, block_end, duration, step)
+                    room_timelines, at, unoffered, block_start, block_end, duration, step)
             for free_from, free_to in busy.free_parts(block_start, block_end):
                 # Grid points k with free_from/earliest <= start and start + duration <=
                 # free_to, start <= latest_start.
@@ -162,24 +233,49 @@ def open_slots(
                 last = min(free_to - duration, latest_start) - block_start
                 if last < _ZERO:
                     continue
-                therapist_id = therapist.id
-                slots += [_new_tuple(Slot, (therapist_id, room_id, start, end))
-                          for start, end, room_id in grid[max(first, 0):last // step + 1]
-                          if room_id is not None]
-    slots.sort(key=_BY_START)
-    return slots
+                # The therapist joins each start's list, in C: ~6,000 appends a request.
+                free_then = grid[max(first, 0):last // step + 1]
+                _drain(map(list.append, free_then, repeat(therapist_id, len(free_then))))
+    times = [opening for _, opening in sorted(at.items(), key=_BY_KEY)
+             if opening is not None and opening.therapist_ids]
+    # The first start drops out once now + notice passes it; a start the horizon keeps out
+    # comes in once now + horizon reaches it; past window_to the window is refused.
+    steady_until = window_to
+    if times:
+        steady_until = min(steady_until, times[0].start - notice)
+    if beyond_horizon is not None:
+        steady_until = min(steady_until, beyond_horizon - horizon)
+    return Openings(times, steady_until)
+
+
+def _first_start_after(block_start: datetime, moment: datetime, step: timedelta) -> datetime:
+    """The first start on the block's grid later than ``moment``."""
+    if block_start > moment:
+        return block_start
+    return block_start + ((moment - block_start) // step + 1) * step
 
 
 def _grid(
-    room_timelines: Sequence[tuple[str, _Timeline]], block_start: datetime,
-    block_end: datetime, duration: timedelta, step: timedelta,
-) -> list[tuple[datetime, datetime, str | None]]:
-    """Every start on the block's grid that fits the service, its end and its first free room."""
+    room_timelines: Sequence[tuple[str, _Timeline]],
+    at: dict[datetime, OpenTime | None],
+    unoffered: list[str],
+    block_start: datetime,
+    block_end: datetime,
+    duration: timedelta,
+    step: timedelta,
+) -> list[list[str]]:
+    """For every start on the block's grid that fits the service, the list its free
+    therapists go in: the start's own (shared by every block with that start), or
+    ``unoffered`` when no room is free then."""
     grid = []
     start = block_start
     while start + duration <= block_end:
-        end = start + duration
-        grid.append((start, end, _free_room(room_timelines, start, end)))
+        opening = at.get(start, _UNSEEN)
+        if opening is _UNSEEN:
+            end = start + duration
+            room_id = _free_room(room_timelines, start, end)
+            opening = at[start] = None if room_id is None else OpenTime(start, end, room_id, [])
+        grid.append(unoffered if opening is None else opening.therapist_ids)
         start += step
     return grid
 

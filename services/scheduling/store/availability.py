@@ -6,7 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from services.scheduling.domain.availability import Slot, check_window, open_slots
+from services.scheduling.domain.availability import (
+    Openings,
+    Slot,
+    check_window,
+    open_times,
+    slots_at,
+)
 from services.scheduling.domain.calendar import Therapist
 from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.appointments import busy_appointments
@@ -19,15 +25,15 @@ from services.scheduling.store.calendar import (
 _DAY = timedelta(days=1)
 
 
-def available_slots(
+def available_times(
     connection: Connection,
     service_id: str,
     window_from: datetime,
     window_to: datetime,
     now: datetime,
     therapist_id: str | None = None,
-) -> tuple[list[Slot], dict[str, Therapist]]:
-    """Open slots for a service in the window, and the therapists they name."""
+) -> tuple[Openings, dict[str, Therapist]]:
+    """Open times for a service in the window, and the therapists they name."""
     service, settings = load_service_and_settings(connection, service_id)
     check_window(window_from, window_to, now, settings)
     if service is None:
@@ -39,6 +45,20 @@ def available_slots(
     buffer = timedelta(minutes=settings.buffer_minutes)
     # Every therapist's visits count: a room taken by anyone is not free.
     busy = busy_appointments(connection, window_from, window_to, buffer)
-    slots = open_slots(service, therapists, load_rooms(connection), busy, settings,
-                       window_from, window_to, now)
-    return slots, {therapist.id: therapist for therapist in therapists}
+    openings = open_times(service, therapists, load_rooms(connection), busy, settings,
+                          window_from, window_to, now)
+    return openings, {therapist.id: therapist for therapist in therapists}
+
+
+def available_slots(
+    connection: Connection,
+    service_id: str,
+    window_from: datetime,
+    window_to: datetime,
+    now: datetime,
+    therapist_id: str | None = None,
+) -> tuple[list[Slot], dict[str, Therapist]]:
+    """Open slots for a service in the window, and the therapists they name."""
+    openings, therapists = available_times(connection, service_id, window_from, window_to, now,
+                                           therapist_id)
+    return slots_at(openings.times), therapists

@@ -294,3 +294,16 @@ therapist_feeds = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("secret_hash", name="uq_therapist_feeds_secret_hash"),
 )
+
+
+# -- what every availability answer was computed at (api/availability_cache.py) ------------
+
+# One counter per therapist ("therapist:<id>") and one for the clinic ("clinic"), bumped by
+# triggers (migration scheduling_0008) in the transaction of every change to appointments,
+# waitlist offers, therapists, time off, rooms, services or settings; never by code.
+calendar_versions = sa.Table(
+    "calendar_versions",
+    metadata,
+    sa.Column("scope", sa.String(64), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)

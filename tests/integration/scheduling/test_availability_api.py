@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
 
-from services.scheduling.api.availability import slots_json
-from services.scheduling.api.schemas import SlotSchema
-from services.scheduling.domain.availability import Slot
 from tests.integration.scheduling.clinic import (
     ADMIN,
     add_room,
@@ -116,12 +112,3 @@ def test_an_unknown_service_or_therapist_is_404(http, clinic):
                     ).status_code == 404
     assert http.get("/availability", query_string={
         "service": clinic.service_id, "therapist": "nobody", **window}).status_code == 404
-
-
-def test_the_hand_written_slot_json_is_what_the_documented_schema_dumps():
-    slots = [Slot("t-1", "r-1", local(2026, 3, 8, 1), local(2026, 3, 8, 4)),
-             Slot("t-2", "r-\"2", local(2026, 11, 1, 1), local(2026, 11, 1, 2, 30))]
-    names = {"t-1": 'Ana "Nan" Ruiz', "t-2": "Zoë Ñúñez"}
-    documented = SlotSchema(many=True).dump(
-        [slot._asdict() | {"therapist_name": names[slot.therapist_id]} for slot in slots])
-    assert json.loads(slots_json(slots, names)) == documented
