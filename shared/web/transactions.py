@@ -73,12 +73,21 @@ def reads(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
-def writes(view: View) -> View:
+def writes(view: View | None = None, *, before: Callable[[], Any] | None = None) -> Any:
     """Run the view in one write transaction, handed to it first as a ``UnitOfWork``.
 
     With an ``Idempotency-Key`` header the key's row joins that transaction: a repeat of
     the request gets the first answer, a concurrent one waits for it or answers 409.
+
+    ``@writes(before=prepare)`` runs ``prepare()`` first, outside the transaction, and
+    hands its result to the view after the unit of work: parse the body there, and read
+    what the write will only re-check. On SQLite the write transaction holds the one
+    write lock every writer waits for (docs/PERFORMANCE.md, "Booking"), so what can run
+    before it should. ``prepare`` decides nothing a replayed Idempotency-Key answers:
+    it may refuse a malformed body (400), nothing else.
     """
+    if view is None:
+        return functools.partial(writes, before=before)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -87,6 +96,8 @@ def writes(view: View) -> View:
         if key is not None and not 1 <= len(key) <= 200:
             raise Problem(400, "Invalid Idempotency-Key", "Use 1 to 200 characters.",
                           "validation-error", errors={"Idempotency-Key": ["Length 1-200."]})
+        if before is not None:
+            args = (before(), *args)
         opened = unit_of_work(context.engine, context.settings.service,
                               correlation_id=g.get("correlation_id"), actor=g.get("caller"))
         if key is None:

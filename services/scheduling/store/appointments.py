@@ -77,7 +77,7 @@ _VISITS_USED = (
            appointments.c.status.in_(USING_A_VISIT))
     .group_by(appointments.c.referral_id)
 )
-_CLIENT_BOOKED = sa.select(appointments.c.start, appointments.c.end).where(
+CLIENT_BOOKED = sa.select(appointments.c.start, appointments.c.end).where(
     appointments.c.client_id == sa.bindparam("client_id"),
     appointments.c.status == "booked",
     appointments.c.start < sa.bindparam("until"),
@@ -123,7 +123,7 @@ def client_bookings(connection: Connection, client_id: str, since: datetime, unt
     booking of the client takes first, so two bookings of one client cannot both miss
     each other.
     """
-    rows = connection.execute(_CLIENT_BOOKED, {"client_id": client_id, "since": since,
+    rows = connection.execute(CLIENT_BOOKED, {"client_id": client_id, "since": since,
                                                "until": until, "excluding": excluding or ""})
     return [(row.start, row.end) for row in rows]
 

@@ -75,7 +75,7 @@ _USED = (
            status_is_one_of(USING_A_VISIT))
     .scalar_subquery()
 )
-_REFERRALS = (
+REFERRALS = (
     sa.select(client_referrals, _USED.label("used"))
     .where(client_referrals.c.client_id == sa.bindparam("client_id"))
     .order_by(client_referrals.c.referral_id)
@@ -89,7 +89,7 @@ _LOCK_REFERRALS = (
     .order_by(client_referrals.c.referral_id)
     .with_for_update()
 )
-_SCREENING = sa.select(client_screenings).where(
+SCREENING = sa.select(client_screenings).where(
     client_screenings.c.client_id == sa.bindparam("client_id")
 )
 _KNOWN = sa.select(clients.c.client_id).where(clients.c.client_id == sa.bindparam("client_id"))
@@ -110,8 +110,8 @@ def load_eligibility(connection: Connection, client_id: str, lock: bool = False)
     by_client = {"client_id": client_id}
     if lock and takes_row_locks(connection):
         connection.execute(_LOCK_REFERRALS, by_client)
-    referral_rows = connection.execute(_REFERRALS, by_client).all()
-    screening = connection.execute(_SCREENING, by_client).first()
+    referral_rows = connection.execute(REFERRALS, by_client).all()
+    screening = connection.execute(SCREENING, by_client).first()
     known = screening is not None or bool(referral_rows) or connection.execute(
         _KNOWN, by_client).first() is not None
     referrals = []
@@ -150,5 +150,5 @@ def restrictions_of(screening: Any) -> Restrictions:
 
 def screening_of(connection: Connection, client_id: str) -> Any:
     """The client's newest screening row, or None."""
-    return connection.execute(_SCREENING, {"client_id": client_id}).first()
+    return connection.execute(SCREENING, {"client_id": client_id}).first()
 
