@@ -8,6 +8,19 @@ PostgreSQL the locks are SELECT ... FOR UPDATE, and each statement after them se
 booking committed by whoever held them before (READ COMMITTED). On SQLite the write
 transaction is BEGIN IMMEDIATE: one writer at a time holds the whole database, so the
 row locks and the re-read after them are skipped.
+
+On SQLite a single visit may also be planned before the write lock
+(``commands/booking.py``, ``plan_visit``), so that the lock every writer waits for is
+held for fewer statements. The argument then is: the plan decides nothing a concurrent
+writer could change without it being noticed under the lock. Under the lock one
+statement (``store/booking_inputs.py``) reads back everything the plan decided on (the
+service and settings, the client's screening, referrals and visits used, the client's
+visits around the time, the therapist and their time off, the rooms) and the plan is
+used only if all of it reads the same; anything else is decided afresh under the lock,
+exactly as without a plan. The therapist's and rooms' busy time is never taken from the
+plan: it is read under the lock and the room chosen there (``free_room``), so a room
+taken meanwhile by another therapist's visit means the next free one, and a therapist
+taken meanwhile means SlotTaken, as before.
 """
 
 from __future__ import annotations
