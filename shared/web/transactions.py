@@ -38,6 +38,7 @@ from shared.db import UtcDateTime, insert_if_absent, read_only, utcnow
 from shared.uow import unit_of_work
 from shared.web.audit import committed_within, record_within
 from shared.web.context import service_context
+from shared.web.io import Answer
 from shared.web.problems import Problem
 
 metadata = MetaData()
@@ -85,6 +86,8 @@ def writes(view: View | None = None, *, before: Callable[[], Any] | None = None)
     write lock every writer waits for (docs/PERFORMANCE.md, "Booking"), so what can run
     before it should. ``prepare`` decides nothing a replayed Idempotency-Key answers:
     it may refuse a malformed body (400), nothing else.
+
+    A view may return an ``Answer`` (``shared/web/io.py``): it is dumped after the commit.
     """
     if view is None:
         return functools.partial(writes, before=before)
@@ -102,10 +105,14 @@ def writes(view: View | None = None, *, before: Callable[[], Any] | None = None)
                               correlation_id=g.get("correlation_id"), actor=g.get("caller"))
         if key is None:
             with opened as uow:
-                response = make_response(view(uow, *args, **kwargs))
-                record_within(uow.connection, response)
+                answer = view(uow, *args, **kwargs)
+                if isinstance(answer, Answer):  # dumped after the commit, outside the lock
+                    record_within(uow.connection, answer.status)
+                else:
+                    answer = make_response(answer)
+                    record_within(uow.connection, answer.status_code)
             committed_within()
-            return response
+            return answer.response() if isinstance(answer, Answer) else answer
         # Keys are scoped to the caller (the staff member, else the credentials sent): two
         # callers choosing the same key never see each other's answers.
         caller = g.get("caller") or request.headers.get("Authorization", "")
@@ -119,12 +126,14 @@ def writes(view: View | None = None, *, before: Callable[[], Any] | None = None)
                 if not insert_if_absent(uow.connection, idempotency_keys, row):
                     response = _replay(uow.connection, key, endpoint, fingerprint)
                 else:
-                    response = make_response(view(uow, *args, **kwargs))
+                    answer = view(uow, *args, **kwargs)
+                    response = (answer.response() if isinstance(answer, Answer)
+                                else make_response(answer))
                     uow.connection.execute(
                         _STORE_ANSWER, {"stored_key": key, "stored_endpoint": endpoint,
                                         "status_code": response.status_code,
                                         "response_body": response.get_data(as_text=True)})
-                record_within(uow.connection, response)
+                record_within(uow.connection, response.status_code)
             committed_within()
             return response
         except IntegrityError as exc:

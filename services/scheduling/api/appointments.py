@@ -30,7 +30,7 @@ from services.scheduling.commands.booking import (
 )
 from services.scheduling.store.appointments import list_appointments, require_appointment
 from shared.uow import UnitOfWork
-from shared.web import allow, api, load_body, load_query, reads, respond, writes
+from shared.web import Answer, allow, api, load_body, load_query, reads, respond, writes
 from shared.web.context import service_context
 
 bp = Blueprint("appointments", __name__)
@@ -56,11 +56,12 @@ def _planned_booking() -> tuple[BookingRequest, datetime, VisitPlan | None]:
 @api("Book a slot", request=BookingInSchema, response=AppointmentSchema, status=201,
      errors=(404, 409, 422))
 @writes(before=_planned_booking)
-def book(uow: UnitOfWork, planned: tuple[BookingRequest, datetime, VisitPlan | None]) -> Response:
+def book(uow: UnitOfWork, planned: tuple[BookingRequest, datetime, VisitPlan | None]) -> Answer:
     """Book a client into a slot (409 when taken, 422 with reasons when not eligible)."""
     request, moment, plan = planned
-    # The row as stored, without reading it back (one statement fewer per booking).
-    return respond(AppointmentSchema, book_visit(uow, request, moment, plan), 201)
+    # The row as stored, without reading it back (one statement fewer per booking), dumped
+    # after the commit.
+    return Answer(AppointmentSchema, book_visit(uow, request, moment, plan), 201)
 
 
 @bp.post("/appointments/series")
