@@ -13,8 +13,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -170,15 +173,81 @@ def staff_key_set(mode: str, public_keys: str) -> KeySet:
     return keys
 
 
+# How many verified tokens a process remembers: a clinic's staff hold a few dozen at once.
+REMEMBERED_TOKENS = 1024
+
+
+@dataclass(frozen=True)
+class _Verified:
+    claims: StaffClaims
+    key: VerifyingKey
+    expires: float
+
+
+class VerifiedTokens:
+    """Tokens this process has verified, until each one's ``exp``: least recently used go first.
+
+    Checking the Ed25519 signature and parsing the token again on every request of the same
+    login was ~13% of a booking's CPU (docs/PERFORMANCE.md, "Booking"). A remembered token
+    is the exact text that passed every check; the checks that depend on time only get
+    easier as time passes (iat, nbf), except ``exp``, so an entry is used only before it.
+    Refused tokens are never remembered. Thread-safe (threaded servers, tests).
+    """
+
+    def __init__(self, size: int = REMEMBERED_TOKENS, clock: Callable[[], float] = time.time):
+        self._size = size
+        self._clock = clock
+        self._entries: OrderedDict[str, _Verified] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recall(self, token: str, keys: KeySet) -> StaffClaims | None:
+        """The claims of ``token`` if it passed before, has not expired, and its key is still
+        in ``keys`` (a set without it refuses it, as SECURITY.md's key retirement says)."""
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            if self._clock() >= entry.expires or keys.keys.get(entry.key.kid) is not entry.key:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return entry.claims
+
+    def remember(self, token: str, claims: StaffClaims, key: VerifyingKey, expires: float) -> None:
+        """Keep a token that passed every check, until ``expires`` (its exp, in seconds)."""
+        with self._lock:
+            self._entries[token] = _Verified(claims, key, expires)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass(frozen=True)
 class TokenVerifier:
-    """Checks staff tokens: signature by a key of the set, issuer, times, lifetime, roles."""
+    """Checks staff tokens: signature by a key of the set, issuer, times, lifetime, roles.
+
+    A verifier remembers the tokens it let in (``VerifiedTokens``), one verifier per key
+    set: a service started with a new set starts with nothing remembered.
+    """
 
     keys: KeySet
     max_lifetime: timedelta
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens, compare=False, repr=False)
 
     def verify(self, token: str) -> StaffClaims:
         """The claims of a valid token; raises TokenRefused for anything else."""
+        remembered = self.verified.recall(token, self.keys)
+        if remembered is not None:
+            return remembered
+        claims, key, expires = self._check(token)
+        self.verified.remember(token, claims, key, expires)
+        return claims
+
+    def _check(self, token: str) -> tuple[StaffClaims, VerifyingKey, float]:
+        """Every check of a token: its claims, the key that signed it, and its exp."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.InvalidTokenError as exc:
@@ -196,7 +265,7 @@ class TokenVerifier:
         self._check_lifetime(claims["iat"], claims["exp"])
         if not claims["sub"]:
             raise TokenRefused("the subject is empty")
-        return StaffClaims(claims["sub"], _roles(claims.get("roles")))
+        return StaffClaims(claims["sub"], _roles(claims.get("roles"))), key, float(claims["exp"])
 
     def _check_lifetime(self, issued: Any, expires: Any) -> None:
         # A stolen token is good until it expires: a lifetime past a working day is refused

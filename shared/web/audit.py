@@ -101,17 +101,18 @@ def _entry(status: int) -> dict[str, Any] | None:
 _RECORDED = "audit_recorded"  # flask.g: this request's row is already in its own transaction
 
 
-def record_within(connection: Connection, response: Response) -> None:
+def record_within(connection: Connection, status: int) -> None:
     """Write this request's audit row in the caller's open write transaction.
 
-    ``@writes`` calls it with the answer it is about to commit, so a change and the record
+    ``@writes`` calls it with the status of the answer it is about to commit, so a change
+    and the record
     of who made it commit together (one transaction per booking, docs/PERFORMANCE.md
     "Booking"), or not at all. It marks the request as recorded only once the caller has
     committed (``committed_within``); a request whose transaction rolled back (a refusal,
     a conflict, a failed commit) is recorded after it by ``record_requests`` in a
     transaction of its own, since it has no other.
     """
-    entry = _entry(response.status_code)
+    entry = _entry(status)
     if entry is not None:
         connection.execute(_INSERT_ENTRY, entry)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, json, request
@@ -65,3 +66,23 @@ def respond(
     """Dump ``value`` with ``schema`` (a class, or an instance with options) as JSON."""
     body = json.dumps(_schema(schema).dump(value))
     return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer not yet dumped: a ``@writes`` view returns it to be dumped after commit.
+
+    On SQLite a write transaction holds the one lock every writer waits for; turning the
+    stored row into JSON needs no database, so ``@writes`` records the status, commits,
+    and only then dumps (docs/PERFORMANCE.md, "Booking"). With an Idempotency-Key the
+    body is stored with the key, so it is dumped inside the transaction.
+    """
+
+    schema: SchemaLike
+    value: Any
+    status: int = 200
+    headers: dict | None = None
+
+    def response(self) -> Response:
+        """The answer as ``respond`` makes it."""
+        return respond(self.schema, self.value, self.status, self.headers)

@@ -38,6 +38,7 @@ from shared.db import UtcDateTime, insert_if_absent, read_only, utcnow
 from shared.uow import unit_of_work
 from shared.web.audit import committed_within, record_within
 from shared.web.context import service_context
+from shared.web.io import Answer
 from shared.web.problems import Problem
 
 metadata = MetaData()
@@ -73,12 +74,23 @@ def reads(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
-def writes(view: View) -> View:
+def writes(view: View | None = None, *, before: Callable[[], Any] | None = None) -> Any:
     """Run the view in one write transaction, handed to it first as a ``UnitOfWork``.
 
     With an ``Idempotency-Key`` header the key's row joins that transaction: a repeat of
     the request gets the first answer, a concurrent one waits for it or answers 409.
+
+    ``@writes(before=prepare)`` runs ``prepare()`` first, outside the transaction, and
+    hands its result to the view after the unit of work: parse the body there, and read
+    what the write will only re-check. On SQLite the write transaction holds the one
+    write lock every writer waits for (docs/PERFORMANCE.md, "Booking"), so what can run
+    before it should. ``prepare`` decides nothing a replayed Idempotency-Key answers:
+    it may refuse a malformed body (400), nothing else.
+
+    A view may return an ``Answer`` (``shared/web/io.py``): it is dumped after the commit.
     """
+    if view is None:
+        return functools.partial(writes, before=before)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -87,14 +99,20 @@ def writes(view: View) -> View:
         if key is not None and not 1 <= len(key) <= 200:
             raise Problem(400, "Invalid Idempotency-Key", "Use 1 to 200 characters.",
                           "validation-error", errors={"Idempotency-Key": ["Length 1-200."]})
+        if before is not None:
+            args = (before(), *args)
         opened = unit_of_work(context.engine, context.settings.service,
                               correlation_id=g.get("correlation_id"), actor=g.get("caller"))
         if key is None:
             with opened as uow:
-                response = make_response(view(uow, *args, **kwargs))
-                record_within(uow.connection, response)
+                answer = view(uow, *args, **kwargs)
+                if isinstance(answer, Answer):  # dumped after the commit, outside the lock
+                    record_within(uow.connection, answer.status)
+                else:
+                    answer = make_response(answer)
+                    record_within(uow.connection, answer.status_code)
             committed_within()
-            return response
+            return answer.response() if isinstance(answer, Answer) else answer
         # Keys are scoped to the caller (the staff member, else the credentials sent): two
         # callers choosing the same key never see each other's answers.
         caller = g.get("caller") or request.headers.get("Authorization", "")
@@ -108,12 +126,14 @@ def writes(view: View) -> View:
                 if not insert_if_absent(uow.connection, idempotency_keys, row):
                     response = _replay(uow.connection, key, endpoint, fingerprint)
                 else:
-                    response = make_response(view(uow, *args, **kwargs))
+                    answer = view(uow, *args, **kwargs)
+                    response = (answer.response() if isinstance(answer, Answer)
+                                else make_response(answer))
                     uow.connection.execute(
                         _STORE_ANSWER, {"stored_key": key, "stored_endpoint": endpoint,
                                         "status_code": response.status_code,
                                         "response_body": response.get_data(as_text=True)})
-                record_within(uow.connection, response)
+                record_within(uow.connection, response.status_code)
             committed_within()
             return response
         except IntegrityError as exc:

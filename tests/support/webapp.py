@@ -15,6 +15,7 @@ from shared.errors import Conflict, InvalidInput, NotFound, Refused
 from shared.service import create_service_app, migrate_database
 from shared.uow import UnitOfWork
 from shared.web import (
+    Answer,
     Problem,
     allow,
     api,
@@ -65,6 +66,30 @@ def write_note(uow: UnitOfWork) -> Response:
     note = {"id": uuid.uuid4().hex, "text": data["text"]}
     uow.connection.execute(insert(notes).values(**note))
     return respond(NoteOut, note, 201)
+
+
+class PreparedNoteOut(NoteOut):
+    # Connections in use when the body was parsed and when the answer was dumped: neither
+    # happens inside the write transaction (@writes(before=...), Answer).
+    prepared_with = fields.Integer()
+    dumped_with = fields.Function(lambda _: service_context().engine.pool.checkedout())
+
+
+def _prepared_note() -> dict[str, Any]:
+    return {"text": load_body(NoteIn)["text"],
+            "prepared_with": service_context().engine.pool.checkedout()}
+
+
+@blueprint.post("/prepared-notes")
+@allow("front_desk")
+@api("Write a note parsed before its transaction and answered after it", request=NoteIn,
+     response=PreparedNoteOut, status=201)
+@writes(before=_prepared_note)
+def write_prepared_note(uow: UnitOfWork, prepared: dict[str, Any]) -> Answer:
+    """Create a note from a body parsed before the transaction; dumped after the commit."""
+    note = {"id": uuid.uuid4().hex, "text": prepared["text"]}
+    uow.connection.execute(insert(notes).values(**note))
+    return Answer(PreparedNoteOut, note | {"prepared_with": prepared["prepared_with"]}, 201)
 
 
 @blueprint.get("/notes/<note_id>")

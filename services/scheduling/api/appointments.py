@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response
@@ -19,15 +20,18 @@ from services.scheduling.api.schemas import (
 from services.scheduling.commands.booking import (
     BookingRequest,
     SeriesRequest,
+    VisitPlan,
     book_series,
     book_visit,
     cancel_appointment,
     mark_no_show,
+    plan_visit,
     reschedule_appointment,
 )
 from services.scheduling.store.appointments import list_appointments, require_appointment
 from shared.uow import UnitOfWork
-from shared.web import allow, api, load_body, load_query, reads, respond, writes
+from shared.web import Answer, allow, api, load_body, load_query, reads, respond, writes
+from shared.web.context import service_context
 
 bp = Blueprint("appointments", __name__)
 
@@ -36,19 +40,28 @@ def _shown(connection: Connection, appointment_id: str) -> Any:
     return require_appointment(connection, appointment_id)._mapping
 
 
-@bp.post("/appointments")
-@allow("front_desk")
-@api("Book a slot", request=BookingInSchema, response=AppointmentSchema, status=201,
-     errors=(404, 409, 422))
-@writes
-def book(uow: UnitOfWork) -> Response:
-    """Book a client into a slot (409 when taken, 422 with reasons when not eligible)."""
+def _planned_booking() -> tuple[BookingRequest, datetime, VisitPlan | None]:
+    """The booking asked for, the moment it is decided at, and on SQLite its plan: read
+    before the write lock, which then only re-checks it (commands/booking.py)."""
     data = load_body(BookingInSchema)
     request = BookingRequest(client_id=data["client_id"], service_id=data["service_id"],
                              therapist_id=data["therapist_id"], start=data["start"],
                              room_id=data["room_id"])
-    # The row as stored, without reading it back (one statement fewer per booking).
-    return respond(AppointmentSchema, book_visit(uow, request, now()), 201)
+    moment = now()
+    return request, moment, plan_visit(service_context().engine, request, moment)
+
+
+@bp.post("/appointments")
+@allow("front_desk")
+@api("Book a slot", request=BookingInSchema, response=AppointmentSchema, status=201,
+     errors=(404, 409, 422))
+@writes(before=_planned_booking)
+def book(uow: UnitOfWork, planned: tuple[BookingRequest, datetime, VisitPlan | None]) -> Answer:
+    """Book a client into a slot (409 when taken, 422 with reasons when not eligible)."""
+    request, moment, plan = planned
+    # The row as stored, without reading it back (one statement fewer per booking), dumped
+    # after the commit.
+    return Answer(AppointmentSchema, book_visit(uow, request, moment, plan), 201)
 
 
 @bp.post("/appointments/series")

@@ -1,7 +1,8 @@
 """Booking a visit or a plan of care, cancelling, rescheduling, recording a no-show.
 
 Each command runs in the caller's unit of work and emits its event there. Taking a
-therapist's and a room's time follows the lock order in ``commands/slots.py``.
+therapist's and a room's time follows the lock order in ``commands/slots.py``; on SQLite
+one visit may be planned outside the write lock first (``plan_visit``), see there.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
+
 from services.scheduling.commands import openings
 from services.scheduling.commands.slots import (
+    Held,
     candidate_rooms,
     free_room,
     hold_slot,
@@ -29,7 +33,7 @@ from services.scheduling.domain.booking import (
     overlaps_a_visit,
     plan_series,
 )
-from services.scheduling.domain.calendar import Appointment
+from services.scheduling.domain.calendar import Appointment, ClinicSettings, Service, Therapist
 from services.scheduling.domain.errors import (
     ChangeRefused,
     ClientBusy,
@@ -47,13 +51,17 @@ from services.scheduling.store.appointments import (
     set_status,
     to_appointment,
 )
+from services.scheduling.store.booking_inputs import booking_inputs
 from services.scheduling.store.calendar import (
     load_settings,
     new_id,
     require_service,
     require_service_and_settings,
+    takes_row_locks,
 )
 from services.scheduling.store.eligibility import load_eligibility
+from shared.db import read_only
+from shared.errors import DomainError
 from shared.events.contracts.scheduling import (
     APPOINTMENT_BOOKED,
     APPOINTMENT_CANCELLED,
@@ -88,13 +96,73 @@ class SeriesRequest:
     room_id: str | None = None
 
 
+@dataclass(frozen=True)
+class VisitPlan:
+    """A visit decided outside the write lock, but for its room, and what it was decided on."""
+
+    request: BookingRequest
+    service: Service
+    settings: ClinicSettings
+    therapist: Therapist
+    room_ids: list[str]
+    referral_id: str
+    inputs: tuple[Any, ...]
+
+
+def plan_visit(engine: Engine, request: BookingRequest, now: datetime) -> VisitPlan | None:
+    """On SQLite, decide a visit in a read outside the write lock, all but its room.
+
+    SQLite has one writer at a time, so every statement inside the write lock makes every
+    other booking wait (docs/PERFORMANCE.md, "Booking"). This reads the service, settings,
+    the client's eligibility and booked visits, the therapist and the rooms in one read
+    snapshot, decides eligibility, the referral and the client's time on them, and notes
+    what they were (``booking_inputs``). ``book_visit`` then re-reads that under the lock
+    and books as planned only if it is unchanged; the room is chosen there, on the busy
+    time read under the lock. None on PostgreSQL (row locks: reading first would cost
+    round trips and save nothing), or when anything here would refuse the booking: the
+    refusal is decided under the lock, as without a plan.
+    """
+    if takes_row_locks(engine):
+        return None
+    with read_only(engine) as connection:
+        try:
+            service, settings = require_service_and_settings(connection, request.service_id)
+            therapist = lock_and_load_therapist(connection, request.therapist_id,
+                                                request.start, request.start + service.duration)
+            room_ids = candidate_rooms(connection, request.room_id)
+        except DomainError:  # no such service, therapist or room (yet): decided under the lock
+            return None
+        end = request.start + service.duration
+        day = settings.local_day(request.start)
+        eligibility = load_eligibility(connection, request.client_id).eligibility
+        referral = choose_referral(eligibility, day)
+        if check_eligibility(eligibility, day) or referral is None or overlaps_a_visit(
+                request.start, end,
+                client_bookings(connection, request.client_id, request.start, end)):
+            return None
+        inputs = booking_inputs(connection, request.service_id, request.client_id,
+                                request.therapist_id, request.start, end)
+    return VisitPlan(request, service, settings, therapist, room_ids, referral.id, inputs)
+
+
 def book_appointment(uow: UnitOfWork, request: BookingRequest, now: datetime) -> str:
     """Book one visit against the client's referral; returns the appointment id."""
     return book_visit(uow, request, now)["id"]
 
 
-def book_visit(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[str, Any]:
-    """Book one visit against the client's referral; returns the stored appointment row."""
+def book_visit(
+    uow: UnitOfWork, request: BookingRequest, now: datetime, plan: VisitPlan | None = None
+) -> dict[str, Any]:
+    """Book one visit against the client's referral; returns the stored appointment row.
+
+    With a ``plan`` made at the same ``now`` (``plan_visit``), the booking goes ahead as
+    planned when what the plan read is unchanged under the write lock; otherwise it is
+    decided afresh, under the lock, as without one.
+    """
+    if plan is not None and plan.request == request:
+        stored = _book_as_planned(uow, plan, now)
+        if stored is not None:
+            return stored
     connection = uow.connection
     service, settings = require_service_and_settings(connection, request.service_id)
     day = settings.local_day(request.start)
@@ -104,12 +172,35 @@ def book_visit(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[
         raise NotEligible(reasons)
     referral = choose_referral(eligibility, day)
     assert referral is not None  # check_eligibility found a usable one
-    end = request.start + service.duration
-    if overlaps_a_visit(request.start, end,
-                        client_bookings(connection, request.client_id, request.start, end)):
-        raise ClientBusy()
+    # The client's own visits are read with the therapist's and rooms' busy time, after the
+    # therapist's lock (one statement fewer); ClientBusy still comes before the slot's answer.
     held = hold_slot(connection, settings, service, request.therapist_id, request.room_id,
-                     request.start, now)
+                     request.start, now, client_id=request.client_id)
+    return _insert_visit(uow, request, service, held, referral.id)
+
+
+def _book_as_planned(uow: UnitOfWork, plan: VisitPlan, now: datetime) -> dict[str, Any] | None:
+    """Book the planned visit under the write lock; None when its inputs changed since.
+
+    SQLite only: the write lock is the whole database's, so nothing changes between these
+    statements and the insert. Unchanged inputs mean the checks ``plan_visit`` made would
+    come out the same here; the room is chosen now, on the busy time read now (SlotTaken
+    or SlotNotOffered exactly as ``hold_slot`` would raise them).
+    """
+    request = plan.request
+    end = request.start + plan.service.duration
+    if booking_inputs(uow.connection, request.service_id, request.client_id,
+                      request.therapist_id, request.start, end) != plan.inputs:
+        return None
+    room_id = free_room(uow.connection, plan.settings, plan.service, plan.therapist,
+                        plan.room_ids, request.start, now)
+    return _insert_visit(uow, request, plan.service, Held(plan.therapist, room_id),
+                         plan.referral_id)
+
+
+def _insert_visit(
+    uow: UnitOfWork, request: BookingRequest, service: Service, held: Held, referral_id: str
+) -> dict[str, Any]:
     appointment = Appointment(
         id=new_id(),
         therapist_id=request.therapist_id,
@@ -117,9 +208,9 @@ def book_visit(uow: UnitOfWork, request: BookingRequest, now: datetime) -> dict[
         client_id=request.client_id,
         start=request.start,
         end=request.start + service.duration,
-        referral_id=referral.id,
+        referral_id=referral_id,
     )
-    stored = insert_appointment(connection, appointment, request.service_id, None)
+    stored = insert_appointment(uow.connection, appointment, request.service_id, None)
     _emit_booked(uow, appointment, request.service_id, None, held.therapist.staff_subject)
     return stored
 

@@ -8,6 +8,19 @@ PostgreSQL the locks are SELECT ... FOR UPDATE, and each statement after them se
 booking committed by whoever held them before (READ COMMITTED). On SQLite the write
 transaction is BEGIN IMMEDIATE: one writer at a time holds the whole database, so the
 row locks and the re-read after them are skipped.
+
+On SQLite a single visit may also be planned before the write lock
+(``commands/booking.py``, ``plan_visit``), so that the lock every writer waits for is
+held for fewer statements. The argument then is: the plan decides nothing a concurrent
+writer could change without it being noticed under the lock. Under the lock one
+statement (``store/booking_inputs.py``) reads back everything the plan decided on (the
+service and settings, the client's screening, referrals and visits used, the client's
+visits around the time, the therapist and their time off, the rooms) and the plan is
+used only if all of it reads the same; anything else is decided afresh under the lock,
+exactly as without a plan. The therapist's and rooms' busy time is never taken from the
+plan: it is read under the lock and the room chosen there (``free_room``), so a room
+taken meanwhile by another therapist's visit means the next free one, and a therapist
+taken meanwhile means SlotTaken, as before.
 """
 
 from __future__ import annotations
@@ -19,9 +32,10 @@ from typing import NamedTuple
 from sqlalchemy import Connection
 
 from services.scheduling.domain.availability import open_slots
+from services.scheduling.domain.booking import overlaps_a_visit
 from services.scheduling.domain.calendar import ClinicSettings, Room, Service, Therapist
-from services.scheduling.domain.errors import NotFound, SlotNotOffered, SlotTaken
-from services.scheduling.store.appointments import busy_appointments
+from services.scheduling.domain.errors import ClientBusy, NotFound, SlotNotOffered, SlotTaken
+from services.scheduling.store.appointments import busy_and_client_visits, busy_appointments
 from services.scheduling.store.calendar import (
     load_rooms,
     lock_and_load_one_therapist,
@@ -48,13 +62,19 @@ def hold_slot(
     start: datetime,
     now: datetime,
     excluding: str | None = None,
+    client_id: str | None = None,
 ) -> Held:
-    """Lock the therapist and a free room for [start, start + duration)."""
+    """Lock the therapist and a free room for [start, start + duration).
+
+    With ``client_id`` (a new visit: the client's referral locks are held), ClientBusy
+    when the client has a booked visit overlapping it, checked before the slot.
+    """
     therapist = lock_and_load_therapist(connection, therapist_id, start, start + service.duration)
     candidates = candidate_rooms(connection, room_id)
     while True:
         chosen = free_room(connection, settings, service, therapist, candidates, start, now,
-                           excluding)
+                           excluding, client_id)
+        client_id = None  # checked once: the client's visits are under their lock
         if not takes_row_locks(connection):
             # SQLite: nobody else has written since this transaction began.
             return Held(therapist, chosen)
@@ -87,11 +107,20 @@ def free_room(
     start: datetime,
     now: datetime,
     excluding: str | None = None,
+    client_id: str | None = None,
 ) -> str:
-    """The first of ``room_ids`` in which the therapist can give the service at ``start``."""
+    """The first of ``room_ids`` in which the therapist can give the service at ``start``;
+    with ``client_id`` (and no ``excluding``), first ClientBusy if the client is booked then."""
     end = start + service.duration
     buffer = timedelta(minutes=settings.buffer_minutes)
-    busy = busy_appointments(connection, start, end, buffer, [therapist.id], room_ids, excluding)
+    if client_id is None:
+        busy = busy_appointments(connection, start, end, buffer, [therapist.id], room_ids,
+                                 excluding)
+    else:
+        busy, visits = busy_and_client_visits(connection, start, end, buffer, [therapist.id],
+                                              room_ids, client_id)
+        if overlaps_a_visit(start, end, visits):
+            raise ClientBusy()
     rooms = [Room(id=room_id, name=room_id) for room_id in room_ids]
     for slot in open_slots(service, [therapist], rooms, busy, settings, start, end, now):
         if slot.start == start:

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from services.scheduling.domain.calendar import (
@@ -126,7 +126,7 @@ def load_therapists(
 
 # One therapist with their time off in a window, in one statement; on PostgreSQL it also
 # takes the therapist's row lock (FOR UPDATE OF therapists: the time off is only read).
-_THERAPIST_WITH_TIME_OFF = (
+THERAPIST_WITH_TIME_OFF = (
     sa.select(therapists, time_off.c.start.label("off_start"), time_off.c.end.label("off_end"))
     .select_from(therapists.outerjoin(time_off, sa.and_(
         time_off.c.therapist_id == therapists.c.id,
@@ -134,7 +134,7 @@ _THERAPIST_WITH_TIME_OFF = (
     .where(therapists.c.id == sa.bindparam("therapist_id"))
     .order_by(time_off.c.start)
 )
-_LOCK_THERAPIST_WITH_TIME_OFF = _THERAPIST_WITH_TIME_OFF.with_for_update(of=therapists)
+_LOCK_THERAPIST_WITH_TIME_OFF = THERAPIST_WITH_TIME_OFF.with_for_update(of=therapists)
 
 
 def lock_and_load_one_therapist(
@@ -143,7 +143,7 @@ def lock_and_load_one_therapist(
     """The therapist, under their row lock where writers take row locks, with their time off
     overlapping the window; None when there is no such therapist."""
     statement = _LOCK_THERAPIST_WITH_TIME_OFF if takes_row_locks(connection) else \
-        _THERAPIST_WITH_TIME_OFF
+        THERAPIST_WITH_TIME_OFF
     rows = connection.execute(statement, {"therapist_id": therapist_id, "since": off_from,
                                           "until": off_to}).all()
     if not rows:
@@ -210,9 +210,10 @@ def delete_time_off(connection: Connection, therapist_id: str, off_id: str) -> b
     return deleted is not None
 
 
-def takes_row_locks(connection: Connection) -> bool:
-    """Whether writers need row locks: not on SQLite, where BEGIN IMMEDIATE already holds
-    the database's single write lock for the whole transaction."""
+def takes_row_locks(connection: Connection | Engine) -> bool:
+    """Whether writers need row locks (of a connection's or an engine's database): not on
+    SQLite, where BEGIN IMMEDIATE already holds the database's single write lock for the
+    whole transaction."""
     return connection.dialect.name != "sqlite"
 
 
@@ -234,12 +235,12 @@ def save_room(connection: Connection, room: Room) -> None:
         connection.execute(sa.update(rooms).where(rooms.c.id == room.id).values(name=room.name))
 
 
-_ROOMS = sa.select(rooms.c.id, rooms.c.name).order_by(rooms.c.name, rooms.c.id)
+ROOMS = sa.select(rooms.c.id, rooms.c.name).order_by(rooms.c.name, rooms.c.id)
 
 
 def load_rooms(connection: Connection) -> list[Room]:
     """Every room, in the order slots try them (by name)."""
-    return [Room(id=row.id, name=row.name) for row in connection.execute(_ROOMS)]
+    return [Room(id=row.id, name=row.name) for row in connection.execute(ROOMS)]
 
 
 def lock_room(connection: Connection, room_id: str) -> bool:
@@ -297,7 +298,7 @@ _SETTINGS = sa.select(clinic_settings).where(clinic_settings.c.id == 1)
 # The settings beside one service, in one statement (every booking and availability
 # request needs both); the settings' columns are labelled ``settings_<name>``, and are
 # NULL until an admin saves some.
-_SERVICE_AND_SETTINGS = (
+SERVICE_AND_SETTINGS = (
     sa.select(services.c.name, services.c.duration_minutes, services.c.default_techniques,
               *(column.label(f"settings_{column.name}") for column in clinic_settings.c))
     .select_from(services.outerjoin(clinic_settings, clinic_settings.c.id == 1))
@@ -314,7 +315,7 @@ def load_service_and_settings(
     connection: Connection, service_id: str
 ) -> tuple[Service | None, ClinicSettings]:
     """One service (None when there is none) and the clinic's settings, in one statement."""
-    row = connection.execute(_SERVICE_AND_SETTINGS, {"service_id": service_id}).first()
+    row = connection.execute(SERVICE_AND_SETTINGS, {"service_id": service_id}).first()
     if row is None:
         return None, load_settings(connection)
     service = Service(row.name, row.duration_minutes, tuple(row.default_techniques))

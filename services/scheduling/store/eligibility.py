@@ -75,21 +75,26 @@ _USED = (
            status_is_one_of(USING_A_VISIT))
     .scalar_subquery()
 )
-_REFERRALS = (
+REFERRALS = (
     sa.select(client_referrals, _USED.label("used"))
     .where(client_referrals.c.client_id == sa.bindparam("client_id"))
     .order_by(client_referrals.c.referral_id)
 )
 # Taken first, in a statement of its own: on PostgreSQL a statement that waited for a lock
 # still counts from the snapshot it started with, so the count comes from the next one,
-# which sees the visits booked by whoever held the lock before (READ COMMITTED).
-_LOCK_REFERRALS = (
-    sa.select(client_referrals.c.referral_id)
+# which sees the visits booked by whoever held the lock before (READ COMMITTED). The
+# screening rides along (a round trip fewer): the referral locks do not guard it (the
+# projection writes it without them), so a snapshot from before the wait is as good as one
+# from after, and it does not hold up anyone else's lock (FOR UPDATE OF the referrals only).
+_LOCK_REFERRALS_WITH_SCREENING = (
+    sa.select(client_referrals.c.referral_id.label("locked_referral_id"), *client_screenings.c)
+    .select_from(client_referrals.outerjoin(
+        client_screenings, client_screenings.c.client_id == client_referrals.c.client_id))
     .where(client_referrals.c.client_id == sa.bindparam("client_id"))
     .order_by(client_referrals.c.referral_id)
-    .with_for_update()
+    .with_for_update(of=client_referrals)
 )
-_SCREENING = sa.select(client_screenings).where(
+SCREENING = sa.select(client_screenings).where(
     client_screenings.c.client_id == sa.bindparam("client_id")
 )
 _KNOWN = sa.select(clients.c.client_id).where(clients.c.client_id == sa.bindparam("client_id"))
@@ -108,10 +113,14 @@ class EligibilityView:
 def load_eligibility(connection: Connection, client_id: str, lock: bool = False) -> EligibilityView:
     """The client's projection; ``lock`` takes the referral rows' locks (visits are counted)."""
     by_client = {"client_id": client_id}
+    locked = []
     if lock and takes_row_locks(connection):
-        connection.execute(_LOCK_REFERRALS, by_client)
-    referral_rows = connection.execute(_REFERRALS, by_client).all()
-    screening = connection.execute(_SCREENING, by_client).first()
+        locked = connection.execute(_LOCK_REFERRALS_WITH_SCREENING, by_client).all()
+    referral_rows = connection.execute(REFERRALS, by_client).all()
+    if locked:  # each locked row carries the screening's columns (all NULL without one)
+        screening = locked[0] if locked[0].screening_id is not None else None
+    else:
+        screening = connection.execute(SCREENING, by_client).first()
     known = screening is not None or bool(referral_rows) or connection.execute(
         _KNOWN, by_client).first() is not None
     referrals = []
@@ -150,5 +159,5 @@ def restrictions_of(screening: Any) -> Restrictions:
 
 def screening_of(connection: Connection, client_id: str) -> Any:
     """The client's newest screening row, or None."""
-    return connection.execute(_SCREENING, {"client_id": client_id}).first()
+    return connection.execute(SCREENING, {"client_id": client_id}).first()
 

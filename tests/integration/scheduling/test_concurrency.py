@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import combinations
 
 import sqlalchemy as sa
@@ -105,3 +105,39 @@ def test_different_therapists_racing_for_one_room_get_it_exactly_once(
     statuses = race(database_url, bodies)
     assert statuses == [201] + [409] * (len(bodies) - 1)
     assert overlapping_pairs(engine, "room_id") == []
+
+
+def test_one_client_racing_with_many_therapists_for_one_time_gets_one_visit(
+    database_url, http, clinic, engine
+):
+    client_id = eligible_client(engine)
+    therapist_ids = [add_therapist(http, f"Therapist {i:02d}")
+                     for i in range(PROCESSES * THREADS_PER_PROCESS)]
+    bodies = [
+        {"client_id": client_id, "service_id": clinic.service_id, "therapist_id": therapist_id,
+         "start": SLOT.isoformat()}
+        for therapist_id in therapist_ids
+    ]
+    statuses = race(database_url, bodies)
+    # Every other request is refused: client_busy (409), or the rooms all taken (409).
+    assert statuses == [201] + [409] * (len(bodies) - 1)
+    with engine.connect() as connection:
+        booked = connection.execute(
+            sa.select(sa.func.count()).select_from(appointments)
+            .where(appointments.c.client_id == client_id)).scalar()
+    assert booked == 1
+
+
+def test_a_referral_with_one_visit_left_raced_for_on_many_days_is_booked_once(
+    database_url, http, clinic, engine
+):
+    client_id = eligible_client(engine, referral={"authorized_visits": 1})
+    therapist_ids = [add_therapist(http, f"Therapist {i:02d}", weekdays=range(7))
+                     for i in range(PROCESSES * THREADS_PER_PROCESS)]
+    bodies = [
+        {"client_id": client_id, "service_id": clinic.service_id, "therapist_id": therapist_id,
+         "start": (SLOT + timedelta(days=day)).isoformat()}
+        for day, therapist_id in enumerate(therapist_ids)
+    ]
+    statuses = race(database_url, bodies)
+    assert statuses == [201] + [422] * (len(bodies) - 1)  # no_visits_left

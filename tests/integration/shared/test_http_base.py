@@ -103,6 +103,29 @@ def test_a_repeated_idempotency_key_replays_the_first_answer(app, http):
     assert count_notes(app) == 1
 
 
+def test_a_write_can_parse_before_its_transaction_and_answer_after_its_commit(app, http):
+    response = http.post("/prepared-notes", json={"text": "hello"}, headers=auth("front_desk"))
+    assert response.status_code == 201, response.get_json()
+    note = response.get_json()
+    assert (note["text"], note["prepared_with"], note["dumped_with"]) == ("hello", 0, 0)
+    assert count_notes(app) == 1
+    trail = http.get("/audit", headers=auth("admin")).get_json()["entries"]
+    assert (trail[0]["path"], trail[0]["status"]) == ("/prepared-notes", 201)  # newest first
+    invalid = http.post("/prepared-notes", json={"text": ""}, headers=auth("front_desk"))
+    assert invalid.status_code == 400
+    assert count_notes(app) == 1
+
+
+def test_an_answer_dumped_after_the_commit_is_the_one_an_idempotency_key_replays(app, http):
+    headers = {**auth("front_desk"), "Idempotency-Key": "key-prepared"}
+    first = http.post("/prepared-notes", json={"text": "hello"}, headers=headers)
+    second = http.post("/prepared-notes", json={"text": "hello"}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count_notes(app) == 1
+
+
 def test_an_idempotency_key_reused_for_another_request_is_refused(http):
     headers = {**auth("front_desk"), "Idempotency-Key": "key-2"}
     http.post("/notes", json={"text": "one"}, headers=headers)

@@ -24,6 +24,7 @@ from shared.tokens import (
     SigningKey,
     TokenRefused,
     TokenVerifier,
+    VerifiedTokens,
     development_signing_key,
     generate_signing_key,
     load_key_set,
@@ -119,6 +120,78 @@ def test_a_token_living_longer_than_the_maximum_is_refused_whoever_signed_it(key
     with pytest.raises(TokenRefused, match="longer"):
         verifier_of(key, max_lifetime=timedelta(hours=1)).verify(
             key.sign("alice", ["ops"], timedelta(hours=2)))
+
+
+class Clock:
+    """Seconds since the epoch, moved by the test (the remembered tokens' clock only)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_verified_token_is_remembered_until_its_exp_and_not_a_moment_longer(key):
+    clock = Clock()
+    remembered = VerifiedTokens(clock=clock)
+    verifier = TokenVerifier(verifier_of(key).keys, TWELVE_HOURS, remembered)
+    token = key.sign("alice", ["front_desk"], timedelta(minutes=5))
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+
+    first = verifier.verify(token)
+    assert remembered.recall(token, verifier.keys) == first
+    assert verifier.verify(token) == first
+
+    clock.now = exp - 0.001
+    assert remembered.recall(token, verifier.keys) == first
+    clock.now = exp
+    assert remembered.recall(token, verifier.keys) is None
+    assert len(remembered) == 0  # forgotten, not kept past its exp
+
+
+def test_only_the_exact_text_that_passed_is_remembered_and_refusals_never_are(key):
+    verifier = verifier_of(key)
+    token = key.sign("alice", ["front_desk"], timedelta(minutes=5))
+    verifier.verify(token)
+    header, body, signature = token.split(".")
+    other = "A" if signature[0] != "A" else "B"
+    tampered = f"{header}.{body}.{other}{signature[1:]}"  # another signature, same claims
+    with pytest.raises(TokenRefused):
+        verifier.verify(tampered)
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    expired = key.sign("alice", ["front_desk"], timedelta(minutes=5), issued_at=an_hour_ago)
+    with pytest.raises(TokenRefused, match="expired"):
+        verifier.verify(expired)
+    assert len(verifier.verified) == 1
+
+
+def test_a_remembered_token_is_refused_once_its_key_leaves_the_set():
+    old, new = generate_signing_key("2026-01"), generate_signing_key("2026-07")
+    token = old.sign("alice", ["front_desk"], timedelta(hours=8))
+    remembered = VerifiedTokens()
+    rollover = TokenVerifier(verifier_of(old, new).keys, TWELVE_HOURS, remembered)
+    assert rollover.verify(token).subject == "alice"
+    # Even sharing what was remembered, a set without the key refuses the token.
+    retired = TokenVerifier(verifier_of(new).keys, TWELVE_HOURS, remembered)
+    with pytest.raises(TokenRefused, match="kid"):
+        retired.verify(token)
+    assert remembered.recall(token, retired.keys) is None
+
+
+def test_the_least_recently_used_token_is_forgotten_first_when_full(key):
+    remembered = VerifiedTokens(size=2)
+    verifier = TokenVerifier(verifier_of(key).keys, TWELVE_HOURS, remembered)
+    first, second, third = (key.sign(name, ["billing"], timedelta(minutes=5))
+                            for name in ("alice", "bob", "carol"))
+    verifier.verify(first)
+    verifier.verify(second)
+    verifier.verify(first)  # used again: bob's is now the oldest
+    verifier.verify(third)
+    assert len(remembered) == 2
+    assert remembered.recall(second, verifier.keys) is None
+    assert remembered.recall(first, verifier.keys).subject == "alice"
+    assert remembered.recall(third, verifier.keys).subject == "carol"
 
 
 @pytest.mark.parametrize("missing", ["iat", "exp", "sub", "iss"])
