@@ -53,10 +53,11 @@ def ready_claims_by_payer(connection: Connection) -> list[Any]:
 
 
 def oldest_ready_claims(connection: Connection, payer_id: str, limit: int) -> list[Any]:
-    """A payer's ready claims not yet in an interchange, oldest first."""
+    """A payer's ready claims not yet in an interchange, oldest first: the id and the
+    snapshot (with the 837P claim to send) of each, not the whole row."""
     return list(
         connection.execute(
-            select(claims)
+            select(claims.c.claim_id, claims.c.snapshot)
             .where(
                 claims.c.status == "ready",
                 claims.c.interchange_number.is_(None),
