@@ -82,6 +82,7 @@ OUTBOX_PUBLISHED = Counter("outbox_published_total", "Events published by the re
 # Built once with the values bound per call: building INSERT ... VALUES afresh for each
 # event cost three times the insert itself.
 _INSERT = insert(outbox)
+_ANY_PENDING = select(outbox.c.id).where(outbox.c.sent_at.is_(None)).limit(1)
 
 
 def add_to_outbox(connection: Connection, event: Event) -> None:
@@ -200,6 +201,14 @@ class OutboxRelay:
 
     def relay_once(self) -> int:
         """Publish one batch of pending events; return how many were marked sent."""
+        if not self._anything_pending():
+            # Idle: a read, not the lease's write transaction, which on SQLite would take a
+            # write turn from the service's other writers many times a second
+            # (docs/PERFORMANCE.md, "Claims", round 3). Whoever holds the lease when events
+            # appear publishes them.
+            OUTBOX_PENDING.labels(self.service).set(0)
+            OUTBOX_OLDEST_AGE.labels(self.service).set(0.0)
+            return 0
         if not self._hold_lease():
             self._update_metrics()
             return 0
@@ -238,6 +247,12 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.labels(self.service).inc(len(sent_ids))
         self._update_metrics()
         return len(sent_ids)
+
+    def _anything_pending(self) -> bool:
+        with self.engine.connect() as connection:
+            found = connection.execute(_ANY_PENDING).first() is not None
+            connection.rollback()
+        return found
 
     def _hold_lease(self) -> bool:
         # A conditional UPDATE is atomic on both backends: at most one relay renews or

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import Connection
 
 from services.claims.domain.lifecycle import State
 from services.claims.store import claims as claim_store
@@ -28,33 +31,53 @@ class BatchedConcurrently(RuntimeError):
     interchange first; raised to roll this one back."""
 
 
+@dataclass(frozen=True)
+class Batching:
+    """What one look at the ready claims did: made an interchange, or found none due
+    (``due_in``: seconds until the oldest waiting batch is due by age; None: none waits)."""
+
+    made: bool
+    due_in: float | None = None
+
+
 def make_due_interchange(uow: UnitOfWork, batch_size: int, max_wait: float, usage: str) -> bool:
     """Make one interchange that is due; False when none is.
 
     A payer's batch is due when it is full, or when its oldest ready claim has waited
     ``max_wait`` seconds. ``usage`` is ISA15 (T test, P production).
     """
-    cutoff = utcnow() - timedelta(seconds=max_wait)
-    for payer_id, waiting, oldest in interchanges.ready_claims_by_payer(uow.connection):
+    return batch_once(uow, batch_size, max_wait, usage).made
+
+
+def batch_once(uow: UnitOfWork, batch_size: int, max_wait: float, usage: str) -> Batching:
+    """``make_due_interchange``, and when none is due, how long until one is (``next_due``)."""
+    due_in = next_due(uow.connection, batch_size, max_wait)
+    if isinstance(due_in, str):
+        return Batching(_batch(uow, due_in, batch_size, Usage(usage)))
+    return Batching(False, due_in)
+
+
+def next_due(connection: Connection, batch_size: int, max_wait: float) -> str | float | None:
+    """The payer whose batch is due now; else seconds until the oldest waiting batch is due
+    by age; None when no claim waits.
+
+    The batcher rests that long rather than a fixed time, so a partial batch goes out
+    ``max_wait`` after its oldest claim was ready, not up to a whole rest later. It asks
+    this outside a write transaction first, so looking takes no write turn.
+    """
+    now = utcnow()
+    cutoff = now - timedelta(seconds=max_wait)
+    oldest_waiting = None
+    for payer_id, waiting, oldest in interchanges.ready_claims_by_payer(connection):
         if payer_id is None:
             continue
         if waiting >= batch_size or oldest <= cutoff:
-            return _batch(uow, payer_id, batch_size, Usage(usage))
-    return False
-
-
-def seconds_until_due(uow: UnitOfWork, max_wait: float) -> float | None:
-    """How long until the oldest waiting batch is due by age; None when no claim waits.
-
-    The batcher rests that long rather than a fixed time, so a partial batch goes out
-    ``max_wait`` after its oldest claim was ready, not up to a whole rest later.
-    """
-    waiting = [oldest for payer_id, _, oldest in interchanges.ready_claims_by_payer(
-        uow.connection) if payer_id is not None]  # fmt: skip
-    if not waiting:
+            return str(payer_id)
+        oldest_waiting = oldest if oldest_waiting is None else min(oldest_waiting, oldest)
+    if oldest_waiting is None:
         return None
-    due = min(waiting) + timedelta(seconds=max_wait)
-    return max(0.0, (due - utcnow()).total_seconds())
+    due = oldest_waiting + timedelta(seconds=max_wait)
+    return max(0.0, (due - now).total_seconds())
 
 
 def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> bool:

@@ -90,8 +90,12 @@ def record_answer(
         uow.connection, number, status=interchanges.ACCEPTED, functional_ack=text,
         submitted_at=now, next_attempt_at=now, unreadable_answers=0, last_error=None,
     )
-    for claim in claim_store.claims_in_interchange(uow.connection, number):
-        transitions.submit(uow, claim, number, evidence)
+    # Every claim of the interchange in one compare-and-set, one history insert and one
+    # outbox insert (``take_steps``), not three statements a claim.
+    members = claim_store.claims_in_interchange(uow.connection, number)
+    transitions.take_steps(
+        uow, [transitions.submission(claim, number, evidence) for claim in members]
+    )
     log.info("interchange accepted by 999", extra={"interchange": number})
 
 
@@ -164,7 +168,8 @@ def _reject_all(
     evidence: dict[str, Any],
 ) -> None:
     """Reject every claim of an interchange, by the clearinghouse, with the same reasons."""
-    for claim in claim_store.claims_in_interchange(uow.connection, number):
-        transitions.reject_by_clearinghouse(
-            uow, claim, reasons, f"{note}: interchange {number:09d}", evidence
-        )
+    text = f"{note}: interchange {number:09d}"
+    members = claim_store.claims_in_interchange(uow.connection, number)
+    transitions.take_steps(uow, [
+        transitions.clearinghouse_rejection(claim, reasons, text, evidence) for claim in members
+    ])  # fmt: skip

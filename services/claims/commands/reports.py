@@ -88,9 +88,10 @@ def _process_277ca(uow: UnitOfWork, row: Any) -> None:
         return
     scope = interchange.control_number if interchange is not None else None
     counts: Counter[str] = Counter()
-    claims = _ClaimsOfInterchange(uow.connection, scope)
+    claims = _ClaimsOfInterchange(uow, scope)
     for ack in report.claims:
         counts[_answer_claim(uow, row, report, ack, scope, claims)] += 1
+    claims.take_steps()
     if report.unidentified_loops:
         counts["loop without TRN"] += report.unidentified_loops
     summary = ", ".join(f"{what}: {count}" for what, count in sorted(counts.items()))
@@ -106,25 +107,43 @@ class _ClaimsOfInterchange:
     ``claims_echoed`` (domain/claim_ids.py), over the interchange's claims read in one
     query. A claim a loop of this report already moved is read again, so a second loop
     about it sees its new state. Without an interchange every loop asks the database.
+
+    The loops' steps are kept (``move``) and taken together (``take_steps``: one
+    compare-and-set, one history insert, one outbox insert for them all), and always
+    before the database is asked about a claim again, so every read sees the steps
+    of the loops before it.
     """
 
-    def __init__(self, connection: Any, interchange: int | None) -> None:
-        self.connection, self.interchange = connection, interchange
+    def __init__(self, uow: UnitOfWork, interchange: int | None) -> None:
+        self.uow, self.connection, self.interchange = uow, uow.connection, interchange
+        self.moves: list[transitions.Move] = []
         self.by_key: dict[str, list[Any]] = {}
         if interchange is not None:
-            for claim in claim_store.claims_in_interchange(connection, interchange):
+            for claim in claim_store.claims_in_interchange(self.connection, interchange):
                 self.by_key.setdefault(echo_key(claim.claim_id), []).append(claim)
         self.answered: set[str] = set()
 
     def named(self, echo: str) -> list[Any]:
         """The claims ``echo`` names (one, or none or several for a person to sort out)."""
         if self.interchange is None:
+            self.take_steps()
             return claim_store.claims_echoed(self.connection, echo)
         matches = [c for c in self.by_key.get(echo_key(echo), ()) if echoes(c.claim_id, echo)]
         if any(claim.claim_id in self.answered for claim in matches):
+            self.take_steps()
             return claim_store.claims_echoed(self.connection, echo, self.interchange)
         self.answered.update(claim.claim_id for claim in matches)
         return matches
+
+    def move(self, move: transitions.Move) -> None:
+        """A loop's step, taken with the others (``take_steps``)."""
+        self.moves.append(move)
+
+    def take_steps(self) -> None:
+        """Take the steps kept so far."""
+        if self.moves:
+            transitions.take_steps(self.uow, self.moves)
+            self.moves = []
 
 
 def _answer_claim(
@@ -164,12 +183,16 @@ def _answer_claim(
         transitions.note(uow, claim, f"{answer.note} ignored: the claim is {claim.status}",
                          evidence)
         return "ignored"
+    number = ack.payer_claim_control_number
     if answer.step is Step.RECEIVE:
-        transitions.receive(uow, claim, answer.note, evidence, ack.payer_claim_control_number)
+        claims.move(transitions.receipt(claim, answer.note, evidence, number))
+    elif answer.step is Step.ACCEPT and transitions.voids_another(claim):
+        claims.take_steps()  # the void reads and moves the claim it names: in order
+        transitions.accept(uow, claim, answer.note, evidence, number)
     elif answer.step is Step.ACCEPT:
-        transitions.accept(uow, claim, answer.note, evidence, ack.payer_claim_control_number)
+        claims.move(transitions.acceptance(claim, answer.note, evidence, number))
     else:
-        transitions.reject_by_payer(uow, claim, answer.reasons, answer.note, evidence)
+        claims.move(transitions.payer_rejection(claim, answer.reasons, answer.note, evidence))
     return answer.step.value
 
 

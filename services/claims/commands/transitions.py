@@ -120,11 +120,16 @@ def note(
 
 def submit(uow: UnitOfWork, claim: Any, interchange: int, evidence: dict[str, Any]) -> None:
     """The 999 accepted the claim's transaction set."""
-    take_step(
-        uow, claim, Step.SUBMIT, evidence=evidence,
+    take_steps(uow, [submission(claim, interchange, evidence)])
+
+
+def submission(claim: Any, interchange: int, evidence: dict[str, Any]) -> Move:
+    """``submit`` as a move, so a 999's claims are submitted together (``take_steps``)."""
+    return Move(
+        claim, Step.SUBMIT, evidence=evidence,
         note=f"999 accepted interchange {interchange:09d}",
         data={"interchange_control_number": f"{interchange:09d}", "submitted_at": utcnow()},
-    )
+    )  # fmt: skip
 
 
 def reject_by_clearinghouse(
@@ -132,8 +137,15 @@ def reject_by_clearinghouse(
     evidence: dict[str, Any],
 ) -> None:
     """A 999 (IK5 R), a TA1 (R) or a refusal rejected the claim's interchange."""
-    _reject(uow, claim, Step.REJECT_BY_CLEARINGHOUSE, "clearinghouse", reasons, note_text,
-            evidence)
+    take_steps(uow, [clearinghouse_rejection(claim, reasons, note_text, evidence)])
+
+
+def clearinghouse_rejection(
+    claim: Any, reasons: Sequence[Reason], note_text: str, evidence: dict[str, Any]
+) -> Move:
+    """``reject_by_clearinghouse`` as a move (an interchange's claims rejected together)."""
+    return _rejection(claim, Step.REJECT_BY_CLEARINGHOUSE, "clearinghouse", reasons, note_text,
+                      evidence)
 
 
 # -- the payer's front end (277CA) ---------------------------------------------------------
@@ -144,12 +156,20 @@ def receive(
     payer_claim_control_number: str | None = None,
 ) -> None:
     """277CA A0/A1: the payer received the claim; no verdict yet."""
-    take_step(
-        uow, claim, Step.RECEIVE, note=note_text, evidence=evidence,
+    take_steps(uow, [receipt(claim, note_text, evidence, payer_claim_control_number)])
+
+
+def receipt(
+    claim: Any, note_text: str, evidence: dict[str, Any],
+    payer_claim_control_number: str | None = None,
+) -> Move:
+    """``receive`` as a move (a 277CA's claims moved together, ``take_steps``)."""
+    return Move(
+        claim, Step.RECEIVE, note=note_text, evidence=evidence,
         data={"received_at": utcnow()},
-        payer_claim_control_number=payer_claim_control_number
-        or claim.payer_claim_control_number,
-    )
+        values={"payer_claim_control_number": payer_claim_control_number
+                or claim.payer_claim_control_number},
+    )  # fmt: skip
 
 
 def accept(
@@ -160,13 +180,8 @@ def accept(
 
     Accepting our void (frequency 8) of a claim voids the claim it names.
     """
-    number = payer_claim_control_number or claim.payer_claim_control_number
-    take_step(
-        uow, claim, Step.ACCEPT, note=note_text, evidence=evidence,
-        data={"payer_claim_control_number": number, "accepted_at": utcnow()},
-        payer_claim_control_number=number,
-    )
-    if claim.frequency == VOID_FREQUENCY and claim.replaces_claim_id:
+    take_steps(uow, [acceptance(claim, note_text, evidence, payer_claim_control_number)])
+    if voids_another(claim):
         voided = claim_store.get_claim(uow.connection, claim.replaces_claim_id)
         try:
             take_step(
@@ -179,26 +194,53 @@ def accept(
                               f"{voided.status}; unchanged", evidence)
 
 
+def acceptance(
+    claim: Any, note_text: str, evidence: dict[str, Any],
+    payer_claim_control_number: str | None = None,
+) -> Move:
+    """``accept`` as a move, without the void it may carry out (``voids_another``): a claim
+    that voids another is accepted with ``accept``."""
+    number = payer_claim_control_number or claim.payer_claim_control_number
+    return Move(
+        claim, Step.ACCEPT, note=note_text, evidence=evidence,
+        data={"payer_claim_control_number": number, "accepted_at": utcnow()},
+        values={"payer_claim_control_number": number},
+    )  # fmt: skip
+
+
+def voids_another(claim: Any) -> bool:
+    """Our void (frequency 8) of a claim: accepting it voids the claim it names."""
+    return bool(claim.frequency == VOID_FREQUENCY and claim.replaces_claim_id)
+
+
 def reject_by_payer(
     uow: UnitOfWork, claim: Any, reasons: Sequence[Reason], note_text: str,
     evidence: dict[str, Any],
 ) -> None:
     """277CA A3/A4/A6/A7/A8: the payer's front end rejected the claim."""
-    _reject(uow, claim, Step.REJECT_BY_PAYER, "payer", reasons, note_text, evidence)
+    take_steps(uow, [payer_rejection(claim, reasons, note_text, evidence)])
 
 
-def _reject(
-    uow: UnitOfWork, claim: Any, step: Step, by: str, reasons: Sequence[Reason],
-    note_text: str, evidence: dict[str, Any],
-) -> None:
-    take_step(
-        uow, claim, step, reasons=reasons, note=note_text, evidence=evidence, rejected_by=by,
+def payer_rejection(
+    claim: Any, reasons: Sequence[Reason], note_text: str, evidence: dict[str, Any]
+) -> Move:
+    """``reject_by_payer`` as a move (a 277CA's claims moved together)."""
+    return _rejection(claim, Step.REJECT_BY_PAYER, "payer", reasons, note_text, evidence)
+
+
+def _rejection(
+    claim: Any, step: Step, by: str, reasons: Sequence[Reason], note_text: str,
+    evidence: dict[str, Any],
+) -> Move:
+    return Move(
+        claim, step, reasons=reasons, note=note_text, evidence=evidence,
+        values={"rejected_by": by},
         data={
             "reasons": [{"code": r.code, "text": r.text} for r in reasons],
             "rejected_at": utcnow(),
             "rejected_by": by,
         },
-    )
+    )  # fmt: skip
 
 
 def time_out(uow: UnitOfWork, claim: Any, now: datetime, days: int) -> None:

@@ -40,23 +40,27 @@ def next_control_number(connection: Connection) -> int:
     return int(number)
 
 
+# Built once: the batcher asks this many times a second when its rest is short, and
+# building the statement costs more than SQLite takes to answer it from its index.
+_READY_BY_PAYER = (
+    select(claims.c.payer_id, func.count().label("waiting"), func.min(claims.c.ready_at))
+    .where(claims.c.status == "ready", claims.c.interchange_number.is_(None))
+    .group_by(claims.c.payer_id)
+    .order_by(claims.c.payer_id)
+)
+
+
 def ready_claims_by_payer(connection: Connection) -> list[Any]:
     """(payer_id, how many, oldest ready_at) for ready claims not yet in an interchange."""
-    return list(
-        connection.execute(
-            select(claims.c.payer_id, func.count().label("waiting"), func.min(claims.c.ready_at))
-            .where(claims.c.status == "ready", claims.c.interchange_number.is_(None))
-            .group_by(claims.c.payer_id)
-            .order_by(claims.c.payer_id)
-        )
-    )
+    return list(connection.execute(_READY_BY_PAYER))
 
 
 def oldest_ready_claims(connection: Connection, payer_id: str, limit: int) -> list[Any]:
-    """A payer's ready claims not yet in an interchange, oldest first."""
+    """A payer's ready claims not yet in an interchange, oldest first: the id and the
+    snapshot (with the 837P claim to send) of each, not the whole row."""
     return list(
         connection.execute(
-            select(claims)
+            select(claims.c.claim_id, claims.c.snapshot)
             .where(
                 claims.c.status == "ready",
                 claims.c.interchange_number.is_(None),

@@ -7,12 +7,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from services.claims.commands.batching import (
-    BatchedConcurrently,
-    make_due_interchange,
-    seconds_until_due,
-)
+from services.claims.commands.batching import BatchedConcurrently, batch_once, next_due
 from services.claims.config import ClaimsConfig
+from shared.db import read_only
 from shared.loops import PeriodicLoop
 from shared.uow import unit_of_work
 
@@ -36,6 +33,7 @@ class Batcher(PeriodicLoop):
         self.config = config
         self.idle_seconds = config.idle_sleep
         self.made = made
+        self._due_in: float | None = None  # from the last look at the ready claims
 
     def run_round(self) -> int:
         """Make every interchange that is due now, each in its own transaction; how many."""
@@ -48,15 +46,21 @@ class Batcher(PeriodicLoop):
 
     def rest_after_idle(self) -> float:
         """The idle rest, or less when the oldest waiting claim's batch is due sooner."""
-        with unit_of_work(self.engine, self.config.settings.service) as uow:
-            due_in = seconds_until_due(uow, self.config.batch_max_wait)
+        due_in = self._due_in
         return self.idle_seconds if due_in is None else min(self.idle_seconds, due_in + 0.01)
 
     def _make_one(self) -> bool:
         config = self.config
+        # Look first without a write transaction: most looks find nothing due, and a write
+        # turn would hold up the consumer and the submission worker (shared/db.py WriteTurns).
+        with read_only(self.engine) as connection:
+            due = next_due(connection, config.batch_size, config.batch_max_wait)
+        if not isinstance(due, str):
+            self._due_in = due
+            return False
         try:
             with unit_of_work(self.engine, config.settings.service) as uow:
-                return make_due_interchange(
+                batching = batch_once(
                     uow, config.batch_size, config.batch_max_wait, config.x12_usage
                 )
         except BatchedConcurrently:
@@ -64,3 +68,5 @@ class Batcher(PeriodicLoop):
             # was rolled back. Look again at once: what is left may still be due.
             log.info("claims batched by another process meanwhile; batching again")
             return True
+        self._due_in = batching.due_in
+        return batching.made

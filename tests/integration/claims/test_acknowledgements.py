@@ -436,3 +436,39 @@ def test_an_835_is_kept_then_posted_after_the_277cas_and_reading_goes_on(
     kinds = {(r.kind, r.status) for r in report_rows(engine)}
     assert kinds == {("277CA", "processed"), ("835", "posted")}
     assert status_of(engine, visit) == "paid"  # no adjudication rules: the charge is paid
+
+
+def test_one_277ca_with_a_verdict_for_each_of_three_claims_moves_and_announces_each_once(
+    engine, config, scripted
+):
+    # The report's steps are taken together (one statement each for states, history and
+    # events): every claim still gets its own step, history entry and event.
+    url, script = scripted
+    received, accepted, rejected = a_visit(engine), a_visit(engine), a_visit(engine)
+    worker, poller = workers(engine, config, url)
+    submit_until_answered(worker, engine)
+    ids = [claim_of(engine, visit).claim_id for visit in (received, accepted, rejected)]
+    script.add_report("277CA", a_277ca([
+        Loop(ids[0], ("A1:19:PR",)),
+        Loop(ids[1], ("A2:20:PR",), payer_number="PCN1"),
+        Loop(ids[2], ("A7:21:IL",)),
+    ]), interchange=1)
+
+    poll_until(poller, engine, rejected, "rejected")
+
+    assert [status_of(engine, visit) for visit in (received, accepted, rejected)] == [
+        "received", "accepted", "rejected"
+    ]
+    assert [history(engine, claim_id)[-1].transition for claim_id in ids] == [
+        "receive", "accept", "reject_by_payer"
+    ]
+    assert claim_of(engine, accepted).payer_claim_control_number == "PCN1"
+    assert claim_of(engine, rejected).rejected_by == "payer"
+    for topic, claim_id in zip(
+        ("claims.claim.received.v1", "claims.claim.accepted.v1", "claims.claim.rejected.v1"),
+        ids, strict=True,
+    ):
+        (event,) = outbox_data(engine, topic)
+        assert event["claim_id"] == claim_id
+    (report,) = report_rows(engine)
+    assert report.status == "processed"
