@@ -204,7 +204,7 @@ claims = Table(
     Index("ix_claims_interchange", "interchange_number"),
     Index("ix_claims_primary_claim", "primary_claim_id"),
     # The batcher's look for ready claims not yet in an interchange, per payer, oldest
-    # first, read from the index alone; and the no-response check (claims_0008).
+    # first, read from the index alone; and the no-response check (claims_0007).
     Index("ix_claims_waiting_batch", "status", "interchange_number", "payer_id", "ready_at",
           "claim_id"),
     Index("ix_claims_status_since", "status", "status_changed_at"),

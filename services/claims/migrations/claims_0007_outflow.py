@@ -5,13 +5,13 @@ Both ran every round over every claim in the state (the batcher's over all ready
 those already in an interchange awaiting their 999 included); with these they read only
 the claims that qualify, from the index alone (docs/PERFORMANCE.md, "Claims", round 3).
 
-Revision ID: claims_0008
+Revision ID: claims_0007
 Revises: claims_0006
 """
 
 from alembic import op
 
-revision = "claims_0008"
+revision = "claims_0007"
 down_revision = "claims_0006"
 branch_labels = None
 depends_on = None
