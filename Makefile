@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Every benchmark on both databases; each run's figures also land in var/bench/<name>-<db>.json.
-BENCHES := bus booking claims remittance
+BENCHES := bus booking claims claims_intake remittance
 bench: $(STAMP)
 	@mkdir -p var/bench
 	@for db in sqlite postgres; do for name in $(BENCHES); do echo "== bench/$$name.py --db $$db"; \
