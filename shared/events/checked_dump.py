@@ -26,21 +26,22 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, fields, missing, validate
+from marshmallow import Schema, fields, missing
 
-# What a compiled checker returns when it cannot vouch for a value.
-UNSURE: Any = object()
+from shared.events.one_pass import (
+    UNSURE,
+    Checker,
+    NotCompiled,
+    dict_of,
+    list_of,
+    nullable,
+    plain_validators,
+    record_of,
+    refuse_unmodelled_field,
+    refuse_unmodelled_schema,
+)
 
-Checker = Callable[[Any], Any]  # a value -> its dumped form, or UNSURE
-
-# Validators whose verdict on the given value is the one load gives on the dumped value:
-# they look at a str, a number or a length, which the dump does not change.
-_PLAIN_VALIDATORS = (validate.OneOf, validate.Regexp, validate.Length, validate.Range,
-                     validate.Equal)  # fmt: skip
-
-
-class NotCompiled(Exception):
-    """The schema uses something this module does not model; marshmallow checks it."""
+__all__ = ["UNSURE", "NotCompiled", "compile_schema"]
 
 
 def compile_schema(schema: Schema) -> Callable[[Any], Any]:
@@ -50,41 +51,16 @@ def compile_schema(schema: Schema) -> Callable[[Any], Any]:
     field types other than String, Integer, Decimal, Boolean, Date, DateTime,
     AwareDateTime, Nested, List and Dict.
     """
-    if any(schema._hooks.values()) or schema.many:  # marshmallow's table of hooks
-        raise NotCompiled("schema hooks or many")
+    refuse_unmodelled_schema(schema)
     if list(schema.dump_fields) != list(schema.load_fields):
         raise NotCompiled("load-only or dump-only fields")
-    plan = [(name, _field_checker(field), field.required, field.allow_none)
-            for name, field in schema.dump_fields.items()]  # fmt: skip
-
-    def dump(data: Any) -> Any:
-        if type(data) is not dict:
-            return UNSURE
-        out = {}
-        for name, check, required, allow_none in plan:
-            value = data.get(name, missing)
-            if value is missing:
-                if required:
-                    return UNSURE
-                continue
-            if value is None:
-                if not allow_none:
-                    return UNSURE
-                out[name] = None
-                continue
-            dumped = check(value)
-            if dumped is UNSURE:
-                return UNSURE
-            out[name] = dumped
-        return out
-
-    return dump
+    return record_of([(name, _field_checker(field), field.required, field.allow_none, None)
+                      for name, field in schema.dump_fields.items()])  # fmt: skip
 
 
 def _field_checker(field: fields.Field) -> Checker:
     """A checker for one field's non-null value (with its validators)."""
-    if field.data_key is not None or field.attribute is not None:
-        raise NotCompiled("renamed field")
+    refuse_unmodelled_field(field)
     if field.dump_default is not missing:
         raise NotCompiled("field with a dump default")
     kind = type(field)
@@ -114,11 +90,9 @@ def _field_checker(field: fields.Field) -> Checker:
 
 
 def _validated(field: fields.Field, check: Checker) -> Checker:
-    validators = list(field.validators)
+    validators = plain_validators(field)
     if not validators:
         return check
-    if not all(type(v) in _PLAIN_VALIDATORS for v in validators):
-        raise NotCompiled("a validator this module does not model")
     if type(field) in (fields.Date, fields.DateTime, fields.AwareDateTime, fields.Nested,
                        fields.Dict, fields.Boolean):  # fmt: skip
         raise NotCompiled("validators on a value the load transforms")
@@ -188,45 +162,15 @@ def _nested(field: fields.Nested) -> Checker:
 
 
 def _list(field: fields.List) -> Checker:
-    inner = _inner_checker(field.inner)
-
-    def check(value: Any) -> Any:
-        if type(value) not in (list, tuple):
-            return UNSURE
-        out = [inner(each) for each in value]
-        return UNSURE if any(each is UNSURE for each in out) else out
-
-    return check
+    return list_of(_inner_checker(field.inner))
 
 
 def _dict(field: fields.Dict) -> Checker:
-    keys = _inner_checker(field.key_field) if field.key_field is not None else None
-    values = _inner_checker(field.value_field) if field.value_field is not None else None
-    if keys is None or values is None:
+    if field.key_field is None or field.value_field is None:
         raise NotCompiled("a dict without typed keys and values")
-
-    def check(value: Any) -> Any:
-        if type(value) is not dict:
-            return UNSURE
-        out = {}
-        for key, each in value.items():
-            dumped_key, dumped = keys(key), values(each)
-            if dumped_key is UNSURE or dumped is UNSURE:
-                return UNSURE
-            out[dumped_key] = dumped
-        return out
-
-    return check
+    return dict_of(_inner_checker(field.key_field), _inner_checker(field.value_field))
 
 
 def _inner_checker(field: fields.Field) -> Checker:
     """A checker for a list's items or a dict's keys and values (None only if allowed)."""
-    check = _field_checker(field)
-    allow_none = field.allow_none
-
-    def inner(value: Any) -> Any:
-        if value is None:
-            return None if allow_none else UNSURE
-        return check(value)
-
-    return inner
+    return nullable(_field_checker(field), field.allow_none)

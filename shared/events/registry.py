@@ -9,8 +9,10 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from shared.events.checked_dump import UNSURE, NotCompiled, compile_schema
+from shared.events.checked_dump import compile_schema
+from shared.events.checked_load import compile_load
 from shared.events.envelope import Event, MalformedEvent
+from shared.events.one_pass import UNSURE, NotCompiled
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,15 @@ class EventType:
         is made of the shapes it models; None: marshmallow's dump and validate every time."""
         try:
             return compile_schema(self.writer)
+        except NotCompiled:
+            return None
+
+    @cached_property
+    def checked_load(self) -> Callable[[Any], Any] | None:
+        """The one-pass load and check of a consumed payload (``checked_load``), when the
+        contract is made of the shapes it models; None: marshmallow's load every time."""
+        try:
+            return compile_load(self.reader)
         except NotCompiled:
             return None
 
@@ -117,8 +128,18 @@ class EventRegistry:
         )
 
     def load_payload(self, event: Event) -> dict[str, Any]:
-        """Validate a consumed event's payload; unknown fields are ignored (tolerant reader)."""
+        """Validate a consumed event's payload; unknown fields are ignored (tolerant reader).
+
+        A plain payload is loaded and checked in one pass (shared/events/checked_load.py);
+        anything that pass cannot vouch for, an invalid payload included, is loaded by
+        marshmallow, which refuses it with its own messages.
+        """
         event_type = self[event.type]
+        fast = event_type.checked_load
+        if fast is not None:
+            payload = fast(event.data)
+            if payload is not UNSURE:
+                return payload
         try:
             return event_type.reader.load(event.data)
         except ValidationError as exc:

@@ -15,62 +15,49 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 import shared.events.contracts  # noqa: F401  (registers every contract)
 from shared.events import EVENTS
 from shared.events.checked_dump import UNSURE, NotCompiled, _plain, compile_schema
 from shared.events.contracts.claims import CLAIM_ADJUSTED
 from shared.events.registry import EventRegistry, EventType
+from tests.unit.shared.payload_strategies import payloads, text_for
 
 EVENT_TYPES = list(EVENTS)
 UTC = dt.UTC
 
 
+# Quiet NaN only: a signaling NaN cannot even be hashed, so Hypothesis itself fails when
+# one lands among a dictionary's keys.
+WRONG = st.one_of(st.none(), st.integers(), st.text(max_size=4), st.booleans(),
+                  st.decimals(allow_nan=True, places=2).filter(
+                      lambda number: not number.is_snan()))  # fmt: skip
+
+
 def _value(field: fields.Field) -> st.SearchStrategy[Any]:
-    """Values a service might put in ``field``: right ones, and wrong ones of every kind."""
-    # Quiet NaN only: a signaling NaN cannot even be hashed, so Hypothesis itself fails
-    # when one lands among a dictionary's keys.
-    wrong = st.one_of(st.none(), st.integers(), st.text(max_size=4), st.booleans(),
-                      st.decimals(allow_nan=True, places=2).filter(
-                          lambda number: not number.is_snan()))  # fmt: skip
-    choices = [v.choices for v in field.validators if isinstance(v, validate.OneOf)]
-    patterns = [v.regex.pattern for v in field.validators if isinstance(v, validate.Regexp)]
+    """Values a service might put in a scalar field: of its type, valid or not."""
     kind = type(field)
     if kind is fields.String:
-        right: st.SearchStrategy[Any] = st.text(max_size=12)
-        if choices:
-            right = st.sampled_from(list(choices[0])) | right
-        if patterns:
-            right = st.from_regex(patterns[0], fullmatch=True) | right
-    elif kind is fields.Integer:
-        right = st.integers(-(10**6), 10**6)
-    elif kind is fields.Boolean:
-        right = st.booleans()
-    elif kind is fields.Decimal:
-        right = st.decimals(min_value=-(10**6), max_value=10**6, places=2) | st.just(
+        return text_for(field) | st.text(max_size=12)
+    if kind is fields.Integer:
+        return st.integers(-(10**6), 10**6)
+    if kind is fields.Boolean:
+        return st.booleans()
+    if kind is fields.Decimal:
+        return st.decimals(min_value=-(10**6), max_value=10**6, places=2) | st.just(
             Decimal("Infinity")
         )
-    elif kind is fields.Date:
-        right = st.dates() | st.datetimes(timezones=st.just(UTC))
-    elif kind in (fields.DateTime, fields.AwareDateTime):
-        right = st.datetimes(timezones=st.just(UTC) | st.none()) | st.dates()
-    elif kind is fields.Nested:
-        right = _payload(field.schema)
-    elif kind is fields.List:
-        right = st.lists(_value(field.inner), max_size=3) | st.tuples(_value(field.inner))
-    elif kind is fields.Dict:
-        right = st.dictionaries(_value(field.key_field), _value(field.value_field), max_size=3)
-    else:
-        raise AssertionError(f"no strategy for {kind.__name__}")
-    return st.one_of(right, right, right, wrong)
+    if kind is fields.Date:
+        return st.dates() | st.datetimes(timezones=st.just(UTC))
+    if kind in (fields.DateTime, fields.AwareDateTime):
+        return st.datetimes(timezones=st.just(UTC) | st.none()) | st.dates()
+    raise AssertionError(f"no strategy for {kind.__name__}")
 
 
 def _payload(schema: Schema) -> st.SearchStrategy[dict[str, Any]]:
     """A payload for ``schema``: any field may be missing, wrong or right."""
-    return st.fixed_dictionaries(
-        {}, optional={name: _value(field) for name, field in schema.dump_fields.items()}
-    )
+    return payloads(schema, _value, wrong=WRONG)
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.topic)
