@@ -90,6 +90,8 @@ def _field_checker(field: fields.Field) -> Checker:
 
 
 def _validated(field: fields.Field, check: Checker) -> Checker:
+    # These look at a str, a number or a length, which the dump does not change: their
+    # verdict on the given value is the one load gives on the dumped value.
     validators = plain_validators(field)
     if not validators:
         return check
