@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Column,
@@ -37,6 +37,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.types import TypeDecorator
+
+from shared.trailing_inserts import TrailingInserts
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -192,13 +194,28 @@ def _turns_for_file(path: str) -> WriteTurns:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that commits on success and rolls back on any exception."""
+def write_transaction(engine: Engine, *, inserts_with_commit: bool = False) -> Iterator[Connection]:
+    """A transaction that commits on success and rolls back on any exception.
+
+    With ``inserts_with_commit`` the block gets a connection that holds back plain inserts
+    (``shared/trailing_inserts.py``: any other statement sends them first, in order), and
+    those still held at the end go just before the COMMIT, on PostgreSQL as one statement
+    and one round trip where each would otherwise be its own. A booking ends with three
+    (the visit, its event, its audit row). The price is that of deferred inserts: a
+    failing one raises later, at the next statement or at the end, so the block must
+    treat any error as the whole block failing (a view under ``@writes`` does: its
+    transaction rolls back).
+    """
     turns = _TURNS_BY_ENGINE.get(engine)
     with turns.turn() if turns else nullcontext(), engine.connect() as connection:
         connection.execution_options(sqlite_immediate=True)
         with connection.begin():
-            yield connection
+            if not inserts_with_commit:
+                yield connection
+                return
+            held = TrailingInserts(connection)
+            yield cast(Connection, held)
+            held.send_all()
 
 
 @contextmanager

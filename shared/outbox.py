@@ -80,8 +80,9 @@ OUTBOX_PUBLISHED = Counter("outbox_published_total", "Events published by the re
 
 
 # Built once with the values bound per call: building INSERT ... VALUES afresh for each
-# event cost three times the insert itself.
-_INSERT = insert(outbox)
+# event cost three times the insert itself. Inline: on PostgreSQL nothing reads the new
+# row's id, so no RETURNING (a result to wait for and describe) is asked for.
+_INSERT = insert(outbox).inline()
 _ANY_PENDING = select(outbox.c.id).where(outbox.c.sent_at.is_(None)).limit(1)
 
 

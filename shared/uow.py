@@ -61,8 +61,13 @@ class UnitOfWork:
 
 @contextmanager
 def unit_of_work(
-    engine: Engine, source: str, *, correlation_id: str | None = None, actor: str | None = None
+    engine: Engine, source: str, *, correlation_id: str | None = None, actor: str | None = None,
+    inserts_with_commit: bool = False,
 ) -> Iterator[UnitOfWork]:
-    """Open a write transaction as a unit of work: commits on success, rolls back on error."""
-    with write_transaction(engine) as connection:
+    """Open a write transaction as a unit of work: commits on success, rolls back on error.
+
+    ``inserts_with_commit``: the plain inserts left at the end go with the commit
+    (``shared.db.write_transaction``), for work that treats any error as failing it all.
+    """
+    with write_transaction(engine, inserts_with_commit=inserts_with_commit) as connection:
         yield UnitOfWork(connection, source, correlation_id, actor)

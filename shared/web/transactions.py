@@ -74,7 +74,10 @@ def reads(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
-def writes(view: View | None = None, *, before: Callable[[], Any] | None = None) -> Any:
+def writes(
+    view: View | None = None, *, before: Callable[[], Any] | None = None,
+    inserts_with_commit: bool = False,
+) -> Any:
     """Run the view in one write transaction, handed to it first as a ``UnitOfWork``.
 
     With an ``Idempotency-Key`` header the key's row joins that transaction: a repeat of
@@ -88,9 +91,14 @@ def writes(view: View | None = None, *, before: Callable[[], Any] | None = None)
     it may refuse a malformed body (400), nothing else.
 
     A view may return an ``Answer`` (``shared/web/io.py``): it is dumped after the commit.
+
+    ``@writes(inserts_with_commit=True)``: the plain inserts the view ends with, and the
+    audit row, are held back and go with the commit, on PostgreSQL in one round trip
+    (``shared.db.write_transaction``). Only for a view that catches no database error of
+    its own inserts: a failing insert raises at the next statement or at the commit.
     """
     if view is None:
-        return functools.partial(writes, before=before)
+        return functools.partial(writes, before=before, inserts_with_commit=inserts_with_commit)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -102,7 +110,8 @@ def writes(view: View | None = None, *, before: Callable[[], Any] | None = None)
         if before is not None:
             args = (before(), *args)
         opened = unit_of_work(context.engine, context.settings.service,
-                              correlation_id=g.get("correlation_id"), actor=g.get("caller"))
+                              correlation_id=g.get("correlation_id"), actor=g.get("caller"),
+                              inserts_with_commit=inserts_with_commit)
         if key is None:
             with opened as uow:
                 answer = view(uow, *args, **kwargs)

@@ -55,7 +55,7 @@ def _planned_booking() -> tuple[BookingRequest, datetime, VisitPlan | None]:
 @allow("front_desk")
 @api("Book a slot", request=BookingInSchema, response=AppointmentSchema, status=201,
      errors=(404, 409, 422))
-@writes(before=_planned_booking)
+@writes(before=_planned_booking, inserts_with_commit=True)
 def book(uow: UnitOfWork, planned: tuple[BookingRequest, datetime, VisitPlan | None]) -> Answer:
     """Book a client into a slot (409 when taken, 422 with reasons when not eligible)."""
     request, moment, plan = planned

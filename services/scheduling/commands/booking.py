@@ -22,6 +22,7 @@ from services.scheduling.commands.slots import (
     hold_slot,
     lock_and_load_therapist,
     lock_rooms,
+    rooms_for,
 )
 from services.scheduling.domain.booking import (
     ClientEligibility,
@@ -39,6 +40,7 @@ from services.scheduling.domain.errors import (
     ClientBusy,
     InvalidPlan,
     NotEligible,
+    NotFound,
     SeriesRefusal,
     SlotNotOffered,
     SlotTaken,
@@ -51,17 +53,18 @@ from services.scheduling.store.appointments import (
     set_status,
     to_appointment,
 )
-from services.scheduling.store.booking_inputs import booking_inputs
+from services.scheduling.store.booking_inputs import Inputs, booking_inputs, rows_of
 from services.scheduling.store.calendar import (
     load_settings,
     new_id,
     require_service,
     require_service_and_settings,
+    service_and_settings_from,
     takes_row_locks,
+    therapist_from,
 )
-from services.scheduling.store.eligibility import load_eligibility
+from services.scheduling.store.eligibility import eligibility_from, load_eligibility
 from shared.db import read_only
-from shared.errors import DomainError
 from shared.events.contracts.scheduling import (
     APPOINTMENT_BOOKED,
     APPOINTMENT_CANCELLED,
@@ -106,43 +109,45 @@ class VisitPlan:
     therapist: Therapist
     room_ids: list[str]
     referral_id: str
-    inputs: tuple[Any, ...]
+    inputs: Inputs
 
 
 def plan_visit(engine: Engine, request: BookingRequest, now: datetime) -> VisitPlan | None:
     """On SQLite, decide a visit in a read outside the write lock, all but its room.
 
     SQLite has one writer at a time, so every statement inside the write lock makes every
-    other booking wait (docs/PERFORMANCE.md, "Booking"). This reads the service, settings,
-    the client's eligibility and booked visits, the therapist and the rooms in one read
-    snapshot, decides eligibility, the referral and the client's time on them, and notes
-    what they were (``booking_inputs``). ``book_visit`` then re-reads that under the lock
-    and books as planned only if it is unchanged; the room is chosen there, on the busy
-    time read under the lock. None on PostgreSQL (row locks: reading first would cost
-    round trips and save nothing), or when anything here would refuse the booking: the
-    refusal is decided under the lock, as without a plan.
+    other booking wait (docs/PERFORMANCE.md, "Booking"). This reads, in one statement, the
+    service, settings, the client's eligibility and booked visits, the therapist and the
+    rooms (``booking_inputs``), and decides eligibility, the referral and the client's time
+    on exactly those rows. ``book_visit`` then re-reads them under the lock and books as
+    planned only if they are unchanged; the room is chosen there, on the busy time read
+    under the lock. None on PostgreSQL (row locks: reading first would cost round trips
+    and save nothing), or when anything here would refuse the booking: the refusal is
+    decided under the lock, as without a plan.
     """
     if takes_row_locks(engine):
         return None
     with read_only(engine) as connection:
-        try:
-            service, settings = require_service_and_settings(connection, request.service_id)
-            therapist = lock_and_load_therapist(connection, request.therapist_id,
-                                                request.start, request.start + service.duration)
-            room_ids = candidate_rooms(connection, request.room_id)
-        except DomainError:  # no such service, therapist or room (yet): decided under the lock
-            return None
-        end = request.start + service.duration
-        day = settings.local_day(request.start)
-        eligibility = load_eligibility(connection, request.client_id).eligibility
-        referral = choose_referral(eligibility, day)
-        if check_eligibility(eligibility, day) or referral is None or overlaps_a_visit(
-                request.start, end,
-                client_bookings(connection, request.client_id, request.start, end)):
-            return None
         inputs = booking_inputs(connection, request.service_id, request.client_id,
-                                request.therapist_id, request.start, end)
-    return VisitPlan(request, service, settings, therapist, room_ids, referral.id, inputs)
+                                request.therapist_id, request.start)
+        rows = rows_of(connection.dialect, inputs)
+    if not rows.service_and_settings or not rows.therapist_with_time_off:
+        return None  # no such service or therapist (yet): decided under the lock
+    service, settings = service_and_settings_from(rows.service_and_settings[0])
+    try:
+        room_ids = rooms_for(request.room_id, [room.id for room in rows.rooms])
+    except NotFound:
+        return None
+    end = request.start + service.duration
+    day = settings.local_day(request.start)
+    eligibility = eligibility_from(request.client_id, rows.referrals,
+                                   rows.screening[0] if rows.screening else None)
+    referral = choose_referral(eligibility, day)
+    if check_eligibility(eligibility, day) or referral is None or overlaps_a_visit(
+            request.start, end, [(visit.start, visit.end) for visit in rows.client_booked]):
+        return None
+    return VisitPlan(request, service, settings, therapist_from(rows.therapist_with_time_off),
+                     room_ids, referral.id, inputs)
 
 
 def book_appointment(uow: UnitOfWork, request: BookingRequest, now: datetime) -> str:
@@ -188,9 +193,8 @@ def _book_as_planned(uow: UnitOfWork, plan: VisitPlan, now: datetime) -> dict[st
     or SlotNotOffered exactly as ``hold_slot`` would raise them).
     """
     request = plan.request
-    end = request.start + plan.service.duration
     if booking_inputs(uow.connection, request.service_id, request.client_id,
-                      request.therapist_id, request.start, end) != plan.inputs:
+                      request.therapist_id, request.start) != plan.inputs:
         return None
     room_id = free_room(uow.connection, plan.settings, plan.service, plan.therapist,
                         plan.room_ids, request.start, now)

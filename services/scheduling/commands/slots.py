@@ -143,7 +143,11 @@ def lock_and_load_therapist(
 
 def candidate_rooms(connection: Connection, room_id: str | None) -> list[str]:
     """The rooms a visit may go to, in the rooms' order: the one asked for, or all."""
-    rooms = [room.id for room in load_rooms(connection)]
+    return rooms_for(room_id, [room.id for room in load_rooms(connection)])
+
+
+def rooms_for(room_id: str | None, rooms: list[str]) -> list[str]:
+    """Of every room (in the rooms' order), those a visit asking for ``room_id`` may use."""
     if room_id is None:
         return rooms
     if room_id not in rooms:

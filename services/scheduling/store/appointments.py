@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from services.scheduling.domain.calendar import SERVICE_DURATIONS, Appointment
 from services.scheduling.domain.errors import NotFound
 from services.scheduling.store.calendar import load_service, load_therapists
 from services.scheduling.store.tables import appointments, therapists
+from services.scheduling.store.tables import waitlist_offers as offers
 from services.scheduling.store.waitlist import held_time
 from shared.db import utcnow
 
@@ -46,12 +48,9 @@ def status_is_one_of(statuses: Iterable[str]) -> sa.ColumnElement[bool]:
     return sa.or_(*(appointments.c.status == status for status in statuses))
 
 
-def _busy(owned: bool) -> sa.CompoundSelect:
-    # Time-holding appointments and open offers' held slots, in one statement.
-    return sa.union_all(*_busy_parts(owned))
-
-
-def _busy_parts(owned: bool) -> tuple[sa.Select, sa.Select]:
+def _busy_parts(owners: tuple[int, int] | None) -> tuple[sa.Select, sa.Select]:
+    # Time-holding appointments and open offers' held slots, to unite in one statement;
+    # with ``owners`` (how many therapists, how many rooms), only theirs.
     query = sa.select(appointments.c.therapist_id, appointments.c.room_id,
                       appointments.c.start, appointments.c.end).where(
         status_is_one_of(HOLDING_TIME),
@@ -59,21 +58,59 @@ def _busy_parts(owned: bool) -> tuple[sa.Select, sa.Select]:
         appointments.c.start > sa.bindparam("earliest_start"),
         appointments.c.end > sa.bindparam("since"),
     )
-    if owned:
-        query = query.where(
-            sa.or_(
-                appointments.c.therapist_id.in_(sa.bindparam("therapist_ids", expanding=True)),
-                appointments.c.room_id.in_(sa.bindparam("room_ids", expanding=True)),
-            ),
+    held = held_time(owned=False)
+    if owners is not None:
+        query = query.where(_owned_by(appointments, *owners),
+                            appointments.c.id != sa.bindparam("excluding"))
+        held = held.where(_owned_by(offers, *owners))
+    return query, held
+
+
+def _owned_by(table: sa.Table, therapists: int, rooms: int) -> sa.ColumnElement[bool]:
+    """The row's therapist among ``therapist_0``.., or its room among ``room_0``..: one bound
+    value each, not an "expanding" list SQLAlchemy re-renders on every execution (a tenth
+    of SQLite's write lock in a booking, docs/PERFORMANCE.md "Booking")."""
+    return sa.or_(
+        table.c.therapist_id.in_([sa.bindparam(f"therapist_{n}") for n in range(therapists)]),
+        table.c.room_id.in_([sa.bindparam(f"room_{n}") for n in range(rooms)]),
+    )
+
+
+def _owners(therapist_ids: Iterable[str], room_ids: Iterable[str]) -> dict[str, str]:
+    """The bound values of ``_owned_by``."""
+    values = {f"therapist_{n}": therapist_id for n, therapist_id in enumerate(therapist_ids)}
+    return values | {f"room_{n}": room_id for n, room_id in enumerate(room_ids)}
+
+
+# Built once (per number of therapists and rooms): booking runs these in every transaction,
+# and a prebuilt statement skips SQLAlchemy's per-call construction and cache-key work.
+_BUSY_ANYWHERE = sa.union_all(*_busy_parts(None))
+
+
+@functools.lru_cache(maxsize=64)
+def _busy_for_owners(therapists: int, rooms: int) -> sa.CompoundSelect:
+    return sa.union_all(*_busy_parts((therapists, rooms)))
+
+
+@functools.lru_cache(maxsize=64)
+def _busy_for_owners_and_client(therapists: int, rooms: int) -> sa.CompoundSelect:
+    """The busy time of therapists and rooms and, in the same statement (a round trip fewer
+    per booking), the client's booked visits touching the visit's own span: each row says
+    whose."""
+    return sa.union_all(
+        *(part.add_columns(sa.literal("slot").label("whose"))
+          for part in _busy_parts((therapists, rooms))),
+        sa.select(appointments.c.therapist_id, appointments.c.room_id, appointments.c.start,
+                  appointments.c.end, sa.literal("client").label("whose")).where(
+            appointments.c.client_id == sa.bindparam("client_id"),
+            appointments.c.status == "booked",
+            appointments.c.start < sa.bindparam("visit_end"),
+            appointments.c.end > sa.bindparam("visit_start"),
             appointments.c.id != sa.bindparam("excluding"),
-        )
-    return query, held_time(owned)
+        ),
+    )
 
 
-# Built once: booking runs these in every transaction, and a prebuilt statement skips
-# SQLAlchemy's per-call construction and cache-key work.
-_BUSY_ANYWHERE = _busy(owned=False)
-_BUSY_FOR_OWNERS = _busy(owned=True)
 _INSERT = sa.insert(appointments)
 _VISITS_USED = (
     sa.select(appointments.c.referral_id, sa.func.count())
@@ -87,19 +124,6 @@ CLIENT_BOOKED = sa.select(appointments.c.start, appointments.c.end).where(
     appointments.c.start < sa.bindparam("until"),
     appointments.c.end > sa.bindparam("since"),
     appointments.c.id != sa.bindparam("excluding"),
-)
-# The busy time of a therapist and rooms and, in the same statement (a round trip fewer per
-# booking), the client's booked visits touching the visit's own span: each row says whose.
-_BUSY_FOR_OWNERS_AND_CLIENT = sa.union_all(
-    *(part.add_columns(sa.literal("slot").label("whose")) for part in _busy_parts(owned=True)),
-    sa.select(appointments.c.therapist_id, appointments.c.room_id, appointments.c.start,
-              appointments.c.end, sa.literal("client").label("whose")).where(
-        appointments.c.client_id == sa.bindparam("client_id"),
-        appointments.c.status == "booked",
-        appointments.c.start < sa.bindparam("visit_end"),
-        appointments.c.end > sa.bindparam("visit_start"),
-        appointments.c.id != sa.bindparam("excluding"),
-    ),
 )
 _ONE = sa.select(appointments).where(appointments.c.id == sa.bindparam("appointment_id"))
 _LOCK_ONE = _ONE.with_for_update()
@@ -126,9 +150,10 @@ def busy_appointments(
     if therapist_ids is None:
         rows = connection.execute(_BUSY_ANYWHERE, window)
     else:
-        rows = connection.execute(_BUSY_FOR_OWNERS, window | {
-            "therapist_ids": list(therapist_ids), "room_ids": list(room_ids),
-            "excluding": excluding or ""})
+        therapist_ids, room_ids = list(therapist_ids), list(room_ids)
+        rows = connection.execute(
+            _busy_for_owners(len(therapist_ids), len(room_ids)),
+            window | _owners(therapist_ids, room_ids) | {"excluding": excluding or ""})
     return [Busy._make(row) for row in rows]
 
 
@@ -144,11 +169,11 @@ def busy_and_client_visits(
     """``busy_appointments`` for these therapists and rooms, and ``client_bookings`` of the
     client over [start, end), in one statement. Read after the client's eligibility lock,
     like ``client_bookings``."""
-    rows = connection.execute(_BUSY_FOR_OWNERS_AND_CLIENT, {
+    therapist_ids, room_ids = list(therapist_ids), list(room_ids)
+    rows = connection.execute(_busy_for_owners_and_client(len(therapist_ids), len(room_ids)), {
         "until": end + buffer, "earliest_start": start - buffer - _LONGEST,
-        "since": start - buffer, "therapist_ids": list(therapist_ids),
-        "room_ids": list(room_ids), "excluding": "", "client_id": client_id,
-        "visit_start": start, "visit_end": end})
+        "since": start - buffer, "excluding": "", "client_id": client_id,
+        "visit_start": start, "visit_end": end} | _owners(therapist_ids, room_ids))
     busy: list[Busy] = []
     visits: list[tuple[datetime, datetime]] = []
     for therapist_id, room_id, span_start, span_end, whose in rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from decimal import Decimal
 from types import SimpleNamespace
@@ -148,6 +148,11 @@ def lock_and_load_one_therapist(
                                           "until": off_to}).all()
     if not rows:
         return None
+    return therapist_from(rows)
+
+
+def therapist_from(rows: Sequence[Any]) -> Therapist:
+    """The therapist in ``THERAPIST_WITH_TIME_OFF``'s rows (at least one)."""
     row = rows[0]
     return Therapist(
         id=row.id,
@@ -243,12 +248,13 @@ def load_rooms(connection: Connection) -> list[Room]:
     return [Room(id=row.id, name=row.name) for row in connection.execute(ROOMS)]
 
 
+# Built once: every booking on PostgreSQL takes a room's lock.
+_LOCK_ROOM = sa.select(rooms.c.id).where(rooms.c.id == sa.bindparam("room_id")).with_for_update()
+
+
 def lock_room(connection: Connection, room_id: str) -> bool:
     """Take the room's row lock (SELECT ... FOR UPDATE); False when there is no such room."""
-    row = connection.execute(
-        sa.select(rooms.c.id).where(rooms.c.id == room_id).with_for_update()
-    ).first()
-    return row is not None
+    return connection.execute(_LOCK_ROOM, {"room_id": room_id}).first() is not None
 
 
 def save_service(connection: Connection, service_id: str, service: Service) -> None:
@@ -318,6 +324,11 @@ def load_service_and_settings(
     row = connection.execute(SERVICE_AND_SETTINGS, {"service_id": service_id}).first()
     if row is None:
         return None, load_settings(connection)
+    return service_and_settings_from(row)
+
+
+def service_and_settings_from(row: Any) -> tuple[Service, ClinicSettings]:
+    """The service and settings in a row of ``SERVICE_AND_SETTINGS``."""
     service = Service(row.name, row.duration_minutes, tuple(row.default_techniques))
     if row.settings_id is None:
         return service, DEFAULT_SETTINGS

@@ -10,6 +10,7 @@ overwrites a newer one, whatever the order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,23 +124,28 @@ def load_eligibility(connection: Connection, client_id: str, lock: bool = False)
         screening = connection.execute(SCREENING, by_client).first()
     known = screening is not None or bool(referral_rows) or connection.execute(
         _KNOWN, by_client).first() is not None
-    referrals = []
     shown = []
     for row in referral_rows:
         count = int(row.used)
         shown.append({**_without_count(row._mapping), "visits_used": count,
                       "visits_left": max((row.authorized_visits or 0) - count, 0)})
-        if row.start_on is not None:
-            referrals.append(Referral(row.referral_id, row.start_on, row.end_on,
-                                      row.authorized_visits, count, row.status))
-    eligibility = ClientEligibility(
+    eligibility = eligibility_from(client_id, referral_rows, screening)
+    return EligibilityView(eligibility, known, screening, shown)
+
+
+def eligibility_from(
+    client_id: str, referral_rows: Sequence[Any], screening: Any
+) -> ClientEligibility:
+    """What booking decides on, from the rows of ``REFERRALS`` and ``SCREENING`` (or None)."""
+    return ClientEligibility(
         client_id=client_id,
         screening_outcome=screening.outcome if screening else None,
         screening_expires_on=screening.expires_on if screening else None,
         restrictions=restrictions_of(screening),
-        referrals=tuple(referrals),
+        referrals=tuple(Referral(row.referral_id, row.start_on, row.end_on,
+                                 row.authorized_visits, int(row.used), row.status)
+                        for row in referral_rows if row.start_on is not None),
     )
-    return EligibilityView(eligibility, known, screening, shown)
 
 
 def _without_count(stored: Any) -> dict[str, Any]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
 
 from services.scheduling.store.eligibility import load_eligibility
+from services.scheduling.store.tables import appointments
 from shared.events import EVENTS
 from shared.events.contracts.screening import REFERRAL_WINDOW, SCREENING_COMPLETED
 from tests.integration.scheduling.clinic import (
+    ADMIN,
     FRONT_DESK,
     THERAPIST,
     a_referral,
@@ -366,3 +371,42 @@ def test_unknown_things_are_404(http, clinic, engine):
 def test_a_therapist_cannot_book(http, clinic, engine):
     response = http.post("/appointments", headers=THERAPIST, json={})
     assert response.status_code == 403
+
+
+def test_a_booking_ends_with_its_visit_event_and_audit_row_in_one_statement_on_postgresql(
+        http, clinic, engine):
+    client_id = eligible_client(engine)
+    inserts: list[str] = []
+
+    def note(_connection, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+        if "INSERT" in statement:
+            inserts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = book(http, clinic, client_id, TUESDAY_10)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 201, response.json
+    # On SQLite each is its own statement (no round trip to save).
+    assert len(inserts) == (1 if engine.dialect.name == "postgresql" else 3)
+    [booked_event] = outbox_events(engine, "scheduling.appointment.booked.v1")
+    assert EVENTS.load_payload(booked_event)["appointment_id"] == response.json["id"]
+    trail = http.get("/audit", headers=ADMIN, query_string={"actor": "tester"}).json
+    assert [(e["action"], e["status"]) for e in trail["entries"]
+            if e["path"] == "/appointments"] == [("POST", 201)]
+
+
+def test_a_booking_whose_audit_row_cannot_be_written_keeps_neither_visit_nor_event(
+        http, clinic, engine, caplog):
+    client_id = eligible_client(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE audit_log"))
+    with caplog.at_level(logging.ERROR):
+        response = book(http, clinic, client_id, TUESDAY_10)
+    assert response.status_code == 500
+    assert "audit record failed" in caplog.text
+    assert outbox_events(engine, "scheduling.appointment.booked.v1") == []
+    assert visits_used(engine, client_id) == 0
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(appointments.c.id)).all() == []

@@ -15,7 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from services.scheduling.commands.booking import BookingRequest, book_visit, plan_visit
+from services.scheduling.commands.slots import candidate_rooms, lock_and_load_therapist
+from services.scheduling.domain.booking import choose_referral
 from services.scheduling.domain.errors import ClientBusy, NotEligible, SlotNotOffered, SlotTaken
+from services.scheduling.store.calendar import require_service_and_settings
+from services.scheduling.store.eligibility import load_eligibility
 from services.scheduling.store.tables import appointments
 from shared.events.contracts.screening import REFERRAL_WINDOW
 from shared.uow import unit_of_work
@@ -183,3 +187,29 @@ def test_a_new_therapist_or_a_refusal_found_by_the_plan_is_decided_under_the_loc
     with engine.connect() as connection:
         count = sa.select(sa.func.count()).select_from(appointments)
         assert connection.execute(count).scalar() == 1
+
+
+def test_the_plan_read_in_one_statement_is_what_the_structured_reads_give(
+        http, clinic, engine, clock):
+    # Time off the same afternoon, a second referral, a visit the next day, settings with
+    # fees: every kind of value the plan's one statement carries as text.
+    response = http.post(f"/therapists/{clinic.therapist_id}/time-off", headers=ADMIN, json={
+        "start": local(2026, 3, 3, 14).isoformat(), "end": local(2026, 3, 3, 16).isoformat()})
+    assert response.status_code == 201, response.json
+    client_id = eligible_client(engine, referral={"referral_id": "ref-b"})
+    deliver(engine, REFERRAL_WINDOW, a_referral(client_id, referral_id="ref-a",
+                                                authorized_visits=3))
+    assert book(http, clinic, client_id, local(2026, 3, 4, 10)).status_code == 201
+    request = request_for(clinic, client_id)
+    plan = plan_visit(engine, request, clock.now)
+    assert plan is not None
+    with engine.connect() as connection:
+        service, settings = require_service_and_settings(connection, clinic.service_id)
+        therapist = lock_and_load_therapist(connection, clinic.therapist_id, TUESDAY_TEN,
+                                            TUESDAY_TEN + service.duration)
+        eligibility = load_eligibility(connection, client_id).eligibility
+        rooms = candidate_rooms(connection, None)
+    assert (plan.service, plan.settings, plan.therapist, plan.room_ids) == (
+        service, settings, therapist, rooms)
+    assert therapist.time_off  # the afternoon's time off is in both
+    assert plan.referral_id == choose_referral(eligibility, settings.local_day(TUESDAY_TEN)).id
