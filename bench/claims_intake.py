@@ -15,6 +15,10 @@ is scrubbed ready and assembled as an 837P, as in the end-to-end bench.
 Prints CPU microseconds per claim (``time.process_time``; the database server's CPU on
 PostgreSQL is not in it) and the wall-clock rate. Logging is on, as in the service (JSON
 lines at INFO), written to /dev/null.
+
+``--batching``: after each repetition, the batcher's part too: the claims just made put
+into interchanges of ``--batch-size`` (``make_due_interchange`` until none is due, as the
+batcher's rounds do, in the same process that made them), CPU per claim.
 """
 
 from __future__ import annotations
@@ -28,12 +32,14 @@ from typing import Any
 
 from bench import support
 from bench.claims import count_claims, prepare_database, visit_events
+from services.claims.commands.batching import make_due_interchange
 from services.claims.config import ClaimsConfig
 from services.claims.handlers import SUBSCRIPTIONS
 from shared.config import KafkaSettings, Settings
 from shared.events import encode
 from shared.kafka.consumer import ConsumerRunner
 from shared.logs import configure_logging
+from shared.uow import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,14 @@ def apply(runner: ConsumerRunner, polled: list[Message], batch: int) -> None:
             list(runner._process(same_topic[start : start + batch]))
 
 
+def batch_all(engine: Any, batch_size: int) -> None:
+    """Put every ready claim into interchanges, as the batcher's rounds would (no wait)."""
+    while True:
+        with unit_of_work(engine, "claims") as uow:
+            if not make_due_interchange(uow, batch_size, 0.0, "T"):
+                return
+
+
 class FallbackCount(logging.Handler):
     """Counts batches the runner gave up applying together (it then applies one by one,
     which is correct but not what is measured here)."""
@@ -82,6 +96,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500, help="messages per poll batch")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batching", action="store_true",
+                        help="also measure batching the claims made into interchanges")
+    parser.add_argument("--batch-size", type=int, default=500, help="claims per interchange")
     options = parser.parse_args()
     # Logged as the service logs (JSON lines at INFO), to nowhere: a claim's log line is
     # part of its cost in the service.
@@ -95,7 +112,7 @@ def main() -> None:
         config = ClaimsConfig(Settings(service="claims", database_url=url, kafka=settings))
         engine = prepare_database(config)
         runner = ConsumerRunner(engine, settings, "claims", SUBSCRIPTIONS)
-        per_claim = []
+        per_claim, batching_per_claim = [], []
         for repetition in range(options.repeat):
             run = f"r{repetition}-{time.time_ns()}"
             setup_events, sessions = visit_events(options.sessions, run)
@@ -115,9 +132,22 @@ def main() -> None:
             per_claim.append(cpu / options.sessions * 1e6)
             print(f"  run {repetition + 1}: {cpu / options.sessions * 1e6:7.0f} us CPU a claim, "
                   f"{options.sessions / wall:7.0f} claims/s")  # fmt: skip
+            if options.batching:
+                gc.collect()
+                cpu_started = time.process_time()
+                batch_all(engine, options.batch_size)
+                batching_cpu = (time.process_time() - cpu_started) / options.sessions * 1e6
+                assert count_claims(engine, run, ("ready",)) == options.sessions
+                batching_per_claim.append(batching_cpu)
+                print(f"         {batching_cpu:7.0f} us CPU a claim to batch them")
         figures.add("CPU per claim, best", min(per_claim), "us")
         figures.add("CPU per claim, median", sorted(per_claim)[len(per_claim) // 2], "us")
         figures.note("CPU per claim, each run (us)", [round(value) for value in per_claim])
+        if batching_per_claim:
+            figures.add("batching CPU per claim, median",
+                        sorted(batching_per_claim)[len(batching_per_claim) // 2], "us")
+            figures.note("batching CPU per claim, each run (us)",
+                         [round(value) for value in batching_per_claim])
         engine.dispose()  # type: ignore[attr-defined]
     figures.print()
     figures.write(options.json)

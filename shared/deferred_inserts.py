@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.sql.dml import Insert
 
-from shared.bulk import execute_many
+from shared.bulk import execute_many, is_plain_insert
 
 
 class _Held:
@@ -82,7 +82,7 @@ class DeferredInserts:
         if (
             rows
             and not options
-            and _plain_insert(statement)
+            and is_plain_insert(statement)
             and not self._connection.in_nested_transaction()
         ):
             held = _Held(statement, parameters, rows)
@@ -128,17 +128,6 @@ class DeferredInserts:
         held.result = self._connection.execute(held.statement, held.parameters)
         self._held = later
         return held.result
-
-
-def _plain_insert(statement: Any) -> bool:
-    # Exactly Core's Insert: the dialects' subclasses carry ON CONFLICT, whose rows may
-    # or may not go in; RETURNING and return_defaults() hand back rows to read.
-    return (
-        type(statement) is Insert
-        and not statement._returning
-        and not statement._return_defaults
-        and not statement._multi_values
-    )
 
 
 def _bound_rows(parameters: Any) -> list[Mapping[str, Any]] | None:

@@ -34,6 +34,9 @@ def npi_check_digit(first_nine: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+# Remembered by value: the clinic's, its therapists' and the referring physicians' NPIs are
+# checked again on every claim (docs/PERFORMANCE.md, "Claims"). Bounded.
+@functools.lru_cache(maxsize=1024)
 def is_valid_npi(npi: str) -> bool:
     """Whether npi is 10 digits whose last digit is the right Luhn check digit."""
     return bool(_NPI.fullmatch(npi)) and npi_check_digit(npi[:9]) == npi[9]

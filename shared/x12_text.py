@@ -21,6 +21,7 @@ so they are refused in identifiers and blanked in transliterated text.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -83,6 +84,11 @@ def is_x12_safe(value: str) -> bool:
     return _SAFE.fullmatch(value) is not None
 
 
+# Remembered by value: an 837P carries the same names and address lines on claim after
+# claim (the clinic's, the payer's, the referring physician's, a client's on every visit),
+# and each claim's model checks them as it is assembled and read back (docs/PERFORMANCE.md,
+# "Claims"). Bounded, so a process's memory does not grow with its clients.
+@functools.lru_cache(maxsize=4096)
 def transliterate(value: str, max_length: int | None = None) -> str:
     """``value`` in the X12 basic character set: how a name or an address line is rendered.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,9 +13,9 @@ from services.claims.domain.lifecycle import State
 from services.claims.store import claims as claim_store
 from services.claims.store import interchanges, setup
 from services.claims.x12.assemble import x12_parties
+from services.claims.x12.assembled import claim_to_send
 from services.claims.x12.model import ClaimBatch
 from services.claims.x12.render_837p import InterchangeControl, Usage, render_837p
-from services.claims.x12.stored import claim_from_data
 from shared.db import utcnow
 from shared.uow import UnitOfWork
 
@@ -115,4 +114,4 @@ def _batch(uow: UnitOfWork, payer_id: str, batch_size: int, usage: Usage) -> boo
 
 def _document(row: Any) -> Any:
     """The 837P claim the scrub assembled when it found the claim ready."""
-    return claim_from_data(json.loads(row.snapshot)["x12_claim"])
+    return claim_to_send(row.claim_id, row.snapshot)

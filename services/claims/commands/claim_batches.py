@@ -36,6 +36,7 @@ from services.claims.commands.claim_records import (
     Evaluation,
     announcements,
     claim_values,
+    keep_assembled,
     log_created,
 )
 from services.claims.domain.billed_counts import BilledCounts
@@ -171,6 +172,9 @@ class IntakeBatch:
         self._know_day(session.client_id, session.date_of_service)
         self._billed.count(session_id, session.referral_id, session.client_id,
                            session.date_of_service, values["status"], prepared.lines)  # fmt: skip
+        # Kept before the batch is written: should it roll back, no stored snapshot will
+        # ever be this claim's text with another 837P (x12/assembled.py).
+        keep_assembled(values, evaluation)
         log_created(values)
         # What uow.emit does, but written with the batch's other events at its end.
         self._events.extend(

@@ -17,6 +17,8 @@ from services.claims.domain.claim import READY, PreparedClaim
 from services.claims.domain.lifecycle import Step
 from services.claims.domain.records import Reason, Session
 from services.claims.store import claims as claim_store
+from services.claims.x12.assembled import ASSEMBLED
+from services.claims.x12.model import Claim
 from shared.db import utcnow
 from shared.events.contracts.claims import CLAIM_CREATED, CLAIM_NEEDS_REVIEW
 from shared.events.registry import EventType
@@ -33,10 +35,12 @@ X12_INVALID = Reason(
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A prepared claim and what it was built from (kept with the claim, as billed)."""
+    """A prepared claim and what it was built from (kept with the claim, as billed);
+    ``assembled``: the 837P claim the snapshot's ``x12_claim`` holds, when it was assembled."""
 
     prepared: PreparedClaim
     snapshot: dict[str, Any]
+    assembled: Claim | None = None
 
 
 def insert(
@@ -55,6 +59,7 @@ def insert(
     values = claim_values(uow, claim_id, session, session_data, evaluation, attempt, replaces)
     if not claim_store.insert_claim(uow.connection, values, evaluation.prepared.lines):
         return False
+    keep_assembled(values, evaluation)
     log_created(values)
     for event_type, data in announcements(values, session, evaluation.prepared):
         uow.emit(event_type, session.client_id, data)
@@ -96,6 +101,12 @@ def claim_values(
         "correlation_id": uow.correlation_id,
         "ready_at": utcnow() if status == READY else None,
     }
+
+
+def keep_assembled(values: Mapping[str, Any], evaluation: Evaluation) -> None:
+    """Keep a new claim's 837P for this process's batcher, with the snapshot text stored."""
+    if evaluation.assembled is not None:
+        ASSEMBLED.keep(values["claim_id"], values["snapshot"], evaluation.assembled)
 
 
 def log_created(values: Mapping[str, Any]) -> None:

@@ -44,6 +44,7 @@ from services.claims.domain.records import Client, Payer, Referral, Session
 from services.claims.store import claims as claim_store
 from services.claims.store import projections, setup
 from services.claims.x12.assemble import x12_claim
+from services.claims.x12.model import Claim as X12Claim
 from services.claims.x12.model import ClaimFrequency
 from services.claims.x12.stored import claim_to_data
 from shared.clock import clinic_now
@@ -194,9 +195,9 @@ def evaluate(
         ),
     )
     prepared = prepare_claim(inputs)
-    document = None
+    assembled = None
     if prepared.status == READY:
-        prepared, document = _as_837p(
+        prepared, assembled = _as_837p(
             claim_id, session, client, referral, payer, prepared, frequency, original_reference
         )
     snapshot = {
@@ -206,9 +207,9 @@ def evaluate(
         "corrections": dict(corrections),
         "frequency": frequency.value,
         "original_reference": original_reference,
-        "x12_claim": document,
+        "x12_claim": claim_to_data(assembled) if assembled is not None else None,
     }
-    return Evaluation(prepared, snapshot)
+    return Evaluation(prepared, snapshot, assembled)
 
 
 _PAYER_FIELDS = tuple(field.name for field in fields(Payer))
@@ -229,7 +230,7 @@ def _as_837p(
     prepared: PreparedClaim,
     frequency: ClaimFrequency,
     original_reference: str | None,
-) -> tuple[PreparedClaim, dict[str, Any] | None]:
+) -> tuple[PreparedClaim, X12Claim | None]:
     """The last scrub step: assemble the 837P claim (the one the batcher sends), or park it.
 
     The error may hold patient data, so it goes to the log by claim id only and not into
@@ -244,4 +245,4 @@ def _as_837p(
     except ValueError:
         log.info("claim cannot be written as 837P", extra={"claim_id": claim_id})
         return replace(prepared, reasons=(*prepared.reasons, X12_INVALID)), None
-    return prepared, claim_to_data(claim)
+    return prepared, claim

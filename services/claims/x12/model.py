@@ -73,6 +73,8 @@ class PatientRelationship(StrEnum):
     OTHER = "G8"
 
 
+# The checks below run for every value of every claim (assembled, and read back by the
+# batcher), so those whose message quotes the value build it only when they refuse.
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ValueError(message)
@@ -84,21 +86,19 @@ def _matches(pattern: re.Pattern[str], value: str) -> bool:
 
 def _check_text(value: str, what: str, min_length: int = 1) -> None:
     # Checked as it will be written: cleaned to the basic character set.
-    _require(
-        len(clean_text(value, 60)) >= min_length,
-        f"{what} needs at least {min_length} letters or digits: {value!r}",
-    )
+    if len(clean_text(value, 60)) < min_length:
+        raise ValueError(f"{what} needs at least {min_length} letters or digits: {value!r}")
 
 
 def _check_identifier(value: str, what: str, max_length: int, min_length: int = 1) -> None:
-    _require(
-        _matches(_IDENTIFIER, value) and min_length <= len(value) <= max_length,
-        f"{what} must be {min_length}-{max_length} characters without X12 delimiters: {value!r}",
-    )
+    if not (_matches(_IDENTIFIER, value) and min_length <= len(value) <= max_length):
+        raise ValueError(f"{what} must be {min_length}-{max_length} characters without X12 "
+                         f"delimiters: {value!r}")  # fmt: skip
 
 
 def _check_npi(npi: str, whose: str) -> None:
-    _require(is_valid_npi(npi), f"{whose} NPI is not a valid NPI: {npi!r}")
+    if not is_valid_npi(npi):
+        raise ValueError(f"{whose} NPI is not a valid NPI: {npi!r}")
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,10 @@ class Address:
     def __post_init__(self) -> None:
         _check_text(self.line1, "address line")
         _check_text(self.city, "city", min_length=2)  # N401 is 2-30 characters
-        _require(_matches(_STATE, self.state), f"state is a 2-letter code: {self.state!r}")
-        _require(_matches(_ZIP, self.postal_code), f"ZIP is 5 or 9 digits: {self.postal_code!r}")
+        if not _matches(_STATE, self.state):
+            raise ValueError(f"state is a 2-letter code: {self.state!r}")
+        if not _matches(_ZIP, self.postal_code):
+            raise ValueError(f"ZIP is 5 or 9 digits: {self.postal_code!r}")
 
 
 @dataclass(frozen=True)
@@ -268,10 +270,8 @@ class ServiceLine:
         _require(len(self.modifiers) <= MAX_MODIFIERS, "at most 4 modifiers")
         _require(all(_matches(_MODIFIER, m) for m in self.modifiers), "modifiers: 2 characters")
         _require(isinstance(self.charge, Decimal), "charge is a Decimal")
-        _require(
-            self.charge > 0 and self.charge == self.charge.quantize(_CENT),
-            f"charge is positive whole cents: {self.charge}",
-        )
+        if not (self.charge > 0 and self.charge == self.charge.quantize(_CENT)):
+            raise ValueError(f"charge is positive whole cents: {self.charge}")
         _require(self.units > 0, "units are positive")
         _require(
             1 <= len(self.diagnosis_pointers) <= MAX_DIAGNOSIS_POINTERS
@@ -300,15 +300,13 @@ class Claim:
     other_payer: "OtherPayer | None" = None
 
     def __post_init__(self) -> None:
-        _require(
-            _matches(_CLAIM_ID, self.claim_id) and len(self.claim_id) <= MAX_CLAIM_ID_LENGTH,
-            f"claim id: 1-{MAX_CLAIM_ID_LENGTH} letters, digits or '-': {self.claim_id!r}",
-        )
+        if not (_matches(_CLAIM_ID, self.claim_id) and len(self.claim_id) <= MAX_CLAIM_ID_LENGTH):
+            raise ValueError(
+                f"claim id: 1-{MAX_CLAIM_ID_LENGTH} letters, digits or '-': {self.claim_id!r}"
+            )
         _require(1 <= len(self.diagnoses) <= MAX_DIAGNOSES, "1-12 diagnoses")
-        _require(
-            all(is_valid_icd10_cm(code) for code in self.diagnoses),
-            f"diagnoses are ICD-10-CM codes: {self.diagnoses}",
-        )
+        if not all(is_valid_icd10_cm(code) for code in self.diagnoses):
+            raise ValueError(f"diagnoses are ICD-10-CM codes: {self.diagnoses}")
         _require(1 <= len(self.service_lines) <= MAX_SERVICE_LINES, "1-50 service lines")
         _require(
             all(

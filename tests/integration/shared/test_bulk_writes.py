@@ -13,10 +13,12 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    event,
     insert,
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from shared.bulk import execute_many
 from shared.db import UtcDateTime, make_engine, write_transaction
@@ -101,4 +103,62 @@ def test_a_naive_time_is_refused_in_bulk_as_it_is_one_at_a_time(tmp_path):
     metadata.create_all(engine)
     with pytest.raises(Exception, match="naive datetime"), write_transaction(engine) as connection:
         execute_many(connection, INSERT, _rows(datetime(2026, 12, 2, 1, 0)))
+    engine.dispose()
+
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("at", UtcDateTime, nullable=False),
+)
+RECEIPT = insert(receipts)
+
+
+def _receipts(numbers: range | list[int]) -> list[dict]:
+    at = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    return [{"number": number, "at": at} for number in numbers]
+
+
+def test_a_bulk_insert_counts_the_rows_it_inserted_and_keeps_their_order(database_url: str):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    with write_transaction(engine) as connection:
+        assert execute_many(connection, RECEIPT, _receipts(range(100, 0, -1))) == 100
+    with engine.connect() as connection:
+        numbers = connection.execute(select(receipts.c.number).order_by(receipts.c.id)).scalars()
+        assert list(numbers) == list(range(100, 0, -1))
+    engine.dispose()
+
+
+def test_a_bulk_insert_reaches_the_driver_as_one_statement_and_a_tuple_per_row(
+    database_url: str,
+):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    sent: list[tuple[str, object]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def record(connection, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT"):
+            sent.append((statement, parameters))
+
+    with write_transaction(engine) as connection:
+        execute_many(connection, RECEIPT, _receipts(range(1, 4)))
+    [(sql, parameters)] = sent
+    assert sql.count("VALUES (") == 1  # one row's statement, run for each row
+    # The driver's tuples, made once for all rows: no SQLAlchemy parameter dict per row.
+    assert [row[0] for row in parameters] == [1, 2, 3]  # type: ignore[attr-defined]
+    assert all(type(row) is tuple for row in parameters)  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def test_a_unique_violation_in_a_bulk_insert_fails_it_and_inserts_nothing(database_url: str):
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    with pytest.raises(IntegrityError), write_transaction(engine) as connection:
+        execute_many(connection, RECEIPT, _receipts([1, 2, 3, 2, 4]))
+    with engine.connect() as connection:
+        assert connection.execute(select(receipts.c.number)).all() == []
     engine.dispose()

@@ -97,3 +97,20 @@ def test_a_batch_cannot_carry_the_same_claim_twice():
 
     with pytest.raises(ValueError, match="unique"):
         a_batch(claim, claim)
+
+
+def test_a_name_or_npi_refused_once_is_refused_again_when_it_comes_back():
+    # Text and NPI checks are remembered by value: a bad value must stay refused.
+    for _ in range(2):
+        with pytest.raises(ValueError, match="last name"):
+            PersonName(last="*~", first="Anna")
+        with pytest.raises(ValueError, match="NPI"):
+            Provider(PersonName("Smith", "Anna"), "1234567890")
+
+
+def test_a_value_refused_for_one_part_is_refused_with_that_parts_name_for_another():
+    with pytest.raises(ValueError, match="last name"):
+        PersonName(last="*~", first="Anna")
+
+    with pytest.raises(ValueError, match="first name"):
+        PersonName(last="Smith", first="*~")

@@ -110,3 +110,14 @@ def test_an_identifier_that_passes_is_x12_safe_and_fits_as_kept(text):
     if identifier_problem(text, MEMBER_ID) is None:
         kept = as_identifier(text)
         assert is_x12_safe(kept) and 2 <= len(kept) <= 80
+
+
+def test_a_transliteration_asked_again_gives_the_same_text_for_each_length():
+    first = [transliterate("Zoë Ångström"), transliterate("Zoë Ångström", 5)]
+    again = [transliterate("Zoë Ångström"), transliterate("Zoë Ångström", 5)]
+
+    assert first == again == ["ZOE ANGSTROM", "ZOE A"]
+
+
+def test_transliterations_are_remembered_for_a_bounded_number_of_values():
+    assert transliterate.cache_info().maxsize is not None
