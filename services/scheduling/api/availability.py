@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import chain, repeat
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from services.scheduling.api.availability_cache import Answer, AnswerCache
 from services.scheduling.api.common import now
 from services.scheduling.api.schemas import AvailabilityQuery, AvailabilitySchema
 from services.scheduling.domain.availability import OpenTime
-from services.scheduling.store.availability import available_times
+from services.scheduling.store.availability import available_times, run_reads_once
 from services.scheduling.store.calendar_versions import calendar_versions
+from shared.db import read_only
 from shared.web import api, load_query, public, reads
 
+log = logging.getLogger("services.scheduling.availability")
 bp = Blueprint("availability", __name__)
 # Where the app keeps its AnswerCache (app.py).
 ANSWER_CACHE = "scheduling.availability_answers"
@@ -98,3 +102,22 @@ def encoded(answer: Answer) -> Response:
     # Either body is the answer for some clients only: a shared cache must ask again.
     response.vary.add("Accept-Encoding")
     return response
+
+
+def warm_up(app: Flask) -> None:
+    """Run availability's reads once in this process, before it serves anyone.
+
+    The app is built in each gunicorn worker, after the fork, so this is each worker's
+    start-up (gunicorn's ``post_worker_init`` moment). Reads only; a database not migrated
+    yet (``python -m services.scheduling`` builds the app, then migrates) or unreachable
+    leaves the first visitor to pay, as before.
+    XXX: an unreachable PostgreSQL host that drops packets holds the worker's start-up for
+    the connection's timeout, where before only its first request waited.
+    """
+    try:
+        with read_only(app.extensions["medmassage"].engine) as connection:
+            run_reads_once(connection, datetime.now(UTC))
+    except SQLAlchemyError as error:
+        log.info("availability reads not warmed up", extra={"error": type(error).__name__})
+        return
+    log.info("availability reads warmed up")
