@@ -72,7 +72,8 @@ def availability_json(service_id: str, times: Sequence[OpenTime], names: dict[st
      errors=(404,))
 @reads
 def availability(connection: Connection) -> Response:
-    """Free therapist + room pairs for the service between from and to (at most 31 days)."""
+    """Free therapist + room pairs for the service between from and to (at most 31 days);
+    gzip-compressed when the request's Accept-Encoding allows it."""
     query = load_query(AvailabilityQuery)
     at = now()
     cache: AnswerCache = current_app.extensions[ANSWER_CACHE]
