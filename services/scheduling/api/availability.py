@@ -85,8 +85,8 @@ def availability(connection: Connection) -> Response:
         openings, therapists = available_times(connection, query["service"], query["from_"],
                                                query["to"], at, query.get("therapist"))
         names = {therapist_id: therapist.name for therapist_id, therapist in therapists.items()}
-        answer = Answer(availability_json(query["service"], openings.times, names))
-        cache.put(question, versions, at, openings.steady_until, answer)
+        answer = cache.put(question, versions, at, openings.steady_until,
+                           Answer(availability_json(query["service"], openings.times, names)))
     return encoded(answer)
 
 

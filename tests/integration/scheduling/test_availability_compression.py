@@ -8,7 +8,7 @@ import gzip
 import pytest
 
 from services.scheduling.api import availability_cache
-from tests.integration.scheduling.clinic import local
+from tests.integration.scheduling.clinic import book, eligible_client, local
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 
@@ -64,17 +64,36 @@ def test_a_head_request_announces_what_the_get_would_send_and_sends_nothing(http
         assert head.headers.get(name) == got.headers.get(name)
 
 
-def test_a_kept_answer_is_compressed_once_however_often_it_is_asked(http, question,
-                                                                    monkeypatch):
-    compressions = []
+@pytest.fixture
+def compressions(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """The sizes of the answers compressed, as they are."""
+    compressed: list[int] = []
     real = gzip.compress
 
     def compress(data: bytes, level: int, mtime: float) -> bytes:
-        compressions.append(len(data))
+        compressed.append(len(data))
         return real(data, level, mtime=mtime)
 
     monkeypatch.setattr(availability_cache.gzip, "compress", compress)
+    return compressed
+
+
+def test_a_kept_answer_is_compressed_once_however_often_it_is_asked(http, question,
+                                                                    compressions):
     answers = {http.get("/availability", query_string=question, headers=GZIP).data
                for _ in range(3)}
     assert len(answers) == 1
     assert len(compressions) == 1
+
+
+def test_a_booking_outside_the_window_leaves_the_answer_and_its_compressed_bytes(
+    http, clinic, engine, question, compressions
+):
+    before = http.get("/availability", query_string=question, headers=GZIP).data
+    later = local(2026, 3, 24, 10)  # a week after the window
+    assert book(http, clinic, eligible_client(engine), later).status_code == 201
+    assert http.get("/availability", query_string=question, headers=GZIP).data == before
+    assert len(compressions) == 1
+    assert book(http, clinic, eligible_client(engine), local(2026, 3, 10, 10)).status_code == 201
+    assert http.get("/availability", query_string=question, headers=GZIP).data != before
+    assert len(compressions) == 2

@@ -10,6 +10,7 @@ NOW = datetime(2026, 3, 2, 13, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
 V1 = (("clinic", 1), ("therapist:t-1", 4))
 V2 = (("clinic", 1), ("therapist:t-1", 5))
+V3 = (("clinic", 2), ("therapist:t-1", 5))
 
 
 def kept(cache: AnswerCache, question: str, versions, now: datetime) -> bytes | None:  # type: ignore[no-untyped-def]
@@ -23,7 +24,15 @@ def test_an_answer_is_given_back_only_at_the_versions_it_was_computed_at():
     cache.put("q", V1, NOW, LATER, Answer(b"answer"))
     assert kept(cache, "q", V1, NOW) == b"answer"
     assert kept(cache, "q", V2, NOW) is None
-    assert kept(cache, "q", V1, NOW) is None  # dropped when found stale
+
+
+def test_an_answer_put_at_new_versions_replaces_the_stale_one():
+    cache = AnswerCache(4)
+    cache.put("q", V1, NOW, LATER, Answer(b"answer"))
+    assert kept(cache, "q", V2, NOW) is None
+    cache.put("q", V2, NOW, LATER, Answer(b"another"))
+    assert kept(cache, "q", V2, NOW) == b"another"
+    assert kept(cache, "q", V1, NOW) is None
 
 
 def test_an_answer_is_not_given_back_once_the_clock_reaches_its_steady_until():
@@ -85,3 +94,27 @@ def test_a_kept_answer_is_served_with_the_compressed_bytes_made_the_first_time(m
 def test_an_answer_compresses_to_the_same_bytes_every_time():
     # No timestamp in the gzip header: two workers' copies of an answer are byte-equal.
     assert Answer(b"x" * 1000).gzipped() == Answer(b"x" * 1000).gzipped()
+
+
+def test_an_answer_computed_again_the_same_keeps_the_compressed_bytes_made_before(
+    monkeypatch
+):
+    compressions = []
+    real = gzip.compress
+
+    def compress(data: bytes, level: int, mtime: float) -> bytes:
+        compressions.append(data)
+        return real(data, level, mtime=mtime)
+
+    monkeypatch.setattr(availability_cache.gzip, "compress", compress)
+    cache = AnswerCache(4)
+    first = cache.put("q", V1, NOW, LATER, Answer(b'{"slots":[1]}'))
+    compressed = first.gzipped()
+    # A change elsewhere in the calendar: new versions, the same answer.
+    same = cache.put("q", V2, NOW, LATER, Answer(b'{"slots":[1]}'))
+    assert same.gzipped() is compressed
+    assert cache.get("q", V2, NOW) is same
+    # A change in the window: compressed anew.
+    other = cache.put("q", V3, NOW, LATER, Answer(b'{"slots":[2]}'))
+    assert gzip.decompress(other.gzipped()) == b'{"slots":[2]}'
+    assert compressions == [b'{"slots":[1]}', b'{"slots":[2]}']
