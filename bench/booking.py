@@ -167,9 +167,11 @@ def warm_every_worker(base: str, params: dict, workers: int) -> None:
 
     Sequential requests reach gunicorn's sync workers unevenly (whichever accepts first):
     five of them reached one or two of four workers, and a worker's first availability
-    answer costs ~30 ms of CPU more than the next (SQLAlchemy compiles each statement once
-    per process). A first answer takes tens of ms, so rounds of ``workers`` concurrent
-    requests, once every worker is up (``wait_for_workers``), keep every worker busy with one.
+    answer cost ~30 ms of CPU more than the next (SQLAlchemy compiling each statement once
+    per process; since round 4 the app runs those reads at start-up, and what is left of
+    a first answer's extra is a few ms of first calls). A first answer takes tens of ms,
+    so rounds of ``workers`` concurrent requests, once every worker is up
+    (``wait_for_workers``), keep every worker busy with one.
     """
     def ask() -> None:
         requests.get(f"{base}/availability", params=params).raise_for_status()
@@ -301,7 +303,11 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
         session = requests.Session()
         query = {"service": SERVICE_ID, "from": window_from.isoformat(),
                  "to": window_to.isoformat()}
-        slot_count = len(session.get(f"{base}/availability", params=query).json()["slots"])
+        # ``requests`` asks for gzip (Accept-Encoding) and decompresses, as a browser does.
+        answer = session.get(f"{base}/availability", params=query)
+        slot_count = len(answer.json()["slots"])
+        wire = (f"{answer.headers.get('Content-Length')} bytes "
+                f"{answer.headers.get('Content-Encoding', 'plain')} ({len(answer.content)} plain)")
         idle_largest, idle_total = server_memory(server)
         health = latencies(session, f"{base}/healthz", None, args.samples)
         warm_every_worker(base, query, args.workers)
@@ -362,6 +368,7 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
                 idle_total)
     figures.note("server", f"gunicorn {args.workers} sync workers, {platform.python_version()}")
     figures.note("slots", slot_count)
+    figures.note("availability answer on the wire", wire)
     figures.note("cold", f"{len(cold)} bookings outside the window, each followed by one GET")
     figures.note("answers", f"{booking_statuses} for {len(distinct)} distinct slots + "
                             f"{len(contended)} contended; /healthz: {health_statuses}")

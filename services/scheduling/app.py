@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.scheduling.api import BLUEPRINTS
-from services.scheduling.api.availability import ANSWER_CACHE
+from services.scheduling.api.availability import ANSWER_CACHE, warm_up
 from services.scheduling.api.availability_cache import AnswerCache
 from services.scheduling.config import SchedulingConfig, load_config
 from services.scheduling.handlers import SUBSCRIPTIONS
@@ -28,6 +28,8 @@ def create_app(config: SchedulingConfig | None = None) -> Flask:
     app.extensions[ANSWER_CACHE] = AnswerCache(config.availability_cache_entries)
     # After the staff-key checks of create_service_app: the first thing to fix comes first.
     config.check_client_token_key()
+    # Each worker's first visitor would otherwise wait for SQLAlchemy compiling the reads.
+    warm_up(app)
     # What start-up built lives as long as the process; frozen, the cyclic GC stops
     # rescanning those ~100k objects each time a request allocates thousands of slots
     # (availability p99 ~100 ms -> ~30 ms on a 2-core machine).

@@ -21,6 +21,7 @@ from services.scheduling.store.calendar import (
     load_service_and_settings,
     load_therapists,
 )
+from services.scheduling.store.calendar_versions import calendar_versions
 
 _DAY = timedelta(days=1)
 
@@ -62,3 +63,17 @@ def available_slots(
     openings, therapists = available_times(connection, service_id, window_from, window_to, now,
                                            therapist_id)
     return slots_at(openings.times), therapists
+
+
+def run_reads_once(connection: Connection, now: datetime) -> None:
+    """Run each of availability's reads once, keeping nothing (a day from ``now``; on an
+    empty clinic too).
+
+    SQLAlchemy compiles a statement the first time its engine runs it: ~10-30 ms of CPU
+    for these, which each process's first visitor would otherwise wait for.
+    """
+    calendar_versions(connection)
+    load_service_and_settings(connection, "")
+    load_therapists(connection, None, now - _DAY, now + _DAY)
+    busy_appointments(connection, now, now + _DAY, timedelta(0))
+    load_rooms(connection)

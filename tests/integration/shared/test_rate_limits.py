@@ -9,7 +9,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
+from sqlalchemy.engine.interfaces import CacheStats
 
 from shared.db import make_engine, write_transaction
 from shared.migrations import migrate
@@ -103,3 +105,22 @@ def test_a_bucket_allows_a_burst_then_refills_at_its_rate(database_url):
     assert take("a") == pytest.approx(30.0)
     now[0] -= 10  # another host's clock, a little behind: it adds no tokens
     assert take("a") > 0
+
+
+def test_taking_a_token_is_one_statement_compiled_once_per_engine(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    limit = RateLimit(per_minute=60)
+    takes: list[CacheStats] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "rate_limit_buckets" in statement:
+            takes.append(context.cache_hit)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    for _ in range(3):
+        with write_transaction(engine) as connection:
+            assert limit.take(connection, "a") == 0
+    # The first take also sweeps full buckets away.
+    assert takes[0] is CacheStats.CACHE_MISS
+    assert takes[-2:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
