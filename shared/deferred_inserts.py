@@ -79,17 +79,28 @@ class DeferredInserts:
     def execute(self, statement: Any, parameters: Any = None, **options: Any) -> Any:
         """Hold back a plain insert of bound rows; send everything else (after the held)."""
         rows = _bound_rows(parameters)
-        if (
-            rows
-            and not options
-            and is_plain_insert(statement)
-            and not self._connection.in_nested_transaction()
-        ):
-            held = _Held(statement, parameters, rows)
-            self._held.append(held)
-            return HeldInsertResult(self, held)
+        if rows and not options and self._holds(statement):
+            return self._hold(statement, parameters, rows)
         self.flush()
         return self._connection.execute(statement, parameters, **options)
+
+    def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+        """``shared.bulk.execute_many`` through this connection: a plain insert's rows are
+        held back like any other; anything else goes after what is held, as one
+        executemany."""
+        if self._holds(statement):
+            return self._hold(statement, list(rows), list(rows)).rowcount
+        self.flush()
+        return execute_many(self._connection, statement, rows)
+
+    def _holds(self, statement: Any) -> bool:
+        return is_plain_insert(statement) and not self._connection.in_nested_transaction()
+
+    def _hold(self, statement: Insert, parameters: Any, rows: list[Mapping[str, Any]]
+              ) -> HeldInsertResult:
+        held = _Held(statement, parameters, rows)
+        self._held.append(held)
+        return HeldInsertResult(self, held)
 
     def flush(self) -> None:
         """Send what is held back, each run of one statement as one executemany."""

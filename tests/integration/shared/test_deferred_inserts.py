@@ -10,6 +10,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
+    event,
     func,
     insert,
     select,
@@ -17,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from shared.bulk import execute_many
 from shared.db import dialect_insert, make_engine, write_transaction
 from shared.deferred_inserts import DeferredInserts
 
@@ -120,3 +123,30 @@ def test_an_insert_with_on_conflict_or_returning_is_sent_at_once(engine):
     assert skipped is None
     assert returned == "returned"
     assert [note for _, note in _notes(engine)] == ["held", "returned"]
+
+
+def test_rows_given_to_execute_many_through_a_deferred_connection_wait_with_the_rest(engine):
+    statements: list[str] = []
+
+    def note(_connection, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with write_transaction(engine) as connection:
+        deferred = DeferredInserts(connection)
+        deferred.execute(RECORD, {"client_id": "c1", "note": "first"})
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            inserted = execute_many(deferred, RECORD, [{"client_id": "c1", "note": "second"},
+                                                       {"client_id": "c2", "note": "third"}])
+            moved = execute_many(
+                deferred, update(visits).where(visits.c.note == bindparam("old"))
+                .values(client_id=bindparam("new")), [{"old": "first", "new": "c5"}])
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        deferred.flush()
+    assert inserted == 2
+    assert moved == 1
+    # Nothing was sent until the update asked for the database: then the held rows, together.
+    assert len(statements) == 2 and statements[0].startswith("INSERT")
+    assert _notes(engine)[0][1] == "first"
+    assert [note for _, note in _notes(engine)] == ["first", "second", "third"]
