@@ -12,7 +12,8 @@
    (the sandbox answers at once and holds its 835s back, SANDBOX_TIMINGS), printed beside
    the rate a bare kafka-python consumer reads the same messages at; the claims
    process's and the sandbox's CPU per claim apart (the sandbox's is nearly all pyx12
-   validation), and both processes' resident memory at idle and at the end. Run twice:
+   validation; the claims process's also by thread: each loop, kafka-python's own),
+   and both processes' resident memory at idle and at the end. Run twice:
    with the sandbox's full pyx12 check, then with its envelope check only
    (SANDBOX_VALIDATION=envelope), so the claims service's own rate is reported apart
    from the clearinghouse's validation; that cost is also timed alone, in process.
@@ -29,10 +30,12 @@ process and the sandbox with py-spy during the end-to-end measurement.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import math
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -488,8 +491,24 @@ def raw_consumer_rate(settings: KafkaSettings, count: int, run: str) -> float:
 
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _stat_cpu(Path(f"/proc/{pid}/stat"))
+
+
+def _stat_cpu(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def threads_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's threads, summed by name (digits dropped, so
+    kafka-python's numbered threads add up): each loop, and the clients' own threads."""
+    spent: dict[str, float] = {}
+    for thread in threading.enumerate():
+        stat = Path(f"/proc/self/task/{thread.native_id}/stat")
+        with contextlib.suppress(OSError):  # a thread that ended since enumerate()
+            name = re.sub(r"[-_]?\d+", "", thread.name) or "thread"
+            spent[name] = spent.get(name, 0.0) + _stat_cpu(stat)
+    return spent
 
 
 @contextlib.contextmanager
@@ -569,7 +588,13 @@ def _supervised(loop: Any) -> None:
 @contextlib.contextmanager
 def running(loops: list):  # type: ignore[no-untyped-def]
     """The loops on threads of this process until the ``with`` ends."""
-    threads = [threading.Thread(target=_supervised, args=(loop,), daemon=True) for loop in loops]
+    # What start-up built is frozen out of the collector's generations, as the service's
+    # runtime does before it starts its loops (shared/runtime.py): without it every full
+    # collection here walks the bench's own start-up and in-process rendering too.
+    gc.collect()
+    gc.freeze()
+    threads = [threading.Thread(target=_supervised, args=(loop,), name=type(loop).__name__,
+                                daemon=True) for loop in loops]  # fmt: skip
     for thread in threads:
         thread.start()
     try:
@@ -612,6 +637,7 @@ def end_to_end(
             time.sleep(1)  # the publisher connects
             idle_mb, sandbox_idle_mb = support.resident_mb(), support.resident_mb(sandbox_pid)
             own_cpu, sandbox_cpu = time.process_time(), cpu_seconds(sandbox_pid)
+            threads_before = threads_cpu()
             claims_name = f"profile of the claims process ({label})"
             sandbox_name = f"profile of the sandbox ({label})"
             with support.sampled(profile, os.getpid(), figures, claims_name), \
@@ -622,6 +648,7 @@ def end_to_end(
                      explain=lambda: where_things_stand(engine, run))  # fmt: skip
                 elapsed = time.perf_counter() - started
             own_cpu = time.process_time() - own_cpu
+            threads_after = threads_cpu()
             sandbox_cpu = cpu_seconds(sandbox_pid) - sandbox_cpu
             end_mb, sandbox_end_mb = support.resident_mb(), support.resident_mb(sandbox_pid)
             publisher.produced()
@@ -632,6 +659,9 @@ def end_to_end(
                 raw)  # fmt: skip
     figures.add(f"claims process CPU per claim, all its loops ({label})", own_cpu / count * 1e3,
                 "ms")  # fmt: skip
+    for name, seconds in sorted(threads_after.items()):
+        spent = seconds - threads_before.get(name, 0.0)
+        figures.add(f"  of which thread {name} ({label})", spent / count * 1e3, "ms")
     figures.add(f"sandbox CPU per claim ({label})", sandbox_cpu / count * 1e3, "ms")
     figures.add(f"claims process resident memory at idle ({label})", idle_mb, "MB")
     figures.add(f"claims process resident memory at the end ({label})", end_mb, "MB")
