@@ -9,12 +9,13 @@ writers to a SQLite file take turns in the order they came (``WriteTurns``).
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Table,
+    TextClause,
+    bindparam,
     create_engine,
     event,
     text,
@@ -273,12 +276,12 @@ def dialect_insert(connection: Connection, table: Table) -> Any:
 def insert_if_absent(connection: Connection, table: Table, values: dict[str, object]) -> bool:
     """Insert a row unless its primary key exists; True when this call inserted it."""
     first_key = next(iter(table.primary_key.columns))
-    statement = (
-        dialect_insert(connection, table).values(**values).on_conflict_do_nothing()
-        .returning(first_key)
+    statement = _compiled_once(
+        connection, table, tuple(values), "do nothing",
+        # RETURNING rather than rowcount: psycopg does not report a rowcount here.
+        lambda insert: insert.on_conflict_do_nothing().returning(first_key),
     )
-    # RETURNING rather than rowcount: psycopg does not report a rowcount here.
-    return connection.execute(statement).first() is not None
+    return connection.execute(statement, values).first() is not None
 
 
 Newer = Callable[[ReadOnlyColumnCollection[str, Column[Any]], Any], ColumnElement[bool]]
@@ -293,14 +296,78 @@ def save_if_newer(
     statement, ``INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <newer>``, so it is
     atomic on both backends: two consumers racing on one key cannot both read "absent"
     or let an older version overwrite a newer one. ``is_newer(stored, incoming)`` gets the
-    table's columns and the incoming row (``excluded``) and returns the condition.
-    Columns not in ``values`` keep what is stored.
+    table's columns and the incoming row (``excluded``) and returns the condition; it must
+    depend on nothing else (its code and captured values are what the compiled statement
+    is kept by). Columns not in ``values`` keep what is stored.
     """
+    return _upsert(connection, table, values, is_newer)
+
+
+def insert_or_replace(connection: Connection, table: Table, values: dict[str, Any]) -> None:
+    """Insert the row, or overwrite the stored one's columns in ``values``."""
+    _upsert(connection, table, values, None)
+
+
+def _upsert(
+    connection: Connection, table: Table, values: dict[str, Any], is_newer: Newer | None
+) -> bool:
     keys = [column.name for column in table.primary_key.columns]
-    insert = dialect_insert(connection, table).values(**values)
-    statement = insert.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: insert.excluded[name] for name in values if name not in keys},
-        where=is_newer(table.c, insert.excluded),
-    ).returning(table.c[keys[0]])
-    return connection.execute(statement).first() is not None
+
+    def on_conflict_update(insert: Any) -> Any:
+        return insert.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: insert.excluded[name] for name in values if name not in keys},
+            where=None if is_newer is None else is_newer(table.c, insert.excluded),
+        ).returning(table.c[keys[0]])
+
+    condition = None if is_newer is None else _identity_of(is_newer)
+    statement = _compiled_once(
+        connection, table, tuple(values), ("do update", condition), on_conflict_update)
+    return connection.execute(statement, values).first() is not None
+
+
+# The dialects' ON CONFLICT inserts as SQL text, by (dialect, table, columns, what to do on
+# a conflict). SQLAlchemy 2.0 cannot cache those constructs (their ON CONFLICT clause has
+# no cache key: ``inherit_cache = False``), so each execution compiled one again, ~0.5 ms
+# of CPU, more than the database took to run it (docs/PERFORMANCE.md, "Booking"); the same
+# statement as text with typed parameters is compiled once per engine and hit after that.
+_COMPILED: dict[tuple[Any, ...], TextClause] = {}
+
+
+def _compiled_once(
+    connection: Connection, table: Table, columns: tuple[str, ...], on_conflict: Hashable,
+    finish: Callable[[Any], Any],
+) -> TextClause:
+    cache_key = (connection.dialect.name, table, columns, on_conflict)
+    statement = _COMPILED.get(cache_key)
+    if statement is None:
+        insert = dialect_insert(connection, table).values(
+            {name: bindparam(name, type_=table.c[name].type) for name in columns})
+        statement = _COMPILED.setdefault(
+            cache_key, _as_text(finish(insert), connection.dialect, columns))
+    return statement
+
+
+def _as_text(statement: Any, dialect: Dialect, columns: tuple[str, ...]) -> TextClause:
+    """The statement as the dialect writes it, with its parameters named and typed.
+
+    Compiled with named parameters (``:name``) and without PostgreSQL's casts on them:
+    compiling the text for execution renders the dialect's own placeholders and casts,
+    and the types process the values (``UtcDateTime``, JSON) as they did before.
+    """
+    named = copy.copy(dialect)
+    named.paramstyle, named.positional = "named", False
+    named._bind_typing_render_casts = False  # type: ignore[misc]  # the text's compile adds them
+    compiled = statement.compile(dialect=named)
+    parameters = [
+        bindparam(name, type_=parameter.type) if name in columns  # given at each execution
+        else bindparam(name, value=parameter.effective_value, type_=parameter.type)
+        for parameter, name in compiled.bind_names.items()
+    ]
+    return text(compiled.string).bindparams(*parameters)
+
+
+def _identity_of(function: Callable[..., Any]) -> Hashable:
+    # A lambda written at the call is a new object each call but always the same code.
+    captured = tuple(cell.cell_contents for cell in function.__closure__ or ())
+    return function.__code__, captured

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, delete, select
 
 from services.notifications.domain.messages import CATEGORIES, CHANNELS
 from services.notifications.store.tables import opt_outs, preferences
-from shared.db import dialect_insert, insert_if_absent, utcnow
+from shared.db import insert_if_absent, insert_or_replace, utcnow
 
 EVERY_CHANNEL = frozenset(CHANNELS)
 
@@ -28,11 +28,7 @@ def set_channels(connection: Connection, client_id: str, category: str,
     """Store the client's channels for one category (replacing what was there)."""
     values = {"client_id": client_id, "category": category,
               "channels": ",".join(sorted(channels)), "updated_at": utcnow()}
-    statement = dialect_insert(connection, preferences).values(**values)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=["client_id", "category"],
-        set_={"channels": statement.excluded.channels, "updated_at": statement.excluded.updated_at},
-    ))
+    insert_or_replace(connection, preferences, values)
 
 
 def opt_out(connection: Connection, channel: str, address: str, client_id: str | None,

@@ -63,7 +63,7 @@ from services.scheduling.store.calendar import (
     takes_row_locks,
     therapist_from,
 )
-from services.scheduling.store.eligibility import eligibility_from, load_eligibility
+from services.scheduling.store.eligibility import eligibility_for_booking, eligibility_from
 from shared.db import read_only
 from shared.events.contracts.scheduling import (
     APPOINTMENT_BOOKED,
@@ -171,7 +171,7 @@ def book_visit(
     connection = uow.connection
     service, settings = require_service_and_settings(connection, request.service_id)
     day = settings.local_day(request.start)
-    eligibility = load_eligibility(connection, request.client_id, lock=True).eligibility
+    eligibility = eligibility_for_booking(connection, request.client_id)
     reasons = check_eligibility(eligibility, day)
     if reasons:
         raise NotEligible(reasons)
@@ -229,7 +229,7 @@ def book_series(uow: UnitOfWork, request: SeriesRequest, now: datetime) -> list[
                              request.weekdays, time_zone=settings.time_zone)
     except ValueError as exc:
         raise InvalidPlan(str(exc)) from exc
-    eligibility = load_eligibility(connection, request.client_id, lock=True).eligibility
+    eligibility = eligibility_for_booking(connection, request.client_id)
     therapist = lock_and_load_therapist(connection, request.therapist_id, starts[0],
                                         starts[-1] + service.duration)
     room_ids = candidate_rooms(connection, request.room_id)
@@ -309,7 +309,7 @@ def reschedule_appointment(
     decision = can_reschedule(to_appointment(row), new_start, now, settings)
     if not decision.allowed:
         raise ChangeRefused(decision.refusals)
-    eligibility = load_eligibility(connection, row.client_id, lock=True).eligibility
+    eligibility = eligibility_for_booking(connection, row.client_id)
     # The visit keeps its referral; it already counts among that referral's used visits.
     own = tuple(
         dataclasses.replace(referral, visits_used=referral.visits_used - 1)

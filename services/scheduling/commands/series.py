@@ -42,7 +42,7 @@ from services.scheduling.store.calendar import (
     new_id,
     require_service,
 )
-from services.scheduling.store.eligibility import load_eligibility
+from services.scheduling.store.eligibility import eligibility_for_booking, load_eligibility
 from shared.errors import InvalidInput
 from shared.uow import UnitOfWork
 
@@ -132,7 +132,7 @@ def book_dates(uow: UnitOfWork, client_id: str, service_id: str, therapist_id: s
     settings = load_settings(connection)
     service = require_service(connection, service_id)
     # The lock order of commands/slots.py: referrals, therapist, then rooms in order.
-    eligibility = load_eligibility(connection, client_id, lock=True).eligibility
+    eligibility = eligibility_for_booking(connection, client_id)
     ordered = sorted(starts)
     therapist = lock_and_load_therapist(connection, therapist_id, ordered[0],
                                         ordered[-1] + service.duration)

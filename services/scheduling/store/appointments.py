@@ -188,7 +188,7 @@ def client_bookings(connection: Connection, client_id: str, since: datetime, unt
                     excluding: str | None = None) -> list[tuple[datetime, datetime]]:
     """(start, end) of the client's booked visits touching [since, until), but ``excluding``.
 
-    Read after the client's eligibility lock (load_eligibility(lock=True)), which every
+    Read after the client's eligibility lock (eligibility_for_booking), which every
     booking of the client takes first, so two bookings of one client cannot both miss
     each other.
     """

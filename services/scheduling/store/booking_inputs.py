@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Dialect
 from services.scheduling.domain.calendar import SERVICE_DURATIONS
 from services.scheduling.store.appointments import CLIENT_BOOKED
 from services.scheduling.store.calendar import ROOMS, SERVICE_AND_SETTINGS, THERAPIST_WITH_TIME_OFF
-from services.scheduling.store.eligibility import REFERRALS, SCREENING
+from services.scheduling.store.eligibility import BOOKING_REFERRALS, BOOKING_SCREENING
 
 AROUND = timedelta(days=1)
 _LONGEST = timedelta(minutes=max(SERVICE_DURATIONS))
@@ -56,8 +56,8 @@ class InputRows(NamedTuple):
 # referral a visit uses depends on that order, so rows_of sorts them again.
 _PARTS: tuple[tuple[sa.Select, tuple[str, ...]], ...] = (
     (SERVICE_AND_SETTINGS, ()),
-    (REFERRALS, ("referral_id",)),
-    (SCREENING, ()),
+    (BOOKING_REFERRALS, ("referral_id",)),
+    (BOOKING_SCREENING, ()),
     (CLIENT_BOOKED, ()),
     (THERAPIST_WITH_TIME_OFF, ("off_start",)),
     (ROOMS, ("name", "id")),

@@ -303,10 +303,12 @@ def require_service(connection: Connection, service_id: str) -> Service:
 _SETTINGS = sa.select(clinic_settings).where(clinic_settings.c.id == 1)
 # The settings beside one service, in one statement (every booking and availability
 # request needs both); the settings' columns are labelled ``settings_<name>``, and are
-# NULL until an admin saves some.
+# NULL until an admin saves some. Not ``updated_at``: no answer shows it (a column fewer
+# per booking).
 SERVICE_AND_SETTINGS = (
     sa.select(services.c.name, services.c.duration_minutes, services.c.default_techniques,
-              *(column.label(f"settings_{column.name}") for column in clinic_settings.c))
+              *(column.label(f"settings_{column.name}") for column in clinic_settings.c
+                if column.name != "updated_at"))
     .select_from(services.outerjoin(clinic_settings, clinic_settings.c.id == 1))
     .where(services.c.id == sa.bindparam("service_id"))
 )

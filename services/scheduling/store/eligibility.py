@@ -81,6 +81,24 @@ REFERRALS = (
     .where(client_referrals.c.client_id == sa.bindparam("client_id"))
     .order_by(client_referrals.c.referral_id)
 )
+SCREENING = sa.select(client_screenings).where(
+    client_screenings.c.client_id == sa.bindparam("client_id")
+)
+# Booking reads only the columns it decides on (``eligibility_from``): on PostgreSQL every
+# column of a result costs the driver a description object, statement after statement.
+# The front desk's views (``load_eligibility``) read the full rows.
+_DECIDED_ON = client_screenings.c["screening_id", "outcome", "expires_on",
+                                  "restricted_techniques", "restricted_regions",
+                                  "pressure_limit"]
+BOOKING_REFERRALS = (
+    sa.select(*client_referrals.c["referral_id", "start_on", "end_on", "authorized_visits",
+                                  "status"], _USED.label("used"))
+    .where(client_referrals.c.client_id == sa.bindparam("client_id"))
+    .order_by(client_referrals.c.referral_id)
+)
+BOOKING_SCREENING = sa.select(*_DECIDED_ON).where(
+    client_screenings.c.client_id == sa.bindparam("client_id")
+)
 # Taken first, in a statement of its own: on PostgreSQL a statement that waited for a lock
 # still counts from the snapshot it started with, so the count comes from the next one,
 # which sees the visits booked by whoever held the lock before (READ COMMITTED). The
@@ -88,15 +106,12 @@ REFERRALS = (
 # projection writes it without them), so a snapshot from before the wait is as good as one
 # from after, and it does not hold up anyone else's lock (FOR UPDATE OF the referrals only).
 _LOCK_REFERRALS_WITH_SCREENING = (
-    sa.select(client_referrals.c.referral_id.label("locked_referral_id"), *client_screenings.c)
+    sa.select(client_referrals.c.referral_id.label("locked_referral_id"), *_DECIDED_ON)
     .select_from(client_referrals.outerjoin(
         client_screenings, client_screenings.c.client_id == client_referrals.c.client_id))
     .where(client_referrals.c.client_id == sa.bindparam("client_id"))
     .order_by(client_referrals.c.referral_id)
     .with_for_update(of=client_referrals)
-)
-SCREENING = sa.select(client_screenings).where(
-    client_screenings.c.client_id == sa.bindparam("client_id")
 )
 _KNOWN = sa.select(clients.c.client_id).where(clients.c.client_id == sa.bindparam("client_id"))
 
@@ -111,17 +126,11 @@ class EligibilityView:
     referrals: list[dict[str, Any]]
 
 
-def load_eligibility(connection: Connection, client_id: str, lock: bool = False) -> EligibilityView:
-    """The client's projection; ``lock`` takes the referral rows' locks (visits are counted)."""
+def load_eligibility(connection: Connection, client_id: str) -> EligibilityView:
+    """The client's projection, full rows (the front desk's views)."""
     by_client = {"client_id": client_id}
-    locked = []
-    if lock and takes_row_locks(connection):
-        locked = connection.execute(_LOCK_REFERRALS_WITH_SCREENING, by_client).all()
     referral_rows = connection.execute(REFERRALS, by_client).all()
-    if locked:  # each locked row carries the screening's columns (all NULL without one)
-        screening = locked[0] if locked[0].screening_id is not None else None
-    else:
-        screening = connection.execute(SCREENING, by_client).first()
+    screening = connection.execute(SCREENING, by_client).first()
     known = screening is not None or bool(referral_rows) or connection.execute(
         _KNOWN, by_client).first() is not None
     shown = []
@@ -133,10 +142,25 @@ def load_eligibility(connection: Connection, client_id: str, lock: bool = False)
     return EligibilityView(eligibility, known, screening, shown)
 
 
+def eligibility_for_booking(connection: Connection, client_id: str) -> ClientEligibility:
+    """What booking decides on, the referral rows locked first (their visits are counted)."""
+    by_client = {"client_id": client_id}
+    locked = []
+    if takes_row_locks(connection):
+        locked = connection.execute(_LOCK_REFERRALS_WITH_SCREENING, by_client).all()
+    referral_rows = connection.execute(BOOKING_REFERRALS, by_client).all()
+    if locked:  # each locked row carries the screening's columns (all NULL without one)
+        screening = locked[0] if locked[0].screening_id is not None else None
+    else:
+        screening = connection.execute(BOOKING_SCREENING, by_client).first()
+    return eligibility_from(client_id, referral_rows, screening)
+
+
 def eligibility_from(
     client_id: str, referral_rows: Sequence[Any], screening: Any
 ) -> ClientEligibility:
-    """What booking decides on, from the rows of ``REFERRALS`` and ``SCREENING`` (or None)."""
+    """What booking decides on, from rows of ``BOOKING_REFERRALS`` or ``REFERRALS`` and
+    of ``BOOKING_SCREENING`` or ``SCREENING`` (or None)."""
     return ClientEligibility(
         client_id=client_id,
         screening_outcome=screening.outcome if screening else None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine.interfaces import CacheStats
 
 from shared.db import write_transaction
 from shared.inbox import processed_events, record_all_processed, record_processed
@@ -37,3 +38,20 @@ def test_ids_recorded_in_a_transaction_that_rolls_back_are_new_again(database_ur
         pass
     with write_transaction(engine) as connection:
         assert record_all_processed(connection, "billing", ["e2", "e1"]) == {"e1", "e2"}
+
+
+def test_recording_one_event_at_a_time_is_compiled_once(database_url):
+    engine = prepare_database(database_url)
+    hits: list[CacheStats] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "processed_events" in statement:
+            hits.append(context.cache_hit)
+
+    event.listen(engine, "before_cursor_execute", record)
+    recorded = []
+    for event_id in ("e1", "e2", "e1"):
+        with write_transaction(engine) as connection:
+            recorded.append(record_processed(connection, "billing", event_id))
+    assert recorded == [True, True, False]
+    assert hits[1:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
