@@ -321,6 +321,9 @@ def _upsert(
         ).returning(table.c[keys[0]])
 
     condition = None if is_newer is None else _identity_of(is_newer)
+    if is_newer is not None and condition is None:  # not one to keep: compiled this once
+        insert = dialect_insert(connection, table).values(**values)
+        return connection.execute(on_conflict_update(insert)).first() is not None
     statement = _compiled_once(
         connection, table, tuple(values), ("do update", condition), on_conflict_update)
     return connection.execute(statement, values).first() is not None
@@ -367,7 +370,12 @@ def _as_text(statement: Any, dialect: Dialect, columns: tuple[str, ...]) -> Text
     return text(compiled.string).bindparams(*parameters)
 
 
-def _identity_of(function: Callable[..., Any]) -> Hashable:
+def _identity_of(function: Callable[..., Any]) -> Hashable | None:
+    """What a condition's statement is kept by; None when a captured value cannot key it."""
     # A lambda written at the call is a new object each call but always the same code.
     captured = tuple(cell.cell_contents for cell in function.__closure__ or ())
+    try:
+        hash(captured)
+    except TypeError:  # a list or dict captured: compiled at each call, as before
+        return None
     return function.__code__, captured

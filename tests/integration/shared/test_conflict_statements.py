@@ -100,6 +100,18 @@ def test_a_condition_written_as_a_lambda_at_the_call_is_compiled_once(engine):
     assert _stored(engine)[0].version == 3
 
 
+def test_a_condition_capturing_an_unhashable_value_still_decides_each_save(engine):
+    closed = [CLOSED]  # a list: it cannot key a kept statement
+
+    def newer_and_not_closed(stored: Any, incoming: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(stored.version < incoming.version, stored.status.notin_(closed))
+
+    for version, status in ((1, "open"), (2, CLOSED), (3, "open")):
+        with write_transaction(engine) as connection:
+            save_if_newer(connection, notes, _row("a", version, status), newer_and_not_closed)
+    assert (_stored(engine)[0].version, _stored(engine)[0].status) == (2, CLOSED)
+
+
 def test_columns_left_out_keep_what_is_stored(engine):
     with write_transaction(engine) as connection:
         save_if_newer(connection, notes, _row("a", 1, details={"room": "blue"}), _newer_and_open)
