@@ -3,6 +3,8 @@
 import gzip
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.scheduling.api import availability_cache
 from services.scheduling.api.availability_cache import Answer, AnswerCache
 
@@ -11,6 +13,20 @@ LATER = NOW + timedelta(hours=1)
 V1 = (("clinic", 1), ("therapist:t-1", 4))
 V2 = (("clinic", 1), ("therapist:t-1", 5))
 V3 = (("clinic", 2), ("therapist:t-1", 5))
+
+
+@pytest.fixture
+def compressions(monkeypatch) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """What the cache hands to gzip, in order (compression still done for real)."""
+    seen: list[bytes] = []
+    real = gzip.compress
+
+    def compress(data: bytes, level: int, mtime: float) -> bytes:
+        seen.append(data)
+        return real(data, level, mtime=mtime)
+
+    monkeypatch.setattr(availability_cache.gzip, "compress", compress)
+    return seen
 
 
 def kept(cache: AnswerCache, question: str, versions, now: datetime) -> bytes | None:  # type: ignore[no-untyped-def]
@@ -74,15 +90,7 @@ def test_a_cache_of_no_entries_keeps_nothing():
     assert kept(cache, "q", V1, NOW) is None
 
 
-def test_a_kept_answer_is_served_with_the_compressed_bytes_made_the_first_time(monkeypatch):
-    compressions = []
-    real = gzip.compress
-
-    def compress(data: bytes, level: int, mtime: float) -> bytes:
-        compressions.append(data)
-        return real(data, level, mtime=mtime)
-
-    monkeypatch.setattr(availability_cache.gzip, "compress", compress)
+def test_a_kept_answer_is_served_with_the_compressed_bytes_made_the_first_time(compressions):
     cache = AnswerCache(4)
     cache.put("q", V1, NOW, LATER, Answer(b'{"slots":[]}'))
     served = [cache.get("q", V1, NOW).gzipped() for _ in range(3)]  # type: ignore[union-attr]
@@ -97,16 +105,8 @@ def test_an_answer_compresses_to_the_same_bytes_every_time():
 
 
 def test_an_answer_computed_again_the_same_keeps_the_compressed_bytes_made_before(
-    monkeypatch
+    compressions
 ):
-    compressions = []
-    real = gzip.compress
-
-    def compress(data: bytes, level: int, mtime: float) -> bytes:
-        compressions.append(data)
-        return real(data, level, mtime=mtime)
-
-    monkeypatch.setattr(availability_cache.gzip, "compress", compress)
     cache = AnswerCache(4)
     first = cache.put("q", V1, NOW, LATER, Answer(b'{"slots":[1]}'))
     compressed = first.gzipped()
