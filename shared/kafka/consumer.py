@@ -160,6 +160,10 @@ class ConsumerRunner:
         self._consumer: KafkaConsumer | None = None
         self._dlq_producer: Any = None
         self._settled: dict[TopicPartition, int] = {}  # next offset to read, per partition
+        # A commit the broker refused, and the partitions the runner owned then: sent again
+        # when the runner is next idle (``_commit_again``).
+        self._refused: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._refused_while_owning: set[TopicPartition] = set()
         self.ready = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -202,6 +206,7 @@ class ConsumerRunner:
                     continue
                 self.ready.set()
                 if not batch:
+                    self._commit_again(consumer)
                     continue
                 done: dict[TopicPartition, int] = {}
                 try:
@@ -411,12 +416,14 @@ class ConsumerRunner:
             return
         self._settled.update(done)
         offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.items()}
+        for partition in offsets:  # this commit supersedes an earlier refused one
+            self._refused.pop(partition, None)
         try:
             consumer.commit_async(offsets, callback=self._on_commit_answer)
         except KafkaError as error:
             self._on_commit_answer(offsets, error)
 
-    def _on_commit_answer(self, _offsets: Any, answer: Any) -> None:
+    def _on_commit_answer(self, offsets: Any, answer: Any) -> None:
         if isinstance(answer, Exception):
             # A rebalance or a broker outage: whoever owns the partitions next re-reads from
             # the last commit, and processed_events turns the repeats into no-ops.
@@ -424,6 +431,28 @@ class ConsumerRunner:
                 "offset commit failed; messages will be redelivered",
                 extra={"group": self.group_id, "error": answer.__class__.__name__},
             )
+            if self._consumer is not None:
+                self._refused.update(offsets)
+                self._refused_while_owning = set(self._consumer.assignment())
+
+    def _commit_again(self, consumer: KafkaConsumer) -> None:
+        """Send a refused commit again once the runner is idle, if it still owns the same
+        partitions.
+
+        Otherwise a topic that goes quiet keeps its committed offset behind for good: its
+        events are applied, yet ops see lag that never drains (docs/OPERATIONS.md, lag).
+        After a rebalance the partitions' new owners commit what they read; an old offset
+        sent now could move theirs back.
+        """
+        if not self._refused:
+            return
+        refused, self._refused = self._refused, {}
+        if set(consumer.assignment()) != self._refused_while_owning:
+            return
+        try:
+            consumer.commit_async(refused, callback=self._on_commit_answer)
+        except KafkaError as error:
+            self._on_commit_answer(refused, error)
 
     def _commit_finally(self, consumer: KafkaConsumer) -> None:
         """On the way out: wait until everything settled here is committed (if still ours).

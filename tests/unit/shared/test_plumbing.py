@@ -6,6 +6,8 @@ import json
 import logging
 
 import pytest
+from kafka import TopicPartition
+from kafka.errors import KafkaError
 
 from shared.config import KafkaSettings, load_settings
 from shared.kafka.consumer import ConsumerRunner, DeadLetterLimit, DeadLetterLimitExceeded
@@ -74,3 +76,62 @@ def test_the_consumer_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("MEDMASSAGE_DLQ_WINDOW_SECONDS", "30")
     kafka = load_settings("claims").kafka
     assert (kafka.group_prefix, kafka.dlq_limit, kafka.dlq_window_seconds) == ("run-42-", 7, 30.0)
+
+
+class _Consumer:
+    """The KafkaConsumer calls the runner's commits make, answered as the test says."""
+
+    def __init__(self, owned: set) -> None:  # type: ignore[type-arg]
+        self.owned = owned
+        self.commits: list[dict] = []  # type: ignore[type-arg]
+        self.refuse = False
+
+    def assignment(self) -> set:  # type: ignore[type-arg]
+        return set(self.owned)
+
+    def commit_async(self, offsets, callback) -> None:  # type: ignore[no-untyped-def]
+        self.commits.append(dict(offsets))
+        callback(offsets, KafkaError("refused") if self.refuse else None)
+
+
+def _runner_with(consumer: _Consumer) -> ConsumerRunner:
+    runner = ConsumerRunner(None, KafkaSettings(bootstrap_servers="127.0.0.1:1"), "claims", [])  # type: ignore[arg-type]
+    runner._consumer = consumer  # type: ignore[assignment]
+    return runner
+
+
+def test_a_refused_commit_is_sent_again_when_the_runner_is_next_idle():
+    a = TopicPartition("scheduling.session.completed.v2", 0)
+    consumer = _Consumer({a})
+    runner = _runner_with(consumer)
+    consumer.refuse = True
+    runner._commit(consumer, {a: 8})  # type: ignore[arg-type]
+    consumer.refuse = False
+    runner._commit_again(consumer)  # type: ignore[arg-type]
+    runner._commit_again(consumer)  # type: ignore[arg-type]  # accepted: nothing more to send
+    assert [commit[a].offset for commit in consumer.commits] == [8, 8]
+
+
+def test_a_refused_commit_is_not_sent_again_after_the_partitions_changed_hands():
+    a = TopicPartition("scheduling.session.completed.v2", 0)
+    b = TopicPartition("scheduling.session.completed.v2", 1)
+    consumer = _Consumer({a, b})
+    runner = _runner_with(consumer)
+    consumer.refuse = True
+    runner._commit(consumer, {a: 8})  # type: ignore[arg-type]
+    consumer.refuse = False
+    consumer.owned = {a}  # a rebalance: b's new owner commits what it reads
+    runner._commit_again(consumer)  # type: ignore[arg-type]
+    assert len(consumer.commits) == 1
+
+
+def test_a_later_commit_supersedes_a_refused_one():
+    a = TopicPartition("scheduling.session.completed.v2", 0)
+    consumer = _Consumer({a})
+    runner = _runner_with(consumer)
+    consumer.refuse = True
+    runner._commit(consumer, {a: 8})  # type: ignore[arg-type]
+    consumer.refuse = False
+    runner._commit(consumer, {a: 12})  # type: ignore[arg-type]
+    runner._commit_again(consumer)  # type: ignore[arg-type]  # must not move the offset back to 8
+    assert [commit[a].offset for commit in consumer.commits] == [8, 12]
