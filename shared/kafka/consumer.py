@@ -431,8 +431,12 @@ class ConsumerRunner:
                 "offset commit failed; messages will be redelivered",
                 extra={"group": self.group_id, "error": answer.__class__.__name__},
             )
-            if self._consumer is not None:
-                self._refused.update(offsets)
+            # Answers come on a later poll, maybe after a newer commit of the same partition
+            # was sent: only what nothing newer covers is worth sending again.
+            refused = {partition: offset for partition, offset in offsets.items()
+                       if offset.offset >= self._settled.get(partition, -1)}
+            if refused and self._consumer is not None:
+                self._refused.update(refused)
                 self._refused_while_owning = set(self._consumer.assignment())
 
     def _commit_again(self, consumer: KafkaConsumer) -> None:

@@ -79,19 +79,27 @@ def test_the_consumer_settings_come_from_the_environment(monkeypatch):
 
 
 class _Consumer:
-    """The KafkaConsumer calls the runner's commits make, answered as the test says."""
+    """The KafkaConsumer calls the runner's commits make. As kafka-python does, a commit's
+    answer reaches its callback on a later call (the next poll or commit)."""
 
     def __init__(self, owned: set) -> None:  # type: ignore[type-arg]
         self.owned = owned
         self.commits: list[dict] = []  # type: ignore[type-arg]
         self.refuse = False
+        self._answers: list = []  # type: ignore[type-arg]
 
     def assignment(self) -> set:  # type: ignore[type-arg]
         return set(self.owned)
 
     def commit_async(self, offsets, callback) -> None:  # type: ignore[no-untyped-def]
+        self.poll()
         self.commits.append(dict(offsets))
-        callback(offsets, KafkaError("refused") if self.refuse else None)
+        self._answers.append((callback, offsets, KafkaError("refused") if self.refuse else None))
+
+    def poll(self) -> None:
+        answers, self._answers = self._answers, []
+        for callback, offsets, answer in answers:
+            callback(offsets, answer)
 
 
 def _runner_with(consumer: _Consumer) -> ConsumerRunner:
@@ -107,7 +115,9 @@ def test_a_refused_commit_is_sent_again_when_the_runner_is_next_idle():
     consumer.refuse = True
     runner._commit(consumer, {a: 8})  # type: ignore[arg-type]
     consumer.refuse = False
+    consumer.poll()  # the refusal arrives; nothing else to read
     runner._commit_again(consumer)  # type: ignore[arg-type]
+    consumer.poll()
     runner._commit_again(consumer)  # type: ignore[arg-type]  # accepted: nothing more to send
     assert [commit[a].offset for commit in consumer.commits] == [8, 8]
 
@@ -120,18 +130,23 @@ def test_a_refused_commit_is_not_sent_again_after_the_partitions_changed_hands()
     consumer.refuse = True
     runner._commit(consumer, {a: 8})  # type: ignore[arg-type]
     consumer.refuse = False
+    consumer.poll()
     consumer.owned = {a}  # a rebalance: b's new owner commits what it reads
     runner._commit_again(consumer)  # type: ignore[arg-type]
     assert len(consumer.commits) == 1
 
 
-def test_a_later_commit_supersedes_a_refused_one():
+def test_a_later_commit_supersedes_a_refused_one_whenever_the_refusal_arrives():
     a = TopicPartition("scheduling.session.completed.v2", 0)
-    consumer = _Consumer({a})
-    runner = _runner_with(consumer)
-    consumer.refuse = True
-    runner._commit(consumer, {a: 8})  # type: ignore[arg-type]
-    consumer.refuse = False
-    runner._commit(consumer, {a: 12})  # type: ignore[arg-type]
-    runner._commit_again(consumer)  # type: ignore[arg-type]  # must not move the offset back to 8
-    assert [commit[a].offset for commit in consumer.commits] == [8, 12]
+    for refusal_read_first in (True, False):
+        consumer = _Consumer({a})
+        runner = _runner_with(consumer)
+        consumer.refuse = True
+        runner._commit(consumer, {a: 8})  # type: ignore[arg-type]
+        consumer.refuse = False
+        if refusal_read_first:
+            consumer.poll()
+        runner._commit(consumer, {a: 12})  # type: ignore[arg-type]  # reads the refusal if not yet
+        consumer.poll()
+        runner._commit_again(consumer)  # type: ignore[arg-type]  # must not move back to 8
+        assert [commit[a].offset for commit in consumer.commits] == [8, 12]
