@@ -3,7 +3,8 @@
 Delivery semantics (after getsentry/arroyo and eShop):
 - each event's effect and its id in ``processed_events`` commit in one DB transaction,
   so a redelivered event is a no-op;
-- Kafka offsets are committed only after that transaction, and commit offset + 1;
+- Kafka offsets are committed only after that transaction, and commit offset + 1; a
+  commit the broker refuses is sent again once the runner is idle (``_commit_again``);
 - a handler that keeps failing is retried ``RetryPolicy.max_attempts`` times, then the
   message goes to ``<topic>.dlq`` with the error in its headers and the runner moves on;
 - a message that can never be processed (not an event, unknown type, invalid payload)
