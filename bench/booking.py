@@ -341,8 +341,18 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
                    for s in range(len(later)) for t in range(len(therapist_ids))]
         cold = cold_latencies(session, base, query, headers,
                               random.Random(5).sample(outside, min(args.samples, len(outside))))
-        booking_seconds, booking_statuses = hammer(bookings, base, headers)
-        health_seconds, health_statuses = hammer([("GET", None)] * len(bookings), base, headers)
+        split = support.CpuSplit({
+            "load generator (the bench)": lambda: [os.getpid()],
+            "gunicorn and its workers": lambda: [server.pid, *support.children_of(server.pid)],
+            "database server": lambda: support.database_server_pids(url),
+        })  # fmt: skip
+        # --profile: one worker sampled while booking (each worker runs the same code).
+        one_worker = (support.children_of(server.pid) or [server.pid])[0]
+        with split.measured(figures, "booking", len(bookings)), \
+                support.sampled(args.profile, one_worker, figures, "a worker while booking"):
+            booking_seconds, booking_statuses = hammer(bookings, base, headers)
+        with split.measured(figures, "/healthz", len(bookings)):
+            health_seconds, health_statuses = hammer([("GET", None)] * len(bookings), base, headers)
         end_largest, end_total = server_memory(server)
     finally:
         server.terminate()

@@ -90,6 +90,60 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def database_server_pids(url: str) -> list[int]:
+    """The PostgreSQL server behind ``url`` (the postmaster listening on its port, and its
+    backends), or nothing for SQLite, which runs inside the service's own processes."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                listening = f"-p {parsed.port} ".encode() in b" ".join(command)
+                if command[0].endswith(b"postgres") and listening:
+                    return [int(entry.name), *children_of(int(entry.name))]
+    return []
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of ``pids`` has used so far (a gone process: left out)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            # /proc/PID/stat after the command's ")": state is field 3, utime 14, stime 15.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+class CpuSplit:
+    """CPU used during a block by each party to a load test, in ms per request: the load
+    generator (this process), the server's processes, the database server's. It says where
+    a rate ends: on a 2-core machine all three share the same cores.
+
+    Processes are found again at the end (a backend started during the block counts from
+    zero); one that ended during the block is not counted.
+    """
+
+    def __init__(self, parties: dict[str, Any]) -> None:
+        # name -> a callable giving that party's pids now
+        self.parties = parties
+
+    @contextlib.contextmanager
+    def measured(self, figures: Figures, what: str, requests: int) -> Iterator[None]:
+        before = {name: cpu_seconds(find()) for name, find in self.parties.items()}
+        yield
+        for name, find in self.parties.items():
+            after = cpu_seconds(find())
+            used = sum(seconds - before[name].get(pid, 0.0) for pid, seconds in after.items())
+            if after:
+                figures.add(f"CPU a request, {what}: {name}", used * 1000 / requests, "ms")
+
+
 class Figures:
     """The named figures of one run, printed as a table and written as JSON."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -22,7 +22,9 @@ from services.scheduling.commands.slots import (
     hold_slot,
     lock_and_load_therapist,
     lock_rooms,
+    room_from_busy,
     rooms_for,
+    take_room,
 )
 from services.scheduling.domain.booking import (
     ClientEligibility,
@@ -54,11 +56,11 @@ from services.scheduling.store.appointments import (
     to_appointment,
 )
 from services.scheduling.store.booking_inputs import Inputs, booking_inputs, rows_of
+from services.scheduling.store.booking_reads import first_look, second_look
 from services.scheduling.store.calendar import (
     load_settings,
     new_id,
     require_service,
-    require_service_and_settings,
     service_and_settings_from,
     takes_row_locks,
     therapist_from,
@@ -168,20 +170,35 @@ def book_visit(
         stored = _book_as_planned(uow, plan, now)
         if stored is not None:
             return stored
+    # Everything but the room's lock is read in two round trips on PostgreSQL
+    # (store/booking_reads.py); the checks come in the order they always did.
     connection = uow.connection
-    service, settings = require_service_and_settings(connection, request.service_id)
+    first = first_look(connection, request.service_id, request.client_id)
+    if first.service_and_settings is None:
+        raise NotFound("service")
+    service, settings = first.service_and_settings
+    end = request.start + service.duration
+    # An unknown room is refused below, in its turn; reading its busy time finds none.
+    second = second_look(connection, first, request.client_id, request.therapist_id,
+                         request.start, end, timedelta(minutes=settings.buffer_minutes),
+                         [request.room_id] if request.room_id else first.room_ids)
     day = settings.local_day(request.start)
-    eligibility = eligibility_for_booking(connection, request.client_id)
+    eligibility = eligibility_from(request.client_id, second.referrals, second.screening)
     reasons = check_eligibility(eligibility, day)
     if reasons:
         raise NotEligible(reasons)
     referral = choose_referral(eligibility, day)
     assert referral is not None  # check_eligibility found a usable one
-    # The client's own visits are read with the therapist's and rooms' busy time, after the
-    # therapist's lock (one statement fewer); ClientBusy still comes before the slot's answer.
-    held = hold_slot(connection, settings, service, request.therapist_id, request.room_id,
-                     request.start, now, client_id=request.client_id)
-    return _insert_visit(uow, request, service, held, referral.id)
+    if second.therapist is None:
+        raise NotFound("therapist")
+    room_ids = rooms_for(request.room_id, first.room_ids)
+    if overlaps_a_visit(request.start, end, second.client_visits):
+        raise ClientBusy()
+    chosen = room_from_busy(settings, service, second.therapist, room_ids, second.busy,
+                            request.start, now)
+    room_id = take_room(connection, settings, service, second.therapist, room_ids, chosen,
+                        request.start, now)
+    return _insert_visit(uow, request, service, Held(second.therapist, room_id), referral.id)
 
 
 def _book_as_planned(uow: UnitOfWork, plan: VisitPlan, now: datetime) -> dict[str, Any] | None:

@@ -7,7 +7,9 @@ and only then re-reads the overlapping appointments (buffer included) and insert
 PostgreSQL the locks are SELECT ... FOR UPDATE, and each statement after them sees every
 booking committed by whoever held them before (READ COMMITTED). On SQLite the write
 transaction is BEGIN IMMEDIATE: one writer at a time holds the whole database, so the
-row locks and the re-read after them are skipped.
+row locks and the re-read after them are skipped. Booking one visit sends these
+statements in fewer messages (``store/booking_reads.py``, ``take_room``): the same
+statements in the same order, each still with its own snapshot (``shared/read_together.py``).
 
 On SQLite a single visit may also be planned before the write lock
 (``commands/booking.py``, ``plan_visit``), so that the lock every writer waits for is
@@ -31,17 +33,23 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
-from services.scheduling.domain.availability import open_slots
+from services.scheduling.domain.availability import Busy, open_slots
 from services.scheduling.domain.booking import overlaps_a_visit
 from services.scheduling.domain.calendar import ClinicSettings, Room, Service, Therapist
 from services.scheduling.domain.errors import ClientBusy, NotFound, SlotNotOffered, SlotTaken
-from services.scheduling.store.appointments import busy_and_client_visits, busy_appointments
+from services.scheduling.store.appointments import (
+    busy_and_client_visits,
+    busy_appointments,
+    busy_read,
+)
 from services.scheduling.store.calendar import (
+    LOCK_ROOM,
     load_rooms,
     lock_and_load_one_therapist,
     lock_room,
     takes_row_locks,
 )
+from shared.read_together import read_together
 
 _DAY = timedelta(days=1)
 
@@ -71,24 +79,49 @@ def hold_slot(
     """
     therapist = lock_and_load_therapist(connection, therapist_id, start, start + service.duration)
     candidates = candidate_rooms(connection, room_id)
+    chosen = free_room(connection, settings, service, therapist, candidates, start, now,
+                       excluding, client_id)
+    return Held(therapist, take_room(connection, settings, service, therapist, candidates,
+                                     chosen, start, now, excluding))
+
+
+def take_room(
+    connection: Connection,
+    settings: ClinicSettings,
+    service: Service,
+    therapist: Therapist,
+    candidates: Sequence[str],
+    chosen: str,
+    start: datetime,
+    now: datetime,
+    excluding: str | None = None,
+) -> str:
+    """The room for the visit, under its lock: ``chosen`` (free when the busy time was read
+    under the therapist's lock), or, when another therapist's visit took it meanwhile, the
+    next free one of ``candidates`` after it. SQLite: ``chosen`` (nobody else has written
+    since this transaction began)."""
+    if not takes_row_locks(connection):
+        return chosen
+    end = start + service.duration
+    buffer = timedelta(minutes=settings.buffer_minutes)
     while True:
-        chosen = free_room(connection, settings, service, therapist, candidates, start, now,
-                           excluding, client_id)
-        client_id = None  # checked once: the client's visits are under their lock
-        if not takes_row_locks(connection):
-            # SQLite: nobody else has written since this transaction began.
-            return Held(therapist, chosen)
         # The room was chosen without its lock: lock it and look again, someone with
-        # another therapist may have taken it in between.
-        lock_room(connection, chosen)
+        # another therapist may have taken it in between. One round trip: the busy time is
+        # read by the statement after the lock's, so it sees what the lock's holder wrote.
+        _, busy_rows = read_together(connection, [
+            (LOCK_ROOM, {"room_id": chosen}),
+            busy_read(start, end, buffer, [therapist.id], [chosen], excluding),
+        ])
+        busy = [Busy._make(row) for row in busy_rows]
         try:
-            return Held(therapist, free_room(connection, settings, service, therapist, [chosen],
-                                             start, now, excluding))
+            return room_from_busy(settings, service, therapist, [chosen], busy, start, now)
         except SlotTaken:
             # Only rooms after this one: room locks are always taken in the rooms' order.
             candidates = candidates[candidates.index(chosen) + 1:]
             if not candidates:
                 raise
+            chosen = free_room(connection, settings, service, therapist, candidates, start,
+                               now, excluding)
 
 
 def lock_rooms(connection: Connection, room_ids: Sequence[str]) -> None:
@@ -121,6 +154,22 @@ def free_room(
                                               room_ids, client_id)
         if overlaps_a_visit(start, end, visits):
             raise ClientBusy()
+    return room_from_busy(settings, service, therapist, room_ids, busy, start, now)
+
+
+def room_from_busy(
+    settings: ClinicSettings,
+    service: Service,
+    therapist: Therapist,
+    room_ids: Sequence[str],
+    busy: Sequence[Busy],
+    start: datetime,
+    now: datetime,
+) -> str:
+    """The first of ``room_ids`` in which the therapist can give the service at ``start``,
+    given the busy time around it; SlotTaken when someone holds the time, SlotNotOffered
+    when it is not offered at all."""
+    end = start + service.duration
     rooms = [Room(id=room_id, name=room_id) for room_id in room_ids]
     for slot in open_slots(service, [therapist], rooms, busy, settings, start, end, now):
         if slot.start == start:

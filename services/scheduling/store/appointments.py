@@ -19,6 +19,7 @@ from services.scheduling.store.tables import appointments, therapists
 from services.scheduling.store.tables import waitlist_offers as offers
 from services.scheduling.store.waitlist import held_time
 from shared.db import utcnow
+from shared.read_together import Read
 
 # Statuses that keep the therapist and the room busy (Appointment.holds_time).
 HOLDING_TIME = ("booked", "completed", "no_show")
@@ -70,9 +71,12 @@ def _owned_by(table: sa.Table, therapists: int, rooms: int) -> sa.ColumnElement[
     """The row's therapist among ``therapist_0``.., or its room among ``room_0``..: one bound
     value each, not an "expanding" list SQLAlchemy re-renders on every execution (a tenth
     of SQLite's write lock in a booking, docs/PERFORMANCE.md "Booking")."""
+    # None of them: false, not an empty IN, which SQLAlchemy renders on every execution.
     return sa.or_(
-        table.c.therapist_id.in_([sa.bindparam(f"therapist_{n}") for n in range(therapists)]),
-        table.c.room_id.in_([sa.bindparam(f"room_{n}") for n in range(rooms)]),
+        table.c.therapist_id.in_([sa.bindparam(f"therapist_{n}") for n in range(therapists)])
+        if therapists else sa.false(),
+        table.c.room_id.in_([sa.bindparam(f"room_{n}") for n in range(rooms)])
+        if rooms else sa.false(),
     )
 
 
@@ -145,16 +149,33 @@ def busy_appointments(
     bound on ``start`` lets the (therapist_id, start) and (room_id, start) indexes answer
     without scanning the past.
     """
-    window = {"until": end + buffer, "earliest_start": start - buffer - _LONGEST,
-              "since": start - buffer}
     if therapist_ids is None:
-        rows = connection.execute(_BUSY_ANYWHERE, window)
+        rows = connection.execute(_BUSY_ANYWHERE, _window(start, end, buffer))
     else:
-        therapist_ids, room_ids = list(therapist_ids), list(room_ids)
-        rows = connection.execute(
-            _busy_for_owners(len(therapist_ids), len(room_ids)),
-            window | _owners(therapist_ids, room_ids) | {"excluding": excluding or ""})
+        rows = connection.execute(*busy_read(start, end, buffer, therapist_ids, room_ids,
+                                             excluding))
     return [Busy._make(row) for row in rows]
+
+
+def _window(start: datetime, end: datetime, buffer: timedelta) -> dict[str, datetime]:
+    return {"until": end + buffer, "earliest_start": start - buffer - _LONGEST,
+            "since": start - buffer}
+
+
+def busy_read(
+    start: datetime,
+    end: datetime,
+    buffer: timedelta,
+    therapist_ids: Iterable[str],
+    room_ids: Iterable[str],
+    excluding: str | None = None,
+) -> Read:
+    """``busy_appointments`` of these therapists and rooms, as a statement to run (alone or
+    with others: ``shared.read_together``); its rows are ``Busy``'s fields."""
+    therapist_ids, room_ids = list(therapist_ids), list(room_ids)
+    return (_busy_for_owners(len(therapist_ids), len(room_ids)),
+            _window(start, end, buffer) | _owners(therapist_ids, room_ids)
+            | {"excluding": excluding or ""})
 
 
 def busy_and_client_visits(
@@ -169,11 +190,30 @@ def busy_and_client_visits(
     """``busy_appointments`` for these therapists and rooms, and ``client_bookings`` of the
     client over [start, end), in one statement. Read after the client's eligibility lock,
     like ``client_bookings``."""
+    return busy_and_client_visits_from(connection.execute(*busy_and_client_visits_read(
+        start, end, buffer, therapist_ids, room_ids, client_id)))
+
+
+def busy_and_client_visits_read(
+    start: datetime,
+    end: datetime,
+    buffer: timedelta,
+    therapist_ids: Iterable[str],
+    room_ids: Iterable[str],
+    client_id: str,
+) -> Read:
+    """``busy_and_client_visits``'s statement (``busy_and_client_visits_from`` reads its rows)."""
     therapist_ids, room_ids = list(therapist_ids), list(room_ids)
-    rows = connection.execute(_busy_for_owners_and_client(len(therapist_ids), len(room_ids)), {
-        "until": end + buffer, "earliest_start": start - buffer - _LONGEST,
-        "since": start - buffer, "excluding": "", "client_id": client_id,
-        "visit_start": start, "visit_end": end} | _owners(therapist_ids, room_ids))
+    return (_busy_for_owners_and_client(len(therapist_ids), len(room_ids)),
+            _window(start, end, buffer) | {
+                "excluding": "", "client_id": client_id, "visit_start": start,
+                "visit_end": end} | _owners(therapist_ids, room_ids))
+
+
+def busy_and_client_visits_from(
+    rows: Iterable[Any],
+) -> tuple[list[Busy], list[tuple[datetime, datetime]]]:
+    """The busy time and the client's visits in ``busy_and_client_visits_read``'s rows."""
     busy: list[Busy] = []
     visits: list[tuple[datetime, datetime]] = []
     for therapist_id, room_id, span_start, span_end, whose in rows:

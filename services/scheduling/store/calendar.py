@@ -134,7 +134,7 @@ THERAPIST_WITH_TIME_OFF = (
     .where(therapists.c.id == sa.bindparam("therapist_id"))
     .order_by(time_off.c.start)
 )
-_LOCK_THERAPIST_WITH_TIME_OFF = THERAPIST_WITH_TIME_OFF.with_for_update(of=therapists)
+LOCK_THERAPIST_WITH_TIME_OFF = THERAPIST_WITH_TIME_OFF.with_for_update(of=therapists)
 
 
 def lock_and_load_one_therapist(
@@ -142,7 +142,7 @@ def lock_and_load_one_therapist(
 ) -> Therapist | None:
     """The therapist, under their row lock where writers take row locks, with their time off
     overlapping the window; None when there is no such therapist."""
-    statement = _LOCK_THERAPIST_WITH_TIME_OFF if takes_row_locks(connection) else \
+    statement = LOCK_THERAPIST_WITH_TIME_OFF if takes_row_locks(connection) else \
         THERAPIST_WITH_TIME_OFF
     rows = connection.execute(statement, {"therapist_id": therapist_id, "since": off_from,
                                           "until": off_to}).all()
@@ -249,12 +249,12 @@ def load_rooms(connection: Connection) -> list[Room]:
 
 
 # Built once: every booking on PostgreSQL takes a room's lock.
-_LOCK_ROOM = sa.select(rooms.c.id).where(rooms.c.id == sa.bindparam("room_id")).with_for_update()
+LOCK_ROOM = sa.select(rooms.c.id).where(rooms.c.id == sa.bindparam("room_id")).with_for_update()
 
 
 def lock_room(connection: Connection, room_id: str) -> bool:
     """Take the room's row lock (SELECT ... FOR UPDATE); False when there is no such room."""
-    return connection.execute(_LOCK_ROOM, {"room_id": room_id}).first() is not None
+    return connection.execute(LOCK_ROOM, {"room_id": room_id}).first() is not None
 
 
 def save_service(connection: Connection, service_id: str, service: Service) -> None:

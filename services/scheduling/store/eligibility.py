@@ -105,7 +105,7 @@ BOOKING_SCREENING = sa.select(*_DECIDED_ON).where(
 # screening rides along (a round trip fewer): the referral locks do not guard it (the
 # projection writes it without them), so a snapshot from before the wait is as good as one
 # from after, and it does not hold up anyone else's lock (FOR UPDATE OF the referrals only).
-_LOCK_REFERRALS_WITH_SCREENING = (
+LOCK_REFERRALS_WITH_SCREENING = (
     sa.select(client_referrals.c.referral_id.label("locked_referral_id"), *_DECIDED_ON)
     .select_from(client_referrals.outerjoin(
         client_screenings, client_screenings.c.client_id == client_referrals.c.client_id))
@@ -147,7 +147,7 @@ def eligibility_for_booking(connection: Connection, client_id: str) -> ClientEli
     by_client = {"client_id": client_id}
     locked = []
     if takes_row_locks(connection):
-        locked = connection.execute(_LOCK_REFERRALS_WITH_SCREENING, by_client).all()
+        locked = connection.execute(LOCK_REFERRALS_WITH_SCREENING, by_client).all()
     referral_rows = connection.execute(BOOKING_REFERRALS, by_client).all()
     if locked:  # each locked row carries the screening's columns (all NULL without one)
         screening = locked[0] if locked[0].screening_id is not None else None
