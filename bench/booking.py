@@ -10,7 +10,12 @@ functions, then measures, each beside ``/healthz`` of the same server in the sam
   booking changed the calendar: each timed GET follows a booking outside the window, which
   changes the calendar's versions and so every worker's kept answer, not the slots);
 - bookings/s with 32 concurrent clients booking distinct slots plus 10% contention,
-  then checks that no therapist or room was double booked.
+  taking turns with /healthz at the same concurrency (a quarter of each at a time), then
+  checks that no therapist or room was double booked;
+- the CPU each request costs the load generator, gunicorn's workers and the database
+  server (where a rate ends: all share the machine's cores);
+- for reference, the rate of the cheapest authenticated write (an admin adding a room),
+  also in turns with /healthz.
 Also gunicorn's resident memory at idle and at the end. Targets (issue #16): availability
 p99 <= 20 ms (reported warm and cold); booking requests/s >= 50% of the same server's
 /healthz rate; zero double bookings. ``--json PATH`` writes the figures (bench/support.py).
@@ -62,6 +67,8 @@ ROOT = Path(__file__).resolve().parent.parent
 THERAPISTS = 20
 CLIENTS = 240
 CONCURRENCY = 32
+TURNS = 4  # booking and /healthz alternate, a quarter of each at a time
+FLOOR_REQUESTS = 660  # rooms added at the end, for the cheapest write's rate
 DAYS = 14
 SERVICE_ID = "medical-massage-60"
 VISIT = timedelta(minutes=60)
@@ -203,8 +210,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def hammer(jobs: list[tuple[str, dict | None]], base: str, headers: dict) -> tuple[float, dict]:
-    """Run (method, body) jobs from CONCURRENCY threads; (seconds, count per status)."""
+Job = tuple[str, str, dict | None]  # method, path, JSON body
+HEALTHZ: Job = ("GET", "/healthz", None)
+
+
+def hammer(jobs: list[Job], base: str, headers: dict) -> tuple[float, dict]:
+    """Run (method, path, body) jobs from CONCURRENCY threads; (seconds, count per status)."""
     work: queue.Queue = queue.Queue()
     for job in jobs:
         work.put(job)
@@ -215,13 +226,10 @@ def hammer(jobs: list[tuple[str, dict | None]], base: str, headers: dict) -> tup
         session = requests.Session()
         while True:
             try:
-                method, body = work.get_nowait()
+                method, path, body = work.get_nowait()
             except queue.Empty:
                 return
-            if method == "POST":
-                response = session.post(f"{base}/appointments", json=body, headers=headers)
-            else:
-                response = session.get(f"{base}/healthz")
+            response = session.request(method, f"{base}{path}", json=body, headers=headers)
             with lock:
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
@@ -232,6 +240,33 @@ def hammer(jobs: list[tuple[str, dict | None]], base: str, headers: dict) -> tup
     for thread in threads:
         thread.join()
     return time.perf_counter() - started, statuses
+
+
+def cheapest_write(base: str, split: support.CpuSplit, figures: support.Figures
+                   ) -> tuple[float, str, float]:
+    """What the cheapest authenticated write reaches on the same server, for reference: an
+    admin adding a room (a staff token, one body checked, one insert, its audit row), in
+    turns with /healthz as booking was. Run after the bookings: a room more changes what
+    booking reads."""
+    token = development_signing_key().sign("bench", ["admin"], timedelta(hours=1))
+    headers = {"Authorization": f"Bearer {token}"}
+    seconds = health_seconds = 0.0
+    for turn in range(TURNS):
+        writes = [("POST", "/rooms", {"name": f"Bench room {turn}-{n:03d}"})
+                  for n in range(FLOOR_REQUESTS // TURNS)]
+        with split.measured("POST /rooms"):
+            took, statuses = hammer(writes, base, headers)
+        if set(statuses) != {201}:
+            raise RuntimeError(f"adding rooms failed: {statuses}")
+        seconds += took
+        health_seconds += hammer([HEALTHZ] * len(writes), base, headers)[0]
+    split.add_to(figures, "POST /rooms", FLOOR_REQUESTS)
+    return FLOOR_REQUESTS / seconds, "per s", FLOOR_REQUESTS / health_seconds
+
+
+def _count(total: dict[int, int], more: dict[int, int]) -> None:
+    for status, count in more.items():
+        total[status] = total.get(status, 0) + count
 
 
 def weekday_starts(first: date, zone: ZoneInfo) -> list[datetime]:
@@ -325,9 +360,10 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
             (t, s, s + VISITS_A_DAY) for t, s in contended]
         random.Random(11).shuffle(targets)
         bookings = [
-            ("POST", {"client_id": client_ids[(len(therapist_ids) * hour + t) % CLIENTS],
-                      "service_id": SERVICE_ID, "therapist_id": therapist_ids[t],
-                      "start": starts[s].astimezone(UTC).isoformat()})
+            ("POST", "/appointments", {
+                "client_id": client_ids[(len(therapist_ids) * hour + t) % CLIENTS],
+                "service_id": SERVICE_ID, "therapist_id": therapist_ids[t],
+                "start": starts[s].astimezone(UTC).isoformat()})
             for t, s, hour in targets
         ]
         token = development_signing_key().sign("bench", ["front_desk"], timedelta(hours=1))
@@ -346,13 +382,28 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
             "gunicorn and its workers": lambda: [server.pid, *support.children_of(server.pid)],
             "database server": lambda: support.database_server_pids(url),
         })  # fmt: skip
-        # --profile: one worker sampled while booking (each worker runs the same code).
+        # Booking and /healthz take turns, a quarter of each at a time: the machine's speed
+        # drifts by a quarter within minutes, and the ratio should not depend on which of
+        # the two ran while it was slow. --profile samples one worker (each runs the same
+        # code) while booking.
         one_worker = (support.children_of(server.pid) or [server.pid])[0]
-        with split.measured(figures, "booking", len(bookings)), \
-                support.sampled(args.profile, one_worker, figures, "a worker while booking"):
-            booking_seconds, booking_statuses = hammer(bookings, base, headers)
-        with split.measured(figures, "/healthz", len(bookings)):
-            health_seconds, health_statuses = hammer([("GET", None)] * len(bookings), base, headers)
+        booking_seconds = health_seconds = 0.0
+        booking_statuses: dict[int, int] = {}
+        health_statuses: dict[int, int] = {}
+        with support.sampled(args.profile, one_worker, figures, "a worker while booking"):
+            for turn in range(TURNS):
+                with split.measured("booking"):
+                    seconds, statuses = hammer(bookings[turn::TURNS], base, headers)
+                booking_seconds += seconds
+                _count(booking_statuses, statuses)
+                with split.measured("/healthz"):
+                    seconds, statuses = hammer([HEALTHZ] * len(bookings[turn::TURNS]), base,
+                                               headers)
+                health_seconds += seconds
+                _count(health_statuses, statuses)
+        split.add_to(figures, "booking", len(bookings))
+        split.add_to(figures, "/healthz", len(bookings))
+        floor = cheapest_write(base, split, figures)
         end_largest, end_total = server_memory(server)
     finally:
         server.terminate()
@@ -371,6 +422,7 @@ def run(url: str, args: argparse.Namespace, figures: support.Figures) -> None:
     figures.add("availability p99, cold", percentile(cold, 0.99), "ms", percentile(health, 0.99))
     figures.add(f"booking requests/s ({CONCURRENCY} clients)", rate, "per s", health_rate)
     figures.add("bookings made/s (201 only)", booked / booking_seconds, "per s", health_rate)
+    figures.add("a minimal staff write (POST /rooms) requests/s", *floor)
     figures.add("double bookings afterwards", clashes, "pairs")
     figures.add("resident memory at idle, largest process", idle_largest, "MB")
     figures.add("resident memory at the end, largest process", end_largest, "MB")

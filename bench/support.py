@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,27 +121,34 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
 
 
 class CpuSplit:
-    """CPU used during a block by each party to a load test, in ms per request: the load
-    generator (this process), the server's processes, the database server's. It says where
-    a rate ends: on a 2-core machine all three share the same cores.
+    """CPU used by each party to a load test, in ms per request: the load generator (this
+    process), the server's processes, the database server's. It says where a rate ends:
+    on a 2-core machine all three share the same cores.
 
-    Processes are found again at the end (a backend started during the block counts from
-    zero); one that ended during the block is not counted.
+    ``measured`` blocks add up per kind of request; ``add_to`` reports them. Processes
+    are found again at the end of each block (a backend started during it counts from
+    zero); one that ended during a block is not counted.
     """
 
-    def __init__(self, parties: dict[str, Any]) -> None:
-        # name -> a callable giving that party's pids now
-        self.parties = parties
+    def __init__(self, parties: dict[str, Callable[[], list[int]]]) -> None:
+        self.parties = parties  # name -> the pids that party has now
+        self.used: dict[tuple[str, str], float] = {}
 
     @contextlib.contextmanager
-    def measured(self, figures: Figures, what: str, requests: int) -> Iterator[None]:
+    def measured(self, what: str) -> Iterator[None]:
         before = {name: cpu_seconds(find()) for name, find in self.parties.items()}
         yield
         for name, find in self.parties.items():
             after = cpu_seconds(find())
-            used = sum(seconds - before[name].get(pid, 0.0) for pid, seconds in after.items())
             if after:
-                figures.add(f"CPU a request, {what}: {name}", used * 1000 / requests, "ms")
+                used = sum(seconds - before[name].get(pid, 0.0) for pid, seconds in after.items())
+                self.used[what, name] = self.used.get((what, name), 0.0) + used
+
+    def add_to(self, figures: Figures, what: str, requests: int) -> None:
+        for name in self.parties:
+            if (what, name) in self.used:
+                figures.add(f"CPU a request, {what}: {name}",
+                            self.used[what, name] * 1000 / requests, "ms")
 
 
 class Figures:
