@@ -5,6 +5,7 @@ passing a threshold, makes the next answer new."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,7 @@ from tests.integration.scheduling.clinic import (
     settings_for,
 )
 from tests.integration.scheduling.waitlist_support import join, worker
+from tests.support.statements import Sent, statements_sent
 
 TUESDAY_10 = local(2026, 3, 3, 10)
 
@@ -43,23 +45,21 @@ CALENDAR_TABLES = ("appointments", "therapists", "therapist_time_off", "rooms", 
                    "clinic_settings", "waitlist_offers")
 
 
-def calendar_reads(statements: list[str]) -> list[str]:
-    """The statements that read the calendar or its versions (not the rate limiter's)."""
-    return [statement for statement in statements
-            if any(table in statement for table in (*CALENDAR_TABLES, "calendar_versions"))]
+def reads_calendar(statement: str) -> bool:
+    """Whether the statement reads the calendar or its versions (not the rate limiter's)."""
+    return any(table in statement for table in (*CALENDAR_TABLES, "calendar_versions"))
+
+
+def calendar_reads(sent: Sequence[Sent]) -> list[str]:
+    """The statements sent that read the calendar or its versions."""
+    return [one.statement for one in sent if reads_calendar(one.statement)]
 
 
 @pytest.fixture
 def statements(engine):  # type: ignore[no-untyped-def]
     """The SQL statements the app runs, as they run."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(engine, "before_cursor_execute", record)
+    with statements_sent(engine) as sent:
+        yield sent
 
 
 def test_a_repeated_question_is_answered_from_memory_with_one_statement(
@@ -178,10 +178,8 @@ def without_cache(scheduling_db, clock):  # type: ignore[no-untyped-def]
                               availability_cache_entries=0)
     migrate(config)
     app = create_app(config)
-    seen: list[str] = []
-    sa.event.listen(app.extensions["medmassage"].engine, "before_cursor_execute",
-                    lambda conn, cursor, statement, *rest: seen.append(statement))
-    return app.test_client(), seen
+    with statements_sent(app.extensions["medmassage"].engine) as sent:
+        yield app.test_client(), sent
 
 
 def test_with_the_cache_off_every_answer_is_computed(without_cache):

@@ -5,36 +5,28 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import CacheStats
 
 from services.scheduling.app import create_app
 from services.scheduling.config import SchedulingConfig
 from tests.integration.scheduling.clinic import local, settings_for
-from tests.integration.scheduling.test_availability_cache import CALENDAR_TABLES
+from tests.integration.scheduling.test_availability_cache import reads_calendar
+from tests.support.statements import statements_sent
 
 WARMED = "availability reads warmed up"
 
 
 def first_answer_compilations(app, clinic) -> list[str]:  # type: ignore[no-untyped-def]
     """The calendar statements the app's first availability answer had to compile."""
-    compiled: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        reads_calendar = any(table in statement
-                             for table in (*CALENDAR_TABLES, "calendar_versions"))
-        if reads_calendar and context.cache_hit is not CacheStats.CACHE_HIT:
-            compiled.append(statement)
-
-    engine = app.extensions["medmassage"].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
     http = app.test_client()
-    response = http.get("/availability", query_string={
-        "service": clinic.service_id, "from": local(2026, 3, 3).isoformat(),
-        "to": local(2026, 3, 17).isoformat()})
+    with statements_sent(app.extensions["medmassage"].engine) as sent:
+        response = http.get("/availability", query_string={
+            "service": clinic.service_id, "from": local(2026, 3, 3).isoformat(),
+            "to": local(2026, 3, 17).isoformat()})
     assert response.status_code == 200, response.json
     assert response.json["slots"]
-    return compiled
+    return [one.statement for one in sent if reads_calendar(one.statement)
+            and one.cache_hit is not CacheStats.CACHE_HIT]
 
 
 def test_a_new_app_has_compiled_every_availability_read_before_its_first_answer(

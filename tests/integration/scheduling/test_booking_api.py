@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from services.scheduling.store.eligibility import load_eligibility
 from services.scheduling.store.tables import appointments
@@ -25,6 +24,7 @@ from tests.integration.scheduling.clinic import (
     local,
     outbox_events,
 )
+from tests.support.statements import statements_sent
 
 TUESDAY_10 = local(2026, 3, 3, 10)
 
@@ -376,17 +376,9 @@ def test_a_therapist_cannot_book(http, clinic, engine):
 def test_a_booking_ends_with_its_visit_event_and_audit_row_in_one_statement_on_postgresql(
         http, clinic, engine):
     client_id = eligible_client(engine)
-    inserts: list[str] = []
-
-    def note(_connection, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
-        if "INSERT" in statement:
-            inserts.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(engine) as sent:
         response = book(http, clinic, client_id, TUESDAY_10)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    inserts = [one.statement for one in sent if "INSERT" in one.statement]
     assert response.status_code == 201, response.json
     # On SQLite each is its own statement (no round trip to save).
     assert len(inserts) == (1 if engine.dialect.name == "postgresql" else 3)

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from services.scheduling.commands.booking import BookingRequest, book_visit, plan_visit
 from services.scheduling.commands.slots import candidate_rooms, lock_and_load_therapist
@@ -32,6 +31,7 @@ from tests.integration.scheduling.clinic import (
     eligible_client,
     local,
 )
+from tests.support.statements import statements_sent
 
 TUESDAY_TEN = local(2026, 3, 3, 10)
 
@@ -55,18 +55,9 @@ def book_with(engine, request, clock, plan):  # type: ignore[no-untyped-def]
 
 
 def statements_under_the_write_lock(engine, work) -> int:  # type: ignore[no-untyped-def]
-    counted = []
-
-    def count(connection, *_):  # type: ignore[no-untyped-def]
-        if connection.get_execution_options().get("sqlite_immediate"):
-            counted.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(engine) as sent:
         work()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(counted)
+    return len([one for one in sent if one.options.get("sqlite_immediate")])
 
 
 def test_an_unchanged_plan_books_with_five_statements_under_the_lock_instead_of_nine(

@@ -13,7 +13,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    event,
     insert,
     select,
     update,
@@ -22,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.bulk import execute_many
 from shared.db import UtcDateTime, make_engine, write_transaction
+from tests.support.statements import statements_sent
 
 metadata = MetaData()
 ledger = Table(
@@ -137,16 +137,10 @@ def test_a_bulk_insert_reaches_the_driver_as_one_statement_and_a_tuple_per_row(
 ):
     engine = make_engine(database_url)
     metadata.create_all(engine)
-    sent: list[tuple[str, object]] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def record(connection, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.startswith("INSERT"):
-            sent.append((statement, parameters))
-
-    with write_transaction(engine) as connection:
+    with statements_sent(engine) as sent, write_transaction(engine) as connection:
         execute_many(connection, RECEIPT, _receipts(range(1, 4)))
-    [(sql, parameters)] = sent
+    [(sql, parameters)] = [(one.statement, one.parameters) for one in sent
+                           if one.statement.startswith("INSERT")]
     assert sql.count("VALUES (") == 1  # one row's statement, run for each row
     # The driver's tuples, made once for all rows: no SQLAlchemy parameter dict per row.
     assert [row[0] for row in parameters] == [1, 2, 3]  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from shared.db import (
     save_if_newer,
     write_transaction,
 )
+from tests.support.statements import Sent, statements_sent
 
 metadata = sa.MetaData()
 notes = sa.Table(
@@ -48,15 +49,12 @@ def engine(database_url):  # type: ignore[no-untyped-def]
     return engine
 
 
-def _cache_use(engine: sa.Engine) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
+def _about_notes(sent: list[Sent]) -> list[Sent]:
+    return [one for one in sent if "conflict_notes" in one.statement]
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "conflict_notes" in statement:
-            seen.append((statement, context.cache_hit))
 
-    sa.event.listen(engine, "before_cursor_execute", record)
-    return seen
+def _cache_use(sent: list[Sent]) -> list[CacheStats | None]:
+    return [one.cache_hit for one in _about_notes(sent)]
 
 
 def _stored(engine: sa.Engine) -> list[Any]:
@@ -65,38 +63,38 @@ def _stored(engine: sa.Engine) -> list[Any]:
 
 
 def test_inserting_if_absent_is_compiled_once_and_inserts_only_the_first_time(engine):
-    seen = _cache_use(engine)
     outcomes = []
-    for version in (1, 2, 3):
-        with write_transaction(engine) as connection:
-            outcomes.append(insert_if_absent(connection, notes, _row("a", version)))
+    with statements_sent(engine) as sent:
+        for version in (1, 2, 3):
+            with write_transaction(engine) as connection:
+                outcomes.append(insert_if_absent(connection, notes, _row("a", version)))
     assert outcomes == [True, False, False]
-    assert [hit for _, hit in seen][1:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
+    assert _cache_use(sent)[1:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
     [stored] = _stored(engine)
     assert stored.version == 1
 
 
 def test_saving_if_newer_is_compiled_once_and_the_newest_open_version_wins(engine):
-    seen = _cache_use(engine)
     written = []
-    for version, status in [(2, "open"), (1, "open"), (3, CLOSED), (4, "open")]:
-        with write_transaction(engine) as connection:
-            written.append(save_if_newer(connection, notes, _row("a", version, status),
-                                         _newer_and_open))
+    with statements_sent(engine) as sent:
+        for version, status in [(2, "open"), (1, "open"), (3, CLOSED), (4, "open")]:
+            with write_transaction(engine) as connection:
+                written.append(save_if_newer(connection, notes, _row("a", version, status),
+                                             _newer_and_open))
     # Version 1 is older; once closed, a later version changes nothing.
     assert written == [True, False, True, False]
-    assert [hit for _, hit in seen][1:] == [CacheStats.CACHE_HIT] * 3
+    assert _cache_use(sent)[1:] == [CacheStats.CACHE_HIT] * 3
     [stored] = _stored(engine)
     assert (stored.version, stored.status) == (3, CLOSED)
 
 
 def test_a_condition_written_as_a_lambda_at_the_call_is_compiled_once(engine):
-    seen = _cache_use(engine)
-    for version in (1, 2, 3):
-        with write_transaction(engine) as connection:
-            save_if_newer(connection, notes, _row("a", version),
-                          lambda stored, incoming: stored.version < incoming.version)
-    assert [hit for _, hit in seen][1:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
+    with statements_sent(engine) as sent:
+        for version in (1, 2, 3):
+            with write_transaction(engine) as connection:
+                save_if_newer(connection, notes, _row("a", version),
+                              lambda stored, incoming: stored.version < incoming.version)
+    assert _cache_use(sent)[1:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]
     assert _stored(engine)[0].version == 3
 
 
@@ -142,9 +140,8 @@ def test_insert_or_replace_overwrites_every_column_given(engine):
 
 
 def test_the_statements_sent_are_the_ones_sqlalchemy_writes_for_its_own_constructs(engine):
-    seen = _cache_use(engine)
     values = _row("a", 1, details={"x": 1})
-    with write_transaction(engine) as connection:
+    with statements_sent(engine) as sent, write_transaction(engine) as connection:
         insert_if_absent(connection, notes, values)
         first_key = notes.c.id
         connection.execute(dialect_insert(connection, notes).values(**values)
@@ -156,7 +153,7 @@ def test_the_statements_sent_are_the_ones_sqlalchemy_writes_for_its_own_construc
             set_={name: insert.excluded[name] for name in ("version", "status", "at")},
             where=_newer_and_open(notes.c, insert.excluded),
         ).returning(notes.c.id))
-    statements = [statement for statement, _ in seen]
+    statements = [one.statement for one in _about_notes(sent)]
     assert statements[0] == statements[1]
     # SQLAlchemy numbers its own literal's parameter differently; the SQL is otherwise equal.
     assert _without_numbers(statements[2]) == _without_numbers(statements[3])

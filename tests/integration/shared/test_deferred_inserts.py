@@ -11,7 +11,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    event,
     func,
     insert,
     select,
@@ -22,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.bulk import execute_many
 from shared.db import dialect_insert, make_engine, write_transaction
 from shared.deferred_inserts import DeferredInserts
+from tests.support.statements import statements_sent
 
 metadata = MetaData()
 visits = Table(
@@ -126,24 +126,17 @@ def test_an_insert_with_on_conflict_or_returning_is_sent_at_once(engine):
 
 
 def test_rows_given_to_execute_many_through_a_deferred_connection_wait_with_the_rest(engine):
-    statements: list[str] = []
-
-    def note(_connection, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     with write_transaction(engine) as connection:
         deferred = DeferredInserts(connection)
         deferred.execute(RECORD, {"client_id": "c1", "note": "first"})
-        event.listen(engine, "before_cursor_execute", note)
-        try:
+        with statements_sent(engine) as sent:
             inserted = execute_many(deferred, RECORD, [{"client_id": "c1", "note": "second"},
                                                        {"client_id": "c2", "note": "third"}])
             moved = execute_many(
                 deferred, update(visits).where(visits.c.note == bindparam("old"))
                 .values(client_id=bindparam("new")), [{"old": "first", "new": "c5"}])
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
         deferred.flush()
+    statements = [one.statement for one in sent]
     assert inserted == 2
     assert moved == 1
     # Nothing was sent until the update asked for the database: then the held rows, together.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine.interfaces import CacheStats
 
 from shared.db import write_transaction
 from shared.inbox import processed_events, record_all_processed, record_processed
 from tests.support.bus import prepare_database
+from tests.support.statements import statements_sent
 
 
 def test_a_batch_records_each_id_once_and_reports_only_those_not_recorded_before(database_url):
@@ -42,16 +43,12 @@ def test_ids_recorded_in_a_transaction_that_rolls_back_are_new_again(database_ur
 
 def test_recording_one_event_at_a_time_is_compiled_once(database_url):
     engine = prepare_database(database_url)
-    hits: list[CacheStats] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "processed_events" in statement:
-            hits.append(context.cache_hit)
-
-    event.listen(engine, "before_cursor_execute", record)
     recorded = []
-    for event_id in ("e1", "e2", "e1"):
-        with write_transaction(engine) as connection:
-            recorded.append(record_processed(connection, "billing", event_id))
+    with statements_sent(engine) as sent:
+        for event_id in ("e1", "e2", "e1"):
+            with write_transaction(engine) as connection:
+                recorded.append(record_processed(connection, "billing", event_id))
     assert recorded == [True, True, False]
+    hits = [one.cache_hit for one in sent
+            if "processed_events" in one.statement]
     assert hits[1:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]

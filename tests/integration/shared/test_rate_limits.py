@@ -9,7 +9,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.engine.interfaces import CacheStats
 
@@ -17,6 +16,7 @@ from shared.db import make_engine, write_transaction
 from shared.migrations import migrate
 from shared.web.ratelimit import RateLimit
 from tests.support.http import auth
+from tests.support.statements import statements_sent
 from tests.support.webapp import make_app
 
 INGRESS = {"REMOTE_ADDR": "10.0.0.2"}  # every request reaches the app from the ingress
@@ -111,16 +111,12 @@ def test_taking_a_token_is_one_statement_compiled_once_per_engine(database_url):
     engine = make_engine(database_url)
     migrate(engine)
     limit = RateLimit(per_minute=60)
-    takes: list[CacheStats] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "rate_limit_buckets" in statement:
-            takes.append(context.cache_hit)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    for _ in range(3):
-        with write_transaction(engine) as connection:
-            assert limit.take(connection, "a") == 0
+    with statements_sent(engine) as sent:
+        for _ in range(3):
+            with write_transaction(engine) as connection:
+                assert limit.take(connection, "a") == 0
+    takes = [one.cache_hit for one in sent
+             if "rate_limit_buckets" in one.statement]
     # The first take also sweeps full buckets away.
     assert takes[0] is CacheStats.CACHE_MISS
     assert takes[-2:] == [CacheStats.CACHE_HIT, CacheStats.CACHE_HIT]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import Column, Date, Integer, MetaData, Numeric, String, Table, event
+from sqlalchemy import Column, Date, Integer, MetaData, Numeric, String, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -16,6 +16,7 @@ from shared.db import UtcDateTime, make_engine, write_transaction
 from shared.deferred_inserts import DeferredInserts
 from shared.read_together import read_together
 from tests.support.relay import CountingRelay
+from tests.support.statements import statements_sent
 
 metadata = MetaData()
 rooms = Table("rooms", metadata, Column("id", String(36), primary_key=True),
@@ -140,18 +141,9 @@ def test_inserts_held_back_go_before_the_reads(engine):
 
 
 def test_every_read_is_told_to_the_engines_statement_listeners(engine):
-    sent: list[str] = []
-
-    def note(_connection, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        with write_transaction(engine) as connection:
-            read_together(connection, [(ROOMS, {}), (VISITS, {"room_id": "r1"})])
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    assert len([statement for statement in sent if statement.lstrip().startswith("SELECT")]) == 2
+    with statements_sent(engine) as sent, write_transaction(engine) as connection:
+        read_together(connection, [(ROOMS, {}), (VISITS, {"room_id": "r1"})])
+    assert len([one for one in sent if one.statement.lstrip().startswith("SELECT")]) == 2
 
 
 def test_a_failing_read_raises_sqlalchemys_error_and_the_connection_stays_usable(engine):

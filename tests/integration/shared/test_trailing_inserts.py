@@ -12,13 +12,13 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    event,
     insert,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import UtcDateTime, make_engine, write_transaction
+from tests.support.statements import statements_sent
 
 metadata = MetaData()
 visits = Table("visits", metadata, Column("id", String(36), primary_key=True),
@@ -40,13 +40,6 @@ def engine(database_url: str):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
-def statements_sent(engine) -> list[str]:  # type: ignore[no-untyped-def]
-    sent: list[str] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_rest: sent.append(statement))
-    return sent
-
-
 def a_booking_like_write(connection, visit_id: str) -> None:  # type: ignore[no-untyped-def]
     """A visit, a row that refers to it, a row of the trail: three plain inserts."""
     connection.execute(insert(visits), {"id": visit_id, "at": AT})
@@ -56,10 +49,10 @@ def a_booking_like_write(connection, visit_id: str) -> None:  # type: ignore[no-
 
 def test_the_inserts_a_write_ends_with_are_one_statement_on_postgresql_with_the_same_rows(
         engine):
-    sent = statements_sent(engine)
-    with write_transaction(engine, inserts_with_commit=True) as connection:
+    with statements_sent(engine) as sent, \
+            write_transaction(engine, inserts_with_commit=True) as connection:
         a_booking_like_write(connection, "v1")
-    inserts = [statement for statement in sent if "INSERT" in statement]
+    inserts = [one.statement for one in sent if "INSERT" in one.statement]
     assert len(inserts) == (1 if engine.dialect.name == "postgresql" else 3)
     with engine.connect() as connection:
         assert connection.execute(select(visits)).all() == [("v1", AT)]
