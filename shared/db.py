@@ -334,6 +334,12 @@ def _upsert(
 # no cache key: ``inherit_cache = False``), so each execution compiled one again, ~0.5 ms
 # of CPU, more than the database took to run it (docs/PERFORMANCE.md, "Booking"); the same
 # statement as text with typed parameters is compiled once per engine and hit after that.
+# Emptied when full: today's callers make a handful of keys, but a condition capturing a
+# value that differs per call would add one per call, forever. Emptying rather than
+# evicting the oldest keeps reads lock-free for the request and consumer threads (each
+# dict operation is atomic under the GIL; a race costs one more compile); the statements
+# still in use are compiled again once each.
+_COMPILED_LIMIT = 512
 _COMPILED: dict[tuple[Any, ...], TextClause] = {}
 
 
@@ -346,8 +352,10 @@ def _compiled_once(
     if statement is None:
         insert = dialect_insert(connection, table).values(
             {name: bindparam(name, type_=table.c[name].type) for name in columns})
-        statement = _COMPILED.setdefault(
-            cache_key, _as_text(finish(insert), connection.dialect, columns))
+        compiled = _as_text(finish(insert), connection.dialect, columns)
+        if len(_COMPILED) >= _COMPILED_LIMIT:
+            _COMPILED.clear()
+        statement = _COMPILED.setdefault(cache_key, compiled)
     return statement
 
 

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import CacheStats
 
+from shared import db
 from shared.db import (
+    Newer,
     UtcDateTime,
     dialect_insert,
     insert_if_absent,
@@ -108,6 +110,34 @@ def test_a_condition_capturing_an_unhashable_value_still_decides_each_save(engin
         with write_transaction(engine) as connection:
             save_if_newer(connection, notes, _row("a", version, status), newer_and_not_closed)
     assert (_stored(engine)[0].version, _stored(engine)[0].status) == (2, CLOSED)
+
+
+def _stored_below(ceiling: int) -> Newer:
+    # Captures its ceiling: each one is a statement of its own to keep.
+    return lambda stored, incoming: stored.version < ceiling
+
+
+def test_statements_kept_stay_bounded_however_many_conditions_are_compiled(engine, monkeypatch):
+    monkeypatch.setattr(db, "_COMPILED_LIMIT", 4)
+    monkeypatch.setattr(db, "_COMPILED", {})
+    kept, written = [], []
+    with statements_sent(engine) as sent:
+        with write_transaction(engine) as connection:
+            insert_if_absent(connection, notes, _row("a", 0))
+        for version in range(1, 11):
+            ceiling = version if version % 2 == 0 else 0  # odd versions are refused
+            with write_transaction(engine) as connection:
+                written.append(save_if_newer(connection, notes, _row("a", version),
+                                             _stored_below(ceiling)))
+            kept.append(len(db._COMPILED))
+        with write_transaction(engine) as connection:
+            insert_if_absent(connection, notes, _row("b", 0))  # compiled again by now
+    assert max(kept) <= 4
+    assert written == [version % 2 == 0 for version in range(1, 11)]
+    first_insert, *saves, second_insert = [one.statement for one in _about_notes(sent)]
+    assert first_insert == second_insert
+    assert len(saves) == 10 and len(set(saves)) == 1  # the ceiling is a parameter
+    assert [(row.id, row.version) for row in _stored(engine)] == [("a", 10), ("b", 0)]
 
 
 def test_columns_left_out_keep_what_is_stored(engine):
