@@ -333,7 +333,7 @@ def _upsert(
 # a conflict). SQLAlchemy 2.0 cannot cache those constructs (their ON CONFLICT clause has
 # no cache key: ``inherit_cache = False``), so each execution compiled one again, ~0.5 ms
 # of CPU, more than the database took to run it (docs/PERFORMANCE.md, "Booking"); the same
-# statement as text with typed parameters is compiled once per engine and hit after that.
+# statement as text with typed parameters is compiled once per process and hit after that.
 # Emptied when full: today's callers make a handful of keys, but a condition capturing a
 # value that differs per call would add one per call, forever. Emptying rather than
 # evicting the oldest keeps reads lock-free for the request and consumer threads (each
