@@ -121,6 +121,10 @@ class _Compiled:
         return rows
 
 
+# Per statement object and dialect. Callers pass prebuilt statements (a handful of them);
+# a statement built per call would add an entry per call, so the cache is emptied when
+# full, as shared/db.py's is (the statements in use are compiled again once each).
+_CACHE_LIMIT = 512
 _cache: dict[tuple[int, str], _Compiled] = {}
 
 
@@ -135,6 +139,8 @@ def _compiled(dialect: Dialect, statement: Select | CompoundSelect) -> _Compiled
         raise ValueError("a statement read together cannot have expanding parameters "
                          "(an IN list rendered per call): build it per length instead")
     columns = list(statement.selected_columns)
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
     found = _cache[key] = _Compiled(
         statement=statement,
         compiled=compiled,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import namedtuple
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -33,6 +32,7 @@ from services.scheduling.domain.calendar import SERVICE_DURATIONS
 from services.scheduling.store.appointments import CLIENT_BOOKED
 from services.scheduling.store.calendar import ROOMS, SERVICE_AND_SETTINGS, THERAPIST_WITH_TIME_OFF
 from services.scheduling.store.eligibility import BOOKING_REFERRALS, BOOKING_SCREENING
+from shared.read_together import row_type
 
 AROUND = timedelta(days=1)
 _LONGEST = timedelta(minutes=max(SERVICE_DURATIONS))
@@ -98,30 +98,16 @@ def _readers(dialect: Dialect) -> tuple[Callable[[str | None], list[Any]], ...]:
     return tuple(_reader(statement, order, dialect) for statement, order in _PARTS)
 
 
-def _row_type(keys: tuple[str, ...]) -> type:
-    """A tuple with the columns' names, read as a SQLAlchemy row is (``row.name``,
-    ``row._mapping``)."""
-
-    class Row(namedtuple("Row", keys)):  # type: ignore[misc]
-        __slots__ = ()
-
-        @property
-        def _mapping(self) -> dict[str, Any]:
-            return self._asdict()
-
-    return Row
-
-
 def _reader(statement: sa.Select, order: tuple[str, ...], dialect: Dialect
             ) -> Callable[[str | None], list[Any]]:
     columns = list(statement.selected_columns)
-    row_type = _row_type(tuple(column.key for column in columns))
+    keys = tuple(column.key for column in columns)
     # What SQLAlchemy applies to each column read from this dialect (UtcDateTime, JSON...).
     processors = [column.type._cached_result_processor(dialect, None) for column in columns]
     converted = [(position, process) for position, process in enumerate(processors)
                  if process is not None]
-    by_order = itemgetter(*(row_type._fields.index(key) for key in order)) if order else None
-    make = row_type._make
+    by_order = itemgetter(*(keys.index(key) for key in order)) if order else None
+    make = row_type(keys)._make
 
     def read(text: str | None) -> list[Any]:
         if text is None:

@@ -159,3 +159,18 @@ def test_on_postgresql_a_statement_with_an_expanding_list_is_refused(postgres):
     listed = sa.select(rooms.c.id).where(rooms.c.id.in_(sa.bindparam("ids", expanding=True)))
     with pytest.raises(ValueError, match="expanding"), write_transaction(postgres) as connection:
         read_together(connection, [(listed, {"ids": ["r1"]})])
+
+
+def test_on_postgresql_the_statements_kept_stay_bounded(postgres, monkeypatch):
+    from shared import read_together as module
+
+    monkeypatch.setattr(module, "_CACHE_LIMIT", 2)
+    monkeypatch.setattr(module, "_cache", {})
+    asked = ["r1", "r2", "r1"]  # three statements, each built anew
+    with write_transaction(postgres) as connection:
+        for room_id in asked:
+            [found] = read_together(connection, [
+                (sa.select(rooms.c.id).where(rooms.c.id == room_id), {})])
+            assert [row.id for row in found] == [room_id]
+            assert len(module._cache) <= 2
+    assert len(module._cache) <= 2
